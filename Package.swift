@@ -1,0 +1,46 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Dependencies point one way: energies ← samplers ← metrics ← reports ← CLI.
+let package = Package(
+    name: "gfn-compare",
+    products: [
+        .executable(name: "gfn-compare", targets: ["gfn-compare"]),
+        .library(name: "GFNCompareKit", targets: ["GFNCore", "Energies", "Exact", "MCMC", "Metrics", "Reporting", "Comparison"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // GSL + CBLAS (OpenBLAS) headers; private, no API of its own.
+        .systemLibrary(
+            name: "CGSL",
+            providers: [.apt(["libgsl-dev", "libopenblas-dev"])]
+        ),
+        // A minimal C Metropolis loop: the speed reference the Swift sampler is measured against.
+        .target(name: "CReference", dependencies: ["CGSL"], cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "GFNCore", dependencies: ["CGSL"]),
+        .target(name: "Energies", dependencies: ["GFNCore"]),
+        .target(name: "Exact", dependencies: ["Energies", "GFNCore", "CGSL"]),
+        .target(name: "MCMC", dependencies: ["Energies", "GFNCore"]),
+        .target(name: "Metrics", dependencies: ["GFNCore", "CGSL"]),
+        .target(name: "Reporting", dependencies: ["Metrics", "GFNCore"]),
+        // The pipeline: energy → exact reference → samplers → metrics → record. No argument parsing.
+        .target(name: "Comparison", dependencies: ["GFNCore", "Energies", "Exact", "MCMC", "Metrics", "Reporting", "CGSL"]),
+        .executableTarget(
+            name: "gfn-compare",
+            dependencies: [
+                "Comparison", "GFNCore", "Energies", "Exact", "MCMC", "Metrics", "Reporting", "CReference", "CGSL",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .target(name: "TestSupport", dependencies: ["GFNCore", "Metrics", "CGSL"], path: "Tests/TestSupport"),
+        .testTarget(name: "GFNCoreTests", dependencies: ["GFNCore", "TestSupport"]),
+        .testTarget(name: "EnergiesTests", dependencies: ["Energies", "TestSupport"]),
+        .testTarget(name: "ExactTests", dependencies: ["Exact", "Energies", "TestSupport"]),
+        .testTarget(name: "MCMCTests", dependencies: ["MCMC", "Exact", "Energies", "Metrics", "TestSupport"]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics", "TestSupport"]),
+        .testTarget(name: "ComparisonTests", dependencies: ["Comparison", "Reporting", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["gfn-compare", "TestSupport"]),
+    ]
+)

@@ -1,0 +1,69 @@
+import Dispatch
+import Energies
+import Exact
+import Foundation
+import GFNCore
+import MCMC
+import Metrics
+import Reporting
+
+/// The tool's name and version, recorded in every run.
+public let toolInfo = ToolInfo(name: "gfn-compare", version: "0.1.0")
+
+/// Runs a whole comparison — exact reference, samplers, metrics — and returns its record.
+public enum ComparisonRun {
+    /// Stream indices: chain c of the MH sampler uses stream c; other samplers use their own ranges.
+    public static let mhStreamBase: UInt64 = 0
+
+    /// Runs `settings` and builds the run record. `command` is stored verbatim for reproduction.
+    public static func run(_ settings: RunSettings, command: String, progress: ProgressReporter = ProgressReporter(enabled: false)) throws -> RunRecord {
+        try settings.validate()
+        let start = DispatchTime.now().uptimeNanoseconds
+        let model = try settings.makeIsingModel()
+
+        progress.begin("exact reference")
+        let reference = try ExactReference.compute(model, beta: settings.beta)
+        progress.end(reference.exact.logZ.map { "log Z = \(MarkdownReport.fmt($0)) (\(reference.exact.logZMethod ?? ""))" } ?? "no exact log Z")
+
+        progress.begin("Metropolis-Hastings (\(settings.kernel.rawValue), \(settings.schedule.chains) chains)")
+        let mh = runMH(model: model, settings: settings, reference: reference, progress: progress)
+        progress.end("TV \(mh.metrics.tv.map(MarkdownReport.fmt) ?? "n/a"), \(MarkdownReport.fmt(mh.metrics.wallSeconds)) s")
+
+        let total = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let env = EnvironmentRecord(
+            date: MachineInfo.now, gitCommit: MachineInfo.gitCommit, swiftVersion: MachineInfo.swiftVersion,
+            gslVersion: GSL.version, openblas: GSL.openBLASConfig, cpuModel: MachineInfo.cpuModel,
+            cores: MachineInfo.cores, totalWallSeconds: total)
+        return RunRecord(tool: toolInfo, command: command, config: config(settings, model: model),
+                         exact: reference.exact, samplers: [mh], environment: env)
+    }
+
+    static func config(_ s: RunSettings, model: IsingModel) -> RunConfig {
+        let energy = EnergyConfig(
+            name: "ising", rows: model.lattice.rows, cols: model.lattice.cols, boundary: model.lattice.boundary.rawValue,
+            beta: s.beta, coupling: model.coupling, field: model.field,
+            convention: "E(x) = −J·Σ_<ij> s_i s_j − h·Σ_i s_i, s_i = ±1, each nearest-neighbour bond counted once (torchgfn's DiscreteEBM E = −xᵀJx counts each bond twice: its J is 2J here)")
+        let mh = MHConfig(kernel: s.kernel.rawValue, scan: s.schedule.scan.rawValue, chains: s.schedule.chains,
+                          burnInSweeps: s.schedule.burnInSweeps, samplesPerChain: s.schedule.samplesPerChain,
+                          thinSweeps: s.schedule.thinSweeps)
+        return RunConfig(energy: energy, seed: s.seed, rng: s.rng.rawValue, mh: mh)
+    }
+
+    static func runMH(model: IsingModel, settings: RunSettings, reference: ExactReference, progress: ProgressReporter) -> SamplerRecord {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        let report: @Sendable (Double) -> Void = { progress.update($0) }
+        let traces: [ChainTrace]
+        switch settings.kernel {
+        case .metropolis:
+            traces = ChainRunner.run(kernel: MetropolisKernel(energy: model, beta: settings.beta), schedule: settings.schedule,
+                                     seed: settings.seed, algorithm: settings.rng, progress: report)
+        case .heatBath:
+            traces = ChainRunner.run(kernel: HeatBathKernel(energy: model, beta: settings.beta), schedule: settings.schedule,
+                                     seed: settings.seed, algorithm: settings.rng, progress: report)
+        }
+        let wall = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+        var metrics = SampleAnalysis.metrics(model: model, beta: settings.beta, traces: traces, reference: reference)
+        metrics.wallSeconds = wall
+        return SamplerRecord(name: "mh", metrics: metrics)
+    }
+}

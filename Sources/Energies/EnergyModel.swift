@@ -1,0 +1,110 @@
+import Foundation
+import GFNCore
+
+/// A pair of interacting variables (an edge of the interaction graph).
+public struct Bond: Sendable, Hashable, Codable {
+    public let a: Int
+    public let b: Int
+    public init(_ a: Int, _ b: Int) { self.a = a; self.b = b }
+}
+
+/// Exact energy levels: every energy the model can take is `lowest + k·spacing`, k in 0..<count.
+/// Lets the exact reference record the energy histogram (density of states) without binning.
+public struct EnergyLevels: Sendable, Equatable, Codable {
+    public let lowest: Double
+    public let spacing: Double
+    public let count: Int
+    public init(lowest: Double, spacing: Double, count: Int) {
+        self.lowest = lowest; self.spacing = spacing; self.count = count
+    }
+    /// The level index of energy `e` (rounded to the nearest level).
+    @inlinable public func index(of e: Double) -> Int { Int(((e - lowest) / spacing).rounded()) }
+    public func energy(at k: Int) -> Double { lowest + Double(k) * spacing }
+}
+
+/// A model over a finite set of discrete variables with an energy function.
+///
+/// The target distribution is the Boltzmann distribution p(x) ∝ exp(−β·E(x)). Variable `i`
+/// takes values `0..<domainSize`, stored one byte per variable. Both samplers and the exact
+/// reference run on the same conforming value; conformances should be structs whose hot
+/// methods are `@inlinable` so generic samplers specialise over them (no existential dispatch).
+public protocol EnergyModel: Sendable {
+    /// Number of variables n.
+    var variableCount: Int { get }
+    /// Values per variable q (every variable has the same domain 0..<q).
+    var domainSize: Int { get }
+    /// E(x) for a full assignment `x[0..<n]`.
+    func energy(_ x: UnsafePointer<UInt8>) -> Double
+    /// E(x′) − E(x) where x′ is x with variable `site` set to `value`; O(degree of `site`).
+    func deltaEnergy(_ x: UnsafePointer<UInt8>, site: Int, to value: UInt8) -> Double
+    /// An integer key identifying the ΔE of this move among ``deltaKeyCount`` possibilities,
+    /// so kernels can precompute acceptance probabilities; `nil` when the model has no such table.
+    func deltaKey(_ x: UnsafePointer<UInt8>, site: Int, to value: UInt8) -> Int?
+    /// Number of distinct ΔE keys (0 when ``deltaKey(_:site:to:)`` returns nil).
+    var deltaKeyCount: Int { get }
+    /// ΔE for a key from ``deltaKey(_:site:to:)``.
+    func deltaEnergy(forKey key: Int) -> Double
+    /// The numeric value of a variable used for magnetisation and correlations (Ising: ±1).
+    func spin(_ value: UInt8) -> Double
+    /// The interaction graph's edges, each once (used for nearest-neighbour correlations).
+    var bonds: [Bond] { get }
+    /// A bound [lowest, highest] on E(x), used to bin histograms.
+    var energyBounds: ClosedRange<Double> { get }
+    /// The exact energy levels, if the model's energies lie on a known grid.
+    var energyLevels: EnergyLevels? { get }
+    /// Short human-readable description, e.g. "2D Ising 4×4 periodic, J=1, h=0".
+    var summary: String { get }
+}
+
+extension EnergyModel {
+    public func deltaKey(_ x: UnsafePointer<UInt8>, site: Int, to value: UInt8) -> Int? { nil }
+    public var deltaKeyCount: Int { 0 }
+    public func deltaEnergy(forKey key: Int) -> Double { .nan }
+    public var energyLevels: EnergyLevels? { nil }
+
+    /// log of the number of states, n·log q.
+    public var logStateCount: Double { Double(variableCount) * Foundation.log(Double(domainSize)) }
+
+    /// The number of states q^n if it fits in an `Int`, else nil.
+    public var stateCount: Int? {
+        var total = 1
+        for _ in 0..<variableCount {
+            let (m, overflow) = total.multipliedReportingOverflow(by: domainSize)
+            if overflow { return nil }
+            total = m
+        }
+        return total
+    }
+
+    /// Whether a state can be packed into a 64-bit key (mixed radix, variable 0 least significant).
+    public var statesFitInKey: Bool { stateCount != nil }
+
+    /// The mixed-radix key Σ xᵢ·qⁱ of a state.
+    @inlinable public func key(of x: UnsafePointer<UInt8>) -> UInt64 {
+        var k: UInt64 = 0
+        let q = UInt64(domainSize)
+        var i = variableCount - 1
+        while i >= 0 { k = k &* q &+ UInt64(x[i]); i -= 1 }
+        return k
+    }
+
+    /// Writes the state with mixed-radix key `key` into `x`.
+    @inlinable public func decode(_ key: UInt64, into x: UnsafeMutablePointer<UInt8>) {
+        var k = key
+        let q = UInt64(domainSize)
+        for i in 0..<variableCount { x[i] = UInt8(k % q); k /= q }
+    }
+
+    /// E(x) for a state given as an array (convenience; not for hot loops).
+    public func energy(of x: [UInt8]) -> Double { x.withUnsafeBufferPointer { energy($0.baseAddress!) } }
+
+    /// E of the state with the given key (convenience; allocates).
+    public func energy(ofKey key: UInt64) -> Double {
+        var x = [UInt8](repeating: 0, count: variableCount)
+        return x.withUnsafeMutableBufferPointer { b in
+            decode(key, into: b.baseAddress!)
+            return energy(UnsafePointer(b.baseAddress!))
+        }
+    }
+}
+

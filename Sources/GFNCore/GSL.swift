@@ -1,0 +1,42 @@
+import CGSL
+import Foundation
+
+/// Process-wide GSL set-up.
+public enum GSL {
+    private static let once: Void = {
+        // GSL's default handler calls abort(); turn it off so every failure comes back
+        // as a return code that the caller turns into a clear message.
+        _ = gsl_set_error_handler_off()
+    }()
+
+    /// Turns off GSL's aborting error handler (idempotent, thread-safe).
+    public static func installErrorHandler() { once }
+
+    /// The GSL library version string, e.g. "2.7.1".
+    public static var version: String { String(cString: gfn_gsl_version()) }
+
+    /// OpenBLAS's build configuration and the CPU kernel it selected.
+    public static var openBLASConfig: String {
+        "\(String(cString: openblas_get_config())) core=\(String(cString: openblas_get_corename()))"
+    }
+}
+
+/// Errors gfn-compare reports to the user as one clear line.
+public enum GFNError: Error, CustomStringConvertible, Equatable {
+    /// Bad input: a flag, file or value out of range. Exit code 2.
+    case invalidInput(String)
+    /// A runtime failure: I/O, numerical trouble. Exit code 1.
+    case runtime(String)
+
+    public var description: String {
+        switch self {
+        case .invalidInput(let m), .runtime(let m): return m
+        }
+    }
+}
+
+/// Hands a raw pointer to concurrent workers that write disjoint parts of its memory.
+public struct SharedPointer<T>: @unchecked Sendable {
+    public let pointer: UnsafeMutablePointer<T>?
+    public init(_ p: UnsafeMutablePointer<T>?) { pointer = p }
+}

@@ -1,0 +1,151 @@
+import Dispatch
+import Energies
+import Foundation
+import GFNCore
+
+/// How sites are visited within a sweep.
+public enum ScanOrder: String, Sendable, Codable, CaseIterable {
+    /// n uniformly random sites per sweep.
+    case random
+    /// Sites 0, 1, …, n−1 in order.
+    case systematic
+}
+
+/// The schedule of a multi-chain MCMC run. One sweep is n single-site updates.
+public struct ChainSchedule: Sendable, Codable, Equatable {
+    public var chains: Int
+    public var burnInSweeps: Int
+    public var samplesPerChain: Int
+    /// Sweeps between recorded samples (1 = record after every sweep).
+    public var thinSweeps: Int
+    public var scan: ScanOrder
+
+    public init(chains: Int = 4, burnInSweeps: Int = 1000, samplesPerChain: Int = 25_000, thinSweeps: Int = 1, scan: ScanOrder = .random) {
+        self.chains = chains; self.burnInSweeps = burnInSweeps
+        self.samplesPerChain = samplesPerChain; self.thinSweeps = thinSweeps; self.scan = scan
+    }
+
+    /// - Throws: ``GFNError/invalidInput(_:)`` naming the first value out of range.
+    public func validate() throws {
+        guard (1...4096).contains(chains) else { throw GFNError.invalidInput("--chains must be between 1 and 4096 (got \(chains))") }
+        guard burnInSweeps >= 0 else { throw GFNError.invalidInput("--burn-in must be 0 or more sweeps (got \(burnInSweeps))") }
+        guard samplesPerChain >= 1 else { throw GFNError.invalidInput("the number of samples per chain must be at least 1 (got \(samplesPerChain))") }
+        guard thinSweeps >= 1 else { throw GFNError.invalidInput("--thin must be at least 1 sweep (got \(thinSweeps))") }
+    }
+}
+
+/// What one chain recorded.
+public struct ChainTrace: Sendable {
+    /// Mixed-radix keys of the recorded states (empty when states do not fit in 64 bits).
+    public var keys: [UInt64]
+    /// E(x) of each recorded state.
+    public var energies: [Double]
+    /// M = Σ spin(xᵢ) of each recorded state.
+    public var magnetizations: [Double]
+    /// Σ over recorded samples of [xᵢ = v], at index i·q + v.
+    public var valueCounts: [Int]
+    /// Σ over recorded samples of spin(x_a)·spin(x_b) for each bond.
+    public var bondSums: [Double]
+    public var counters: MoveCounters
+    public var burnInSeconds: Double
+    public var samplingSeconds: Double
+}
+
+/// Runs several independent chains in parallel, one seeded stream each.
+public enum ChainRunner {
+    /// Runs `schedule.chains` chains of `kernel`, chain c drawing from stream (seed, c), so the
+    /// result is the same whatever the thread scheduling. Chains start from uniformly random states.
+    ///
+    /// - Parameter progress: called from chain 0 with its completed fraction.
+    public static func run<K: SiteKernel>(
+        kernel: K, schedule: ChainSchedule, seed: UInt64, algorithm: RandomAlgorithm = .taus2,
+        progress: (@Sendable (Double) -> Void)? = nil
+    ) -> [ChainTrace] {
+        let box = TraceBox(count: schedule.chains)
+        DispatchQueue.concurrentPerform(iterations: schedule.chains) { c in
+            let rng = RandomStream(seed: seed, stream: UInt64(c), algorithm: algorithm)
+            let trace = runChain(kernel: kernel, schedule: schedule, rng: rng, progress: c == 0 ? progress : nil)
+            box.store(trace, at: c)
+        }
+        return box.values.map { $0! }
+    }
+
+    /// One chain on the calling thread.
+    public static func runChain<K: SiteKernel>(
+        kernel: K, schedule: ChainSchedule, rng: RandomStream, progress: (@Sendable (Double) -> Void)? = nil
+    ) -> ChainTrace {
+        let model = kernel.energy
+        let n = model.variableCount, q = model.domainSize
+        let bonds = model.bonds
+        let keyed = model.statesFitInKey
+        let x = UnsafeMutablePointer<UInt8>.allocate(capacity: n)
+        defer { x.deallocate() }
+        for i in 0..<n { x[i] = UInt8(rng.integer(below: q)) }
+        var counters = MoveCounters()
+        var energy = model.energy(UnsafePointer(x))
+        counters.fullEvaluations += 1
+        let spin = (0..<q).map { model.spin(UInt8($0)) }
+
+        var trace = ChainTrace(
+            keys: [], energies: [], magnetizations: [],
+            valueCounts: [Int](repeating: 0, count: n * q), bondSums: [Double](repeating: 0, count: bonds.count),
+            counters: MoveCounters(), burnInSeconds: 0, samplingSeconds: 0)
+        trace.energies.reserveCapacity(schedule.samplesPerChain)
+        trace.magnetizations.reserveCapacity(schedule.samplesPerChain)
+        if keyed { trace.keys.reserveCapacity(schedule.samplesPerChain) }
+
+        let totalSweeps = schedule.burnInSweeps + schedule.samplesPerChain * schedule.thinSweeps
+        let progressEvery = max(1, totalSweeps / 100)
+        var sweepsDone = 0
+
+        @inline(__always) func sweeps(_ count: Int) {
+            for _ in 0..<count {
+                switch schedule.scan {
+                case .random:
+                    for _ in 0..<n {
+                        energy += kernel.update(x, site: rng.integer(below: n), rng: rng, counters: &counters)
+                    }
+                case .systematic:
+                    for site in 0..<n {
+                        energy += kernel.update(x, site: site, rng: rng, counters: &counters)
+                    }
+                }
+                sweepsDone += 1
+                if let progress, sweepsDone % progressEvery == 0 { progress(Double(sweepsDone) / Double(totalSweeps)) }
+            }
+        }
+
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        sweeps(schedule.burnInSweeps)
+        let t1 = DispatchTime.now().uptimeNanoseconds
+        trace.valueCounts.withUnsafeMutableBufferPointer { counts in
+            trace.bondSums.withUnsafeMutableBufferPointer { bsum in
+                for _ in 0..<schedule.samplesPerChain {
+                    sweeps(schedule.thinSweeps)
+                    var m = 0.0
+                    for i in 0..<n {
+                        counts[i * q + Int(x[i])] += 1
+                        m += spin[Int(x[i])]
+                    }
+                    for k in 0..<bonds.count { bsum[k] += spin[Int(x[bonds[k].a])] * spin[Int(x[bonds[k].b])] }
+                    if keyed { trace.keys.append(model.key(of: UnsafePointer(x))) }
+                    trace.energies.append(energy)
+                    trace.magnetizations.append(m)
+                }
+            }
+        }
+        let t2 = DispatchTime.now().uptimeNanoseconds
+        trace.counters = counters
+        trace.burnInSeconds = Double(t1 - t0) / 1e9
+        trace.samplingSeconds = Double(t2 - t1) / 1e9
+        return trace
+    }
+}
+
+/// Per-chain results written by index from concurrent workers.
+final class TraceBox: @unchecked Sendable {
+    private(set) var values: [ChainTrace?]
+    private let lock = NSLock()
+    init(count: Int) { values = Array(repeating: nil, count: count) }
+    func store(_ t: ChainTrace, at i: Int) { lock.lock(); values[i] = t; lock.unlock() }
+}

@@ -1,0 +1,259 @@
+import Foundation
+
+/// The machine-readable record of one comparison run (`run.json`).
+///
+/// Contract (documented in docs/run-json.md): field names and meanings are stable within a
+/// `schema_version`. Fields that measure time (`wall_seconds` and every key ending in `_seconds`
+/// or `_per_second`) and the `environment` block describe the machine and the moment; every
+/// other field is a deterministic function of the configuration, the seed and the binary.
+public struct RunRecord: Codable, Equatable, Sendable {
+    public static let currentSchemaVersion = 1
+
+    public var schemaVersion: Int
+    public var tool: ToolInfo
+    /// The exact command line that produced this record.
+    public var command: String
+    public var config: RunConfig
+    public var exact: ExactRecord
+    public var samplers: [SamplerRecord]
+    public var environment: EnvironmentRecord
+
+    public init(tool: ToolInfo, command: String, config: RunConfig, exact: ExactRecord, samplers: [SamplerRecord], environment: EnvironmentRecord) {
+        schemaVersion = Self.currentSchemaVersion
+        self.tool = tool; self.command = command; self.config = config
+        self.exact = exact; self.samplers = samplers; self.environment = environment
+    }
+
+    /// Encodes as stable, pretty-printed JSON with sorted keys and snake_case names.
+    public func jsonData() throws -> Data {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        enc.keyEncodingStrategy = .convertToSnakeCase
+        var d = try enc.encode(self)
+        d.append(0x0A)
+        return d
+    }
+
+    /// Decodes a record, checking its schema version.
+    public static func decode(_ data: Data) throws -> RunRecord {
+        let dec = JSONDecoder()
+        dec.keyDecodingStrategy = .convertFromSnakeCase
+        struct Version: Decodable { var schemaVersion: Int }
+        let v = try dec.decode(Version.self, from: data)
+        guard v.schemaVersion == currentSchemaVersion else {
+            throw RecordError.unsupportedSchema(v.schemaVersion)
+        }
+        return try dec.decode(RunRecord.self, from: data)
+    }
+}
+
+public enum RecordError: Error, CustomStringConvertible {
+    case unsupportedSchema(Int)
+    public var description: String {
+        switch self {
+        case .unsupportedSchema(let v): return "run.json has schema_version \(v); this gfn-compare reads schema_version \(RunRecord.currentSchemaVersion)"
+        }
+    }
+}
+
+public struct ToolInfo: Codable, Equatable, Sendable {
+    public var name: String
+    public var version: String
+    public init(name: String, version: String) { self.name = name; self.version = version }
+}
+
+/// Everything needed to rerun: the energy, the seed, the generator and each sampler's settings.
+public struct RunConfig: Codable, Equatable, Sendable {
+    public var energy: EnergyConfig
+    public var seed: UInt64
+    public var rng: String
+    public var mh: MHConfig
+    public init(energy: EnergyConfig, seed: UInt64, rng: String, mh: MHConfig) {
+        self.energy = energy; self.seed = seed; self.rng = rng; self.mh = mh
+    }
+}
+
+public struct EnergyConfig: Codable, Equatable, Sendable {
+    public var name: String
+    /// "RxC".
+    public var lattice: String
+    public var rows: Int
+    public var cols: Int
+    public var boundary: String
+    public var beta: Double
+    public var coupling: Double
+    public var field: Double
+    /// The energy convention, spelled out for readers of the JSON alone.
+    public var convention: String
+    public init(name: String, rows: Int, cols: Int, boundary: String, beta: Double, coupling: Double, field: Double, convention: String) {
+        self.name = name; self.lattice = "\(rows)x\(cols)"; self.rows = rows; self.cols = cols
+        self.boundary = boundary; self.beta = beta; self.coupling = coupling; self.field = field; self.convention = convention
+    }
+}
+
+public struct MHConfig: Codable, Equatable, Sendable {
+    public var kernel: String
+    public var scan: String
+    public var chains: Int
+    public var burnInSweeps: Int
+    public var samplesPerChain: Int
+    public var thinSweeps: Int
+    public init(kernel: String, scan: String, chains: Int, burnInSweeps: Int, samplesPerChain: Int, thinSweeps: Int) {
+        self.kernel = kernel; self.scan = scan; self.chains = chains
+        self.burnInSweeps = burnInSweeps; self.samplesPerChain = samplesPerChain; self.thinSweeps = thinSweeps
+    }
+}
+
+/// The exact reference. Unknown values are null, never 0.
+public struct ExactRecord: Codable, Equatable, Sendable {
+    public var logZ: Double?
+    /// "enumeration", "kaufman" or null.
+    public var logZMethod: String?
+    public var nStates: Double?
+    public var meanEnergy: Double?
+    public var meanEnergyMethod: String?
+    public var meanAbsMagnetizationPerSite: Double?
+    /// P(M > 0), P(M = 0), P(M < 0).
+    public var modeMass: ModeMassRecord?
+    /// Kaufman's log Z where it applies (a cross-check of enumeration on periodic zero-field lattices).
+    public var logZKaufman: Double?
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case logZ, logZMethod, nStates, meanEnergy, meanEnergyMethod, meanAbsMagnetizationPerSite, modeMass, logZKaufman
+    }
+    // Encode absent values as explicit nulls: readers can tell "unknown" from "missing field".
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(logZ, forKey: .logZ)
+        try c.encode(logZMethod, forKey: .logZMethod)
+        try c.encode(nStates, forKey: .nStates)
+        try c.encode(meanEnergy, forKey: .meanEnergy)
+        try c.encode(meanEnergyMethod, forKey: .meanEnergyMethod)
+        try c.encode(meanAbsMagnetizationPerSite, forKey: .meanAbsMagnetizationPerSite)
+        try c.encode(modeMass, forKey: .modeMass)
+        try c.encode(logZKaufman, forKey: .logZKaufman)
+    }
+}
+
+public struct ModeMassRecord: Codable, Equatable, Sendable {
+    public var positive: Double
+    public var zero: Double
+    public var negative: Double
+    public init(positive: Double, zero: Double, negative: Double) { self.positive = positive; self.zero = zero; self.negative = negative }
+}
+
+/// One sampler's results.
+public struct SamplerRecord: Codable, Equatable, Sendable {
+    /// "mh" or "gfn".
+    public var name: String
+    public var metrics: SamplerMetrics
+    public init(name: String, metrics: SamplerMetrics) { self.name = name; self.metrics = metrics }
+}
+
+/// A sampler's metrics. Every estimate is measured against the exact reference where known;
+/// unknown values are null.
+public struct SamplerMetrics: Codable, Equatable, Sendable {
+    /// Number of recorded samples N.
+    public var samples: Int
+    /// ½·Σ|p̂ − p| of the empirical distribution to the exact target (null unless enumerable).
+    public var tv: Double?
+    /// Distinct states among the samples.
+    public var distinctStates: Int?
+    /// Pearson chi-square goodness of fit against the exact target on draws thinned to be
+    /// nearly independent (null unless the state space has at most 2^20 states).
+    public var chiSquare: ChiSquareRecord?
+    public var meanEnergy: Double
+    public var meanEnergyExact: Double?
+    /// Monte Carlo standard error of mean_energy (from τ_int of the energy trace).
+    public var meanEnergyMcse: Double?
+    public var meanAbsMagnetizationPerSite: Double
+    public var meanAbsMagnetizationPerSiteExact: Double?
+    /// max over sites |P̂(sᵢ = +1) − P(sᵢ = +1)|.
+    public var maxMarginalError: Double?
+    /// max over bonds |⟨sᵢsⱼ⟩̂ − ⟨sᵢsⱼ⟩|.
+    public var maxCorrelationError: Double?
+    public var modeMass: ModeMassRecord
+    /// Integrated autocorrelation time of the energy trace, in recorded samples.
+    public var tauIntEnergy: Double?
+    /// N / τ_int(energy).
+    public var essEnergy: Double?
+    public var acceptanceRate: Double?
+    /// Energy evaluations: local ΔE evaluations plus full E(x) evaluations.
+    public var energyEvaluations: Int
+    public var deltaEnergyEvaluations: Int
+    public var fullEnergyEvaluations: Int
+    public var wallSeconds: Double
+    public var burnInSeconds: Double?
+    public var samplingSeconds: Double?
+
+    public init(samples: Int, meanEnergy: Double, meanAbsMagnetizationPerSite: Double, modeMass: ModeMassRecord,
+                energyEvaluations: Int, deltaEnergyEvaluations: Int, fullEnergyEvaluations: Int, wallSeconds: Double) {
+        self.samples = samples; self.meanEnergy = meanEnergy; self.meanAbsMagnetizationPerSite = meanAbsMagnetizationPerSite
+        self.modeMass = modeMass; self.energyEvaluations = energyEvaluations
+        self.deltaEnergyEvaluations = deltaEnergyEvaluations; self.fullEnergyEvaluations = fullEnergyEvaluations
+        self.wallSeconds = wallSeconds
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case samples, tv, distinctStates, chiSquare, meanEnergy, meanEnergyExact, meanEnergyMcse
+        case meanAbsMagnetizationPerSite, meanAbsMagnetizationPerSiteExact, maxMarginalError, maxCorrelationError
+        case modeMass, tauIntEnergy, essEnergy, acceptanceRate, energyEvaluations, deltaEnergyEvaluations
+        case fullEnergyEvaluations, wallSeconds, burnInSeconds, samplingSeconds
+    }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(samples, forKey: .samples)
+        try c.encode(tv, forKey: .tv)
+        try c.encode(distinctStates, forKey: .distinctStates)
+        try c.encode(chiSquare, forKey: .chiSquare)
+        try c.encode(meanEnergy, forKey: .meanEnergy)
+        try c.encode(meanEnergyExact, forKey: .meanEnergyExact)
+        try c.encode(meanEnergyMcse, forKey: .meanEnergyMcse)
+        try c.encode(meanAbsMagnetizationPerSite, forKey: .meanAbsMagnetizationPerSite)
+        try c.encode(meanAbsMagnetizationPerSiteExact, forKey: .meanAbsMagnetizationPerSiteExact)
+        try c.encode(maxMarginalError, forKey: .maxMarginalError)
+        try c.encode(maxCorrelationError, forKey: .maxCorrelationError)
+        try c.encode(modeMass, forKey: .modeMass)
+        try c.encode(tauIntEnergy, forKey: .tauIntEnergy)
+        try c.encode(essEnergy, forKey: .essEnergy)
+        try c.encode(acceptanceRate, forKey: .acceptanceRate)
+        try c.encode(energyEvaluations, forKey: .energyEvaluations)
+        try c.encode(deltaEnergyEvaluations, forKey: .deltaEnergyEvaluations)
+        try c.encode(fullEnergyEvaluations, forKey: .fullEnergyEvaluations)
+        try c.encode(wallSeconds, forKey: .wallSeconds)
+        try c.encode(burnInSeconds, forKey: .burnInSeconds)
+        try c.encode(samplingSeconds, forKey: .samplingSeconds)
+    }
+}
+
+public struct ChiSquareRecord: Codable, Equatable, Sendable {
+    public var statistic: Double
+    public var degreesOfFreedom: Int
+    public var pValue: Double
+    /// Draws tested (after thinning).
+    public var draws: Int
+    /// Every `thin`-th recorded sample of each chain was tested (⌈2·τ_int⌉ of the slowest trace).
+    public var thin: Int
+    public init(statistic: Double, degreesOfFreedom: Int, pValue: Double, draws: Int, thin: Int) {
+        self.statistic = statistic; self.degreesOfFreedom = degreesOfFreedom; self.pValue = pValue
+        self.draws = draws; self.thin = thin
+    }
+}
+
+/// The machine and the moment: excluded from reproducibility comparisons.
+public struct EnvironmentRecord: Codable, Equatable, Sendable {
+    public var date: String
+    public var gitCommit: String?
+    public var swiftVersion: String
+    public var gslVersion: String
+    public var openblas: String
+    public var cpuModel: String
+    public var cores: Int
+    public var totalWallSeconds: Double
+    public init(date: String, gitCommit: String?, swiftVersion: String, gslVersion: String, openblas: String, cpuModel: String, cores: Int, totalWallSeconds: Double) {
+        self.date = date; self.gitCommit = gitCommit; self.swiftVersion = swiftVersion; self.gslVersion = gslVersion
+        self.openblas = openblas; self.cpuModel = cpuModel; self.cores = cores; self.totalWallSeconds = totalWallSeconds
+    }
+}

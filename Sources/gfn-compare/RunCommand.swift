@@ -1,0 +1,150 @@
+import ArgumentParser
+import Comparison
+import Energies
+import Exact
+import Foundation
+import GFNCore
+import MCMC
+import Reporting
+
+/// A lattice size given as "RxC" (or "L" for L×L).
+struct LatticeSize: Equatable {
+    var rows: Int
+    var cols: Int
+
+    static func parse(_ text: String) throws -> LatticeSize {
+        let parts = text.lowercased().split(separator: "x", omittingEmptySubsequences: false)
+        let numbers = parts.map { Int($0) }
+        guard (1...2).contains(parts.count), numbers.allSatisfy({ $0 != nil }) else {
+            throw ValidationError("expected ROWSxCOLS with positive integers, e.g. 4x4")
+        }
+        let r = numbers[0]!, c = numbers.count == 2 ? numbers[1]! : numbers[0]!
+        guard r >= 1, c >= 1 else { throw ValidationError("rows and columns must be at least 1") }
+        return LatticeSize(rows: r, cols: c)
+    }
+}
+
+/// A finite floating-point flag value: rejects NaN and infinities at parse time.
+func finiteDouble(_ text: String) throws -> Double {
+    guard let v = Double(text) else { throw ValidationError("not a number") }
+    guard v.isFinite else { throw ValidationError("must be a finite number") }
+    return v
+}
+
+extension Boundary: ExpressibleByArgument {}
+extension RandomAlgorithm: ExpressibleByArgument {}
+extension KernelKind: ExpressibleByArgument {}
+extension ScanOrder: ExpressibleByArgument {}
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Train, sample, score and write a report (the default subcommand)."
+    )
+
+    @Option(help: "Energy model: \(EnergySpec.names.joined(separator: ", ")).")
+    var energy: String = "ising"
+
+    @Option(help: "Lattice size ROWSxCOLS.", transform: LatticeSize.parse)
+    var lattice: LatticeSize = LatticeSize(rows: 4, cols: 4)
+
+    @Option(parsing: .unconditional, help: "Inverse temperature β ≥ 0 (default: the critical β_c = ln(1+√2)/2, rounded).", transform: finiteDouble)
+    var beta: Double = 0.4406868
+
+    @Option(parsing: .unconditional, help: "Coupling J (> 0 ferromagnetic).", transform: finiteDouble)
+    var coupling: Double = 1
+
+    @Option(parsing: .unconditional, help: "External field h.", transform: finiteDouble)
+    var field: Double = 0
+
+    @Option(help: "Boundary conditions: periodic or open.")
+    var boundary: Boundary = .periodic
+
+    @Option(help: "Master seed; every random stream is derived from it.")
+    var seed: UInt64 = 1
+
+    @Option(help: "GSL generator: \(RandomAlgorithm.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var rng: RandomAlgorithm = .taus2
+
+    @Option(help: "MCMC kernel: metropolis or heat-bath.")
+    var kernel: KernelKind = .metropolis
+
+    @Option(help: "Site order within a sweep: random or systematic.")
+    var scan: ScanOrder = .random
+
+    @Option(parsing: .unconditional, help: "Independent MCMC chains (run in parallel on all cores).")
+    var chains: Int = 4
+
+    @Option(name: .customLong("burn-in"), parsing: .unconditional, help: "Burn-in sweeps per chain.")
+    var burnIn: Int = 1000
+
+    @Option(parsing: .unconditional, help: "Total MCMC samples, shared between the chains.")
+    var samples: Int = 1_000_000
+
+    @Option(parsing: .unconditional, help: "Sweeps between recorded samples.")
+    var thin: Int = 1
+
+    @Option(help: "Output folder (default: gfn-compare-runs/<energy>-<lattice>-<UTC time>).")
+    var out: String?
+
+    @Flag(help: "Replace --out if it already exists.")
+    var force = false
+
+    @Flag(help: "No progress on standard error.")
+    var quiet = false
+
+    func settings() throws -> RunSettings {
+        guard EnergySpec.names.contains(energy) else {
+            throw GFNError.invalidInput("unknown --energy '\(energy)'; available: \(EnergySpec.names.joined(separator: ", "))")
+        }
+        guard samples >= chains else {
+            throw GFNError.invalidInput("--samples (\(samples)) must be at least --chains (\(chains))")
+        }
+        guard (1...4096).contains(chains) else { throw GFNError.invalidInput("--chains must be between 1 and 4096 (got \(chains))") }
+        let s = RunSettings(
+            energy: .ising(rows: lattice.rows, cols: lattice.cols, boundary: boundary, coupling: coupling, field: field),
+            beta: beta, seed: seed, rng: rng, kernel: kernel,
+            schedule: ChainSchedule(chains: chains, burnInSweeps: burnIn, samplesPerChain: samples / chains, thinSweeps: thin, scan: scan))
+        try s.validate()
+        return s
+    }
+
+    func outputDirectory() -> URL {
+        if let out { return URL(fileURLWithPath: out) }
+        let stamp = MachineInfo.now.replacingOccurrences(of: ":", with: "-")
+        return URL(fileURLWithPath: "gfn-compare-runs/\(energy)-\(lattice.rows)x\(lattice.cols)-\(stamp)")
+    }
+
+    func run() throws {
+        let settings = try settings()
+        let dir = outputDirectory()
+        try AtomicOutput.checkWritable(directory: dir, replace: force)
+        let record = try ComparisonRun.run(settings, command: commandLine(), progress: ProgressReporter(enabled: !quiet))
+        try AtomicOutput.publish(files: [
+            "report.md": Data(MarkdownReport.render(record).utf8),
+            "run.json": try record.jsonData(),
+        ], to: dir, replace: force)
+        print(Summary.text(record))
+        print("report: \(dir.appendingPathComponent("report.md").path)")
+    }
+
+    /// The command line as typed (arguments quoted where needed).
+    func commandLine() -> String {
+        let args = CommandLine.arguments.dropFirst().map { a in
+            a.allSatisfy({ $0.isLetter || $0.isNumber || "-_./=:+".contains($0) }) ? a : "'\(a.replacingOccurrences(of: "'", with: "'\\''"))'"
+        }
+        return (["gfn-compare"] + args).joined(separator: " ")
+    }
+}
+
+/// The short result printed on standard output.
+enum Summary {
+    static func text(_ r: RunRecord) -> String {
+        var lines = ["\(r.config.energy.name) \(r.config.energy.lattice) \(r.config.energy.boundary) β=\(r.config.energy.beta): exact log Z = \(r.exact.logZ.map(MarkdownReport.fmt) ?? "n/a") (\(r.exact.logZMethod ?? "none"))"]
+        for s in r.samplers {
+            let m = s.metrics
+            lines.append("  \(s.name): \(m.samples) samples, TV \(m.tv.map(MarkdownReport.fmt) ?? "n/a"), ⟨E⟩ \(MarkdownReport.fmt(m.meanEnergy)) (exact \(m.meanEnergyExact.map(MarkdownReport.fmt) ?? "n/a")), \(m.energyEvaluations) energy evaluations, \(MarkdownReport.fmt(m.wallSeconds)) s")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
