@@ -26,7 +26,7 @@ public enum ComparisonRun {
         progress.end(reference.exact.logZ.map { "log Z = \(MarkdownReport.fmt($0)) (\(reference.exact.logZMethod ?? ""))" } ?? "no exact log Z")
 
         progress.begin("Metropolis-Hastings (\(settings.kernel.rawValue), \(settings.schedule.chains) chains)")
-        let mh = runMH(model: model, settings: settings, reference: reference, progress: progress)
+        let mh = try runMH(model: model, settings: settings, reference: reference, progress: progress)
         progress.end("TV \(mh.metrics.tv.map(MarkdownReport.fmt) ?? "n/a"), \(MarkdownReport.fmt(mh.metrics.wallSeconds)) s")
 
         let total = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
@@ -49,16 +49,16 @@ public enum ComparisonRun {
         return RunConfig(energy: energy, seed: s.seed, rng: s.rng.rawValue, mh: mh)
     }
 
-    static func runMH(model: IsingModel, settings: RunSettings, reference: ExactReference, progress: ProgressReporter) -> SamplerRecord {
+    static func runMH(model: IsingModel, settings: RunSettings, reference: ExactReference, progress: ProgressReporter) throws -> SamplerRecord {
         let t0 = DispatchTime.now().uptimeNanoseconds
         let report: @Sendable (Double) -> Void = { progress.update($0) }
         let traces: [ChainTrace]
         switch settings.kernel {
         case .metropolis:
-            traces = ChainRunner.run(kernel: MetropolisKernel(energy: model, beta: settings.beta), schedule: settings.schedule,
+            traces = try ChainRunner.run(kernel: MetropolisKernel(energy: model, beta: settings.beta), schedule: settings.schedule,
                                      seed: settings.seed, algorithm: settings.rng, progress: report)
         case .heatBath:
-            traces = ChainRunner.run(kernel: HeatBathKernel(energy: model, beta: settings.beta), schedule: settings.schedule,
+            traces = try ChainRunner.run(kernel: HeatBathKernel(energy: model, beta: settings.beta), schedule: settings.schedule,
                                      seed: settings.seed, algorithm: settings.rng, progress: report)
         }
         let wall = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9

@@ -67,7 +67,7 @@ public enum SampleAnalysis {
         if let energiesTable = exact.energies {
             // Test nearly independent draws: every k-th sample, k = ⌈2·τ_int⌉ of the slower trace.
             let tau = max(tauE.isFinite ? tauE : 1, tauM.isFinite ? tauM : 1, 1)
-            let thin = Int((2 * tau).rounded(.up))
+            let thin = SampleThinning.interval(tau: tau)
             var observed = [Int](repeating: 0, count: exact.stateCount)
             var draws = 0
             for t in traces {

@@ -31,8 +31,11 @@ public struct RunSettings: Sendable, Equatable {
             throw GFNError.invalidInput("--beta must be a finite number ≥ 0 (got \(beta))")
         }
         guard beta <= 1e6 else { throw GFNError.invalidInput("--beta \(beta) is out of range: at most 1e6") }
-        try schedule.validate()
-        _ = try makeIsingModel()
+        let model = try makeIsingModel()
+        switch kernel {
+        case .metropolis: try ChainRunner.check(kernel: MetropolisKernel(energy: model, beta: beta), schedule: schedule)
+        case .heatBath: try ChainRunner.check(kernel: HeatBathKernel(energy: model, beta: beta), schedule: schedule)
+        }
     }
 
     func makeIsingModel() throws -> IsingModel {

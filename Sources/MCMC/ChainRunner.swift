@@ -57,10 +57,13 @@ public enum ChainRunner {
     /// result is the same whatever the thread scheduling. Chains start from uniformly random states.
     ///
     /// - Parameter progress: called from chain 0 with its completed fraction.
+    /// - Throws: ``GFNError/invalidInput(_:)`` for an invalid schedule or a kernel and scan order
+    ///   that together are not ergodic.
     public static func run<K: SiteKernel>(
         kernel: K, schedule: ChainSchedule, seed: UInt64, algorithm: RandomAlgorithm = .taus2,
         progress: (@Sendable (Double) -> Void)? = nil
-    ) -> [ChainTrace] {
+    ) throws -> [ChainTrace] {
+        try check(kernel: kernel, schedule: schedule)
         let box = TraceBox(count: schedule.chains)
         DispatchQueue.concurrentPerform(iterations: schedule.chains) { c in
             let rng = RandomStream(seed: seed, stream: UInt64(c), algorithm: algorithm)
@@ -70,7 +73,15 @@ public enum ChainRunner {
         return box.values.map { $0! }
     }
 
-    /// One chain on the calling thread.
+    /// Checks that the schedule is valid and that the kernel is ergodic under its scan order.
+    public static func check<K: SiteKernel>(kernel: K, schedule: ChainSchedule) throws {
+        try schedule.validate()
+        if schedule.scan == .systematic, let problem = kernel.systematicScanProblem {
+            throw GFNError.invalidInput(problem)
+        }
+    }
+
+    /// One chain on the calling thread (the caller checks the schedule, see ``check(kernel:schedule:)``).
     public static func runChain<K: SiteKernel>(
         kernel: K, schedule: ChainSchedule, rng: RandomStream, progress: (@Sendable (Double) -> Void)? = nil
     ) -> ChainTrace {
