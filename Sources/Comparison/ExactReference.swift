@@ -28,6 +28,12 @@ public struct ExactReference: Sendable {
             record.meanAbsMagnetizationPerSite = d.meanAbsMagnetizationPerSite
             record.modeMass = ModeMassRecord(positive: d.modeMass.positive, zero: d.modeMass.zero, negative: d.modeMass.negative)
         }
+        if dist == nil {
+            record.notes.append(String(format: "not enumerated: 2^%d states exceed the 2^24 limit of exact enumeration, so state-level distances (TV, chi-square) and exact marginals are unknown", model.variableCount))
+        }
+        if let why = Kaufman.inapplicability(model), dist == nil {
+            record.notes.append("no closed form: \(why)")
+        }
         if let k = Kaufman.logZ(model, beta: beta) {
             record.logZKaufman = k
             if record.logZ == nil {

@@ -39,6 +39,7 @@ public enum MarkdownReport {
         if let k = r.exact.logZKaufman { line("- log Z by Kaufman's finite-lattice formula = \(fmt(k))") }
         if let n = r.exact.nStates { line("- states: \(fmtInt(n))") }
         line("- ⟨E⟩ = \(opt(r.exact.meanEnergy))\(r.exact.meanEnergyMethod.map { " (\($0))" } ?? "")")
+        for note in r.exact.notes { line("- \(note)") }
         line()
         for s in r.samplers {
             line("## Sampler `\(s.name)`")
@@ -53,7 +54,7 @@ public enum MarkdownReport {
             line("- acceptance rate: \(opt(m.acceptanceRate))")
             line("- τ_int of the energy trace: \(opt(m.tauIntEnergy)) samples; ESS ≈ \(opt(m.essEnergy))")
             if let c = m.chiSquare {
-                line("- chi-square: χ² = \(fmt(c.statistic)) on \(c.degreesOfFreedom) df, p = \(fmt(c.pValue)), on \(c.draws) draws (every \(c.thin)-th sample of each chain, ≈ 2·τ_int apart, so nearly independent)")
+                line("- chi-square: χ² = \(fmt(c.statistic)) on \(c.degreesOfFreedom) df, p = \(fmt(c.pValue)), on \(c.draws) draws (every \(c.thin)-th sample of each chain, ⌈2·τ_int⌉ apart, so nearly independent)")
             }
             line("- distinct states visited: \(m.distinctStates.map(String.init) ?? "n/a")")
             line("- cost: \(m.energyEvaluations) energy evaluations (\(m.deltaEnergyEvaluations) local ΔE, \(m.fullEnergyEvaluations) full E(x)); one local ΔE is O(degree), one full E(x) is O(n)")

@@ -117,11 +117,13 @@ public struct ExactRecord: Codable, Equatable, Sendable {
     public var modeMass: ModeMassRecord?
     /// Kaufman's log Z where it applies (a cross-check of enumeration on periodic zero-field lattices).
     public var logZKaufman: Double?
+    /// Why a value is unknown (e.g. the state space is too large to enumerate).
+    public var notes: [String] = []
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case logZ, logZMethod, nStates, meanEnergy, meanEnergyMethod, meanAbsMagnetizationPerSite, modeMass, logZKaufman
+        case logZ, logZMethod, nStates, meanEnergy, meanEnergyMethod, meanAbsMagnetizationPerSite, modeMass, logZKaufman, notes
     }
     // Encode absent values as explicit nulls: readers can tell "unknown" from "missing field".
     public func encode(to encoder: Encoder) throws {
@@ -134,6 +136,7 @@ public struct ExactRecord: Codable, Equatable, Sendable {
         try c.encode(meanAbsMagnetizationPerSite, forKey: .meanAbsMagnetizationPerSite)
         try c.encode(modeMass, forKey: .modeMass)
         try c.encode(logZKaufman, forKey: .logZKaufman)
+        try c.encode(notes, forKey: .notes)
     }
 }
 

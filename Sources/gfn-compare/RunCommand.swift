@@ -31,6 +31,12 @@ func finiteDouble(_ text: String) throws -> Double {
     return v
 }
 
+/// A seed: a non-negative integer that fits in 64 bits.
+func parseSeed(_ text: String) throws -> UInt64 {
+    guard let v = UInt64(text) else { throw ValidationError("must be an integer from 0 to 18446744073709551615") }
+    return v
+}
+
 extension Boundary: ExpressibleByArgument {}
 extension RandomAlgorithm: ExpressibleByArgument {}
 extension KernelKind: ExpressibleByArgument {}
@@ -60,7 +66,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Boundary conditions: periodic or open.")
     var boundary: Boundary = .periodic
 
-    @Option(help: "Master seed; every random stream is derived from it.")
+    @Option(parsing: .unconditional, help: "Master seed (0 to 2^64−1); every random stream is derived from it.", transform: parseSeed)
     var seed: UInt64 = 1
 
     @Option(help: "GSL generator: \(RandomAlgorithm.allCases.map(\.rawValue).joined(separator: ", ")).")

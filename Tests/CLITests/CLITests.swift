@@ -1,0 +1,87 @@
+import Foundation
+import Reporting
+import Testing
+import TestSupport
+
+@Suite(.serialized) struct CLITests {
+    static let small = ["--lattice", "3x3", "--beta", "0.3", "--samples", "20000", "--chains", "2", "--burn-in", "100", "--quiet"]
+
+    /// Bad input: one line on stderr naming the problem, exit 2, no trap, no output folder.
+    @Test(arguments: [
+        (["--lattice", "0x3"], "--lattice"),
+        (["--lattice", "3by3"], "--lattice"),
+        (["--beta", "-1"], "--beta"),
+        (["--beta", "nan"], "--beta"),
+        (["--beta", "inf"], "--beta"),
+        (["--coupling", "nan"], "--coupling"),
+        (["--energy", "potts9"], "--energy"),
+        (["--chains", "0"], "--chains"),
+        (["--samples", "-5"], "--samples"),
+        (["--thin", "0"], "--thin"),
+        (["--burn-in", "-1"], "--burn-in"),
+        (["--boundary", "spiral"], "--boundary"),
+        (["--rng", "dice"], "--rng"),
+        (["--kernel", "metropolis", "--scan", "systematic"], "not ergodic"),
+        (["--lattice", "1x5"], "periodic"),
+        (["--seed", "-3"], "--seed"),
+        (["--seed", "1.5"], "--seed"),
+        (["--no-such-flag"], "--no-such-flag"),
+    ])
+    func badInputGivesOneClearLine(_ c: ([String], String)) throws {
+        let dir = TestSupport.temporaryDirectory()
+        let out = dir.appendingPathComponent("out")
+        let r = try TestSupport.run(["--energy", "ising"].filter { _ in !c.0.contains("--energy") } + c.0 + ["--out", out.path, "--quiet"])
+        #expect(r.status == 2, "\(c.0): status \(r.status), stderr \(r.stderr)")
+        let lines = r.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "\(c.0): \(r.stderr)")
+        #expect(r.stderr.contains(c.1), "\(c.0): \(r.stderr)")
+        #expect(r.stderr.hasPrefix("gfn-compare: error:"))
+        #expect(!r.stderr.contains("Fatal error") && !r.stderr.contains("Stack dump"))
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+    }
+
+    @Test func unwritableOutputIsRefusedUpFront() throws {
+        let dir = TestSupport.temporaryDirectory()
+        let file = dir.appendingPathComponent("a-file")
+        FileManager.default.createFile(atPath: file.path, contents: Data("keep".utf8))
+        let r = try TestSupport.run(Self.small + ["--out", file.appendingPathComponent("report").path])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("--out"))
+        #expect(try String(contentsOf: file, encoding: .utf8) == "keep")
+    }
+
+    @Test func runWritesReportAndRecordAndRefusesToOverwrite() throws {
+        let dir = TestSupport.temporaryDirectory()
+        let out = dir.appendingPathComponent("run")
+        let r = try TestSupport.run(Self.small + ["--out", out.path, "--force"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("mh:"))
+        let report = try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8)
+        #expect(report.contains("TV distance to target"))
+        #expect(report.contains("each nearest-neighbour bond counted once"))
+        #expect(report.contains((Self.small + ["--out", out.path, "--force"]).joined(separator: " ")))
+        let first = try Data(contentsOf: out.appendingPathComponent("run.json"))
+
+        // Existing folder: refused without --force, untouched.
+        let again = try TestSupport.run(Self.small + ["--out", out.path])
+        #expect(again.status == 2)
+        #expect(again.stderr.contains("--force"))
+        #expect(try Data(contentsOf: out.appendingPathComponent("run.json")) == first)
+
+        // With --force: replaced, and the same seed gives the same record bar timing.
+        let forced = try TestSupport.run(Self.small + ["--out", out.path, "--force"])
+        #expect(forced.status == 0)
+        let second = try Data(contentsOf: out.appendingPathComponent("run.json"))
+        #expect(try Reproducibility.differences(first, second) == [])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["run"])
+    }
+
+    @Test func helpExitsZero() throws {
+        let r = try TestSupport.run(["--help"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("run (default)"))
+        let sub = try TestSupport.run(["run", "--help"])
+        #expect(sub.status == 0)
+        #expect(sub.stdout.contains("--energy"))
+    }
+}

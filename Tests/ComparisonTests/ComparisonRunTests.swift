@@ -1,0 +1,88 @@
+import Comparison
+import Energies
+import Foundation
+import GFNCore
+import MCMC
+import Reporting
+import Testing
+
+@Suite struct ComparisonRunTests {
+    static func settings(seed: UInt64) -> RunSettings {
+        RunSettings(energy: .ising(rows: 3, cols: 3, boundary: .periodic, coupling: 1, field: 0), beta: 0.3, seed: seed,
+                    schedule: ChainSchedule(chains: 2, burnInSweeps: 50, samplesPerChain: 5_000, thinSweeps: 1))
+    }
+
+    @Test func sameSeedGivesTheSameRecordBarTimingDifferentSeedDoesNot() throws {
+        let a = try ComparisonRun.run(Self.settings(seed: 3), command: "gfn-compare test").jsonData()
+        let b = try ComparisonRun.run(Self.settings(seed: 3), command: "gfn-compare test").jsonData()
+        let c = try ComparisonRun.run(Self.settings(seed: 4), command: "gfn-compare test").jsonData()
+        #expect(try Reproducibility.differences(a, b) == [])
+        let changed = try Reproducibility.differences(a, c)
+        #expect(changed.contains("samplers[0].metrics.tv"))
+        #expect(changed.contains("config.seed"))
+        #expect(!changed.contains { $0.hasPrefix("exact") })
+    }
+
+    @Test func recordHonoursTheRunJSONContract() throws {
+        let data = try ComparisonRun.run(Self.settings(seed: 1), command: "gfn-compare --energy ising").jsonData()
+        let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(json["schema_version"] as? Int == 1)
+        #expect(json["command"] as? String == "gfn-compare --energy ising")
+        let config = try #require(json["config"] as? [String: Any])
+        #expect(config["seed"] as? Int == 1)
+        let exact = try #require(json["exact"] as? [String: Any])
+        #expect(exact["log_z_method"] as? String == "enumeration")
+        #expect(exact["n_states"] as? Double == 512)
+        #expect(exact["log_z"] is Double)
+        let samplers = try #require(json["samplers"] as? [[String: Any]])
+        #expect(samplers.map { $0["name"] as? String } == ["mh"])
+        let metrics = try #require(samplers[0]["metrics"] as? [String: Any])
+        for key in ["samples", "tv", "mean_energy", "mean_energy_exact", "energy_evaluations", "wall_seconds"] {
+            #expect(metrics[key] != nil, "missing metrics.\(key)")
+        }
+        #expect(metrics["samples"] as? Int == 10_000)
+        // Round trip.
+        let decoded = try RunRecord.decode(data)
+        #expect(try decoded.jsonData() == data)
+    }
+
+    @Test func unknownValuesAreNullNotZero() throws {
+        // 6×6 = 36 spins: beyond enumeration; periodic zero field, so Kaufman gives log Z.
+        var s = Self.settings(seed: 1)
+        s.energy = .ising(rows: 6, cols: 6, boundary: .periodic, coupling: 1, field: 0)
+        let r = try ComparisonRun.run(s, command: "x")
+        #expect(r.exact.logZMethod == "kaufman")
+        #expect(r.exact.meanEnergy != nil)
+        #expect(r.samplers[0].metrics.tv == nil)
+        let json = String(decoding: try r.jsonData(), as: UTF8.self)
+        #expect(json.contains("\"tv\" : null"))
+        // With a field, nothing exact is known.
+        s.energy = .ising(rows: 6, cols: 6, boundary: .periodic, coupling: 1, field: 0.1)
+        let r2 = try ComparisonRun.run(s, command: "x")
+        #expect(r2.exact.logZ == nil && r2.exact.logZMethod == nil && r2.exact.meanEnergy == nil)
+    }
+
+    @Test func estimatesAgreeWithTheExactValuesWithinTheirErrors() throws {
+        var s = Self.settings(seed: 2)
+        s.schedule = ChainSchedule(chains: 4, burnInSweeps: 200, samplesPerChain: 25_000, thinSweeps: 1)
+        let m = try ComparisonRun.run(s, command: "x").samplers[0].metrics
+        // Mean energy within 4 MCSE of the exact value (false alarm ~6e-5 for a correct sampler).
+        let mcse = try #require(m.meanEnergyMcse)
+        #expect(abs(m.meanEnergy - m.meanEnergyExact!) < 4 * mcse)
+        // chi-square on thinned draws does not reject at 1e-3.
+        #expect(try #require(m.chiSquare).pValue > 1e-3)
+    }
+
+    @Test func badSettingsAreRefusedBeforeAnyWork() {
+        var s = Self.settings(seed: 1)
+        s.beta = -1
+        #expect(throws: GFNError.self) { try ComparisonRun.run(s, command: "x") }
+        s.beta = .nan
+        #expect(throws: GFNError.self) { try ComparisonRun.run(s, command: "x") }
+        s = Self.settings(seed: 1)
+        s.schedule.scan = .systematic
+        #expect(throws: GFNError.self) { try ComparisonRun.run(s, command: "x") }
+        s.kernel = .heatBath
+        #expect((try? ComparisonRun.run(s, command: "x")) != nil)
+    }
+}
