@@ -6,7 +6,7 @@ let package = Package(
     name: "gfn-compare",
     products: [
         .executable(name: "gfn-compare", targets: ["gfn-compare"]),
-        .library(name: "GFNCompareKit", targets: ["GFNCore", "Energies", "Exact", "MCMC", "Metrics", "Reporting", "Comparison"]),
+        .library(name: "GFNCompareKit", targets: ["GFNCore", "Energies", "Exact", "MCMC", "NeuralNet", "GFlowNets", "Metrics", "Reporting", "Comparison"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -23,14 +23,18 @@ let package = Package(
         .target(name: "Energies", dependencies: ["GFNCore"]),
         .target(name: "Exact", dependencies: ["Energies", "GFNCore", "CGSL"]),
         .target(name: "MCMC", dependencies: ["Energies", "GFNCore"]),
+        // A small MLP over CBLAS with backprop and Adam; knows nothing of GFlowNets.
+        .target(name: "NeuralNet", dependencies: ["GFNCore", "CGSL"]),
+        // Environment, policy, objectives, trainer, sampler and exact P_T.
+        .target(name: "GFlowNets", dependencies: ["Energies", "NeuralNet", "GFNCore", "Exact"]),
         .target(name: "Metrics", dependencies: ["GFNCore", "CGSL"]),
         .target(name: "Reporting", dependencies: ["Metrics", "GFNCore"]),
         // The pipeline: energy → exact reference → samplers → metrics → record. No argument parsing.
-        .target(name: "Comparison", dependencies: ["GFNCore", "Energies", "Exact", "MCMC", "Metrics", "Reporting", "CGSL"]),
+        .target(name: "Comparison", dependencies: ["GFNCore", "Energies", "Exact", "MCMC", "GFlowNets", "NeuralNet", "Metrics", "Reporting", "CGSL"]),
         .executableTarget(
             name: "gfn-compare",
             dependencies: [
-                "Comparison", "GFNCore", "Energies", "Exact", "MCMC", "Metrics", "Reporting", "CReference", "CGSL",
+                "Comparison", "GFNCore", "Energies", "Exact", "MCMC", "NeuralNet", "GFlowNets", "Metrics", "Reporting", "CReference", "CGSL",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -40,6 +44,8 @@ let package = Package(
         .testTarget(name: "ExactTests", dependencies: ["Exact", "Energies", "TestSupport"]),
         .testTarget(name: "MCMCTests", dependencies: ["MCMC", "Exact", "Energies", "Metrics", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "TestSupport"]),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "GFNCore", "TestSupport"]),
+        .testTarget(name: "GFlowNetsTests", dependencies: ["GFlowNets", "NeuralNet", "Energies", "Exact", "GFNCore", "TestSupport"]),
         .testTarget(name: "ComparisonTests", dependencies: ["Comparison", "Reporting", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["gfn-compare", "TestSupport"]),
     ]

@@ -1,0 +1,145 @@
+import Energies
+import GFNCore
+import NeuralNet
+
+/// A GFlowNet construction environment: states are built by discrete actions from an initial
+/// state s₀ until a terminal state x, whose reward R(x) is given as log R(x) (never exponentiated).
+///
+/// A state is `stateSize` 32-bit integers. Trajectories step in lockstep in batches; a
+/// trajectory that reaches a terminal state stops. When a terminal state's only action would be
+/// "exit", the environment makes it implicit (probability 1) and does not list it.
+public protocol ConstructionEnvironment: Sendable {
+    /// Integers per state.
+    var stateSize: Int { get }
+    /// The longest trajectory, in actions.
+    var maxSteps: Int { get }
+    /// Number of forward actions (the policy's forward logits).
+    var forwardActionCount: Int { get }
+    /// Number of backward actions (learned P_B logits); 1 when every state has a single parent.
+    var backwardActionCount: Int { get }
+    /// Floats per encoded state (the network's input width).
+    var encodingWidth: Int { get }
+
+    func writeInitialState(_ s: UnsafeMutablePointer<Int32>)
+    /// Writes the network input for state `s` (zeroing what it does not set).
+    func encode<T: BLASScalar>(_ s: UnsafePointer<Int32>, into row: UnsafeMutablePointer<T>)
+    /// Marks the forward actions allowed in the non-terminal state `s` (reached after `step` actions).
+    func forwardMask(_ s: UnsafePointer<Int32>, step: Int, into mask: UnsafeMutablePointer<Bool>)
+    /// Applies forward action `a` to `s` in place; returns whether `s` is now terminal.
+    func apply(_ a: Int, to s: UnsafeMutablePointer<Int32>, step: Int) -> Bool
+    /// Marks the backward actions allowed from the non-initial state `s`.
+    func backwardMask(_ s: UnsafePointer<Int32>, into mask: UnsafeMutablePointer<Bool>)
+    /// The backward action that undoes forward action `a`, seen from the state `s` it produced.
+    func backwardAction(undoing a: Int, in s: UnsafePointer<Int32>) -> Int
+    /// Undoes backward action `b` in place: `s` becomes the parent; returns the forward action from parent to child.
+    func undo(_ b: Int, in s: UnsafeMutablePointer<Int32>) -> Int
+    /// log P_B(parent | s) of the default (fixed, uniform) backward policy.
+    func uniformBackwardLogProbability(_ s: UnsafePointer<Int32>) -> Double
+    /// log R(x) of a terminal state.
+    func logReward(_ x: UnsafePointer<Int32>) -> Double
+    /// The mixed-radix key of a terminal state, for comparison with the exact target.
+    func key(of x: UnsafePointer<Int32>) -> UInt64
+    /// Number of actions taken to reach `s` from s₀.
+    func depth(of s: UnsafePointer<Int32>) -> Int
+}
+
+/// The order in which a ``SetVariableEnvironment`` assigns variables.
+public enum ConstructionOrder: String, Sendable, Codable, CaseIterable {
+    /// Variable i at step i (autoregressive): one path per x, P_B = 1, exact P_T at any size.
+    case fixed
+    /// Any unset variable at any step (torchgfn's DiscreteEBM DAG): P_B over the set variables.
+    case any
+}
+
+/// Builds an assignment of an ``EnergyModel``'s variables one at a time; R(x) = exp(−β·E(x)).
+///
+/// State: one integer per variable, −1 while unset. Forward actions: any order, `i·q + v`
+/// (set variable i to v); fixed order, `v` (set the next variable to v). Backward actions
+/// (any order): `i` (unset variable i). The network input is one-hot, q floats per variable,
+/// all zero while the variable is unset.
+public struct SetVariableEnvironment<Energy: EnergyModel>: ConstructionEnvironment {
+    public let energy: Energy
+    public let beta: Double
+    public let order: ConstructionOrder
+    public let n: Int
+    public let q: Int
+
+    public init(energy: Energy, beta: Double, order: ConstructionOrder) {
+        self.energy = energy; self.beta = beta; self.order = order
+        n = energy.variableCount; q = energy.domainSize
+    }
+
+    public var stateSize: Int { n }
+    public var maxSteps: Int { n }
+    public var forwardActionCount: Int { order == .fixed ? q : n * q }
+    public var backwardActionCount: Int { order == .fixed ? 1 : n }
+    public var encodingWidth: Int { n * q }
+
+    public func writeInitialState(_ s: UnsafeMutablePointer<Int32>) { s.update(repeating: -1, count: n) }
+
+    @inlinable public func encode<T: BLASScalar>(_ s: UnsafePointer<Int32>, into row: UnsafeMutablePointer<T>) {
+        row.update(repeating: 0, count: n * q)
+        for i in 0..<n where s[i] >= 0 { row[i * q + Int(s[i])] = 1 }
+    }
+
+    @inlinable public func forwardMask(_ s: UnsafePointer<Int32>, step: Int, into mask: UnsafeMutablePointer<Bool>) {
+        if order == .fixed {
+            mask.update(repeating: true, count: q)
+        } else {
+            for i in 0..<n {
+                let free = s[i] < 0
+                for v in 0..<q { mask[i * q + v] = free }
+            }
+        }
+    }
+
+    @inlinable public func apply(_ a: Int, to s: UnsafeMutablePointer<Int32>, step: Int) -> Bool {
+        if order == .fixed { s[step] = Int32(a) } else { s[a / q] = Int32(a % q) }
+        return step + 1 == n
+    }
+
+    @inlinable public func backwardMask(_ s: UnsafePointer<Int32>, into mask: UnsafeMutablePointer<Bool>) {
+        if order == .fixed { mask[0] = true } else { for i in 0..<n { mask[i] = s[i] >= 0 } }
+    }
+
+    @inlinable public func backwardAction(undoing a: Int, in s: UnsafePointer<Int32>) -> Int {
+        order == .fixed ? 0 : a / q
+    }
+
+    public func undo(_ b: Int, in s: UnsafeMutablePointer<Int32>) -> Int {
+        if order == .fixed {
+            let i = depth(of: UnsafePointer(s)) - 1
+            let v = Int(s[i]); s[i] = -1
+            return v
+        }
+        let v = Int(s[b]); s[b] = -1
+        return b * q + v
+    }
+
+    @inlinable public func uniformBackwardLogProbability(_ s: UnsafePointer<Int32>) -> Double {
+        order == .fixed ? 0 : -_log(Double(depth(of: s)))
+    }
+
+    public func logReward(_ x: UnsafePointer<Int32>) -> Double {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: n) { buf in
+            for i in 0..<n { buf[i] = UInt8(x[i]) }
+            return -beta * energy.energy(UnsafePointer(buf.baseAddress!))
+        }
+    }
+
+    @inlinable public func key(of x: UnsafePointer<Int32>) -> UInt64 {
+        var k: UInt64 = 0
+        var i = n - 1
+        while i >= 0 { k = k &* UInt64(q) &+ UInt64(x[i]); i -= 1 }
+        return k
+    }
+
+    @inlinable public func depth(of s: UnsafePointer<Int32>) -> Int {
+        var d = 0
+        for i in 0..<n where s[i] >= 0 { d += 1 }
+        return d
+    }
+}
+
+import Foundation
+@usableFromInline func _log(_ x: Double) -> Double { Foundation.log(x) }

@@ -1,0 +1,164 @@
+import Foundation
+import GFNCore
+import NeuralNet
+
+/// Training objectives. Each is a residual per trajectory (or transition) fed to a squared loss.
+public enum Objective: String, Sendable, Codable, CaseIterable {
+    /// Trajectory balance: log Z + Σ log P_F − log R − Σ log P_B.
+    case tb
+    /// Detailed balance: log F(s) + log P_F(s′|s) − log F(s′) − log P_B(s|s′) per transition.
+    case db
+    /// Sub-trajectory balance over every sub-trajectory, weighted by λ^length.
+    case subtb
+    /// Flow matching: inflow = outflow (+ R) at every visited state; needs each state's parents.
+    case fm
+}
+
+/// The backward policy.
+public enum BackwardPolicy: String, Sendable, Codable, CaseIterable {
+    /// Uniform over the parents (fixed; for the fixed order, P_B = 1).
+    case uniform
+    /// A learned distribution over the parents, from its own logits.
+    case learned
+}
+
+/// Everything that determines a GFlowNet's architecture and training.
+public struct GFlowNetSettings: Sendable, Codable, Equatable {
+    public var objective: Objective = .tb
+    public var order: ConstructionOrder = .fixed
+    public var backward: BackwardPolicy = .uniform
+    public var hidden: Int = 256
+    public var layers: Int = 2
+    public var activation: Activation = .relu
+    public var batch: Int = 64
+    public var iterations: Int = 2000
+    public var learningRate: Double = 1e-3
+    public var learningRateLogZ: Double = 1e-1
+    /// Probability of a uniformly random valid action during training (exploration).
+    public var epsilon: Double = 0.05
+    /// Temperature of the behaviour policy's logits during training (1 = on-policy).
+    public var temperature: Double = 1
+    /// λ of sub-trajectory balance.
+    public var subTBLambda: Double = 0.9
+    /// Maximum gradient norm (global, over the network's parameters).
+    public var clipNorm: Double = 10
+
+    public init() {}
+
+    /// - Throws: ``GFNError/invalidInput(_:)`` naming the first value out of range.
+    public func validate() throws {
+        func check(_ ok: Bool, _ message: String) throws { if !ok { throw GFNError.invalidInput(message) } }
+        try check((1...8192).contains(hidden), "--hidden must be between 1 and 8192 (got \(hidden))")
+        try check((1...16).contains(layers), "--layers must be between 1 and 16 (got \(layers))")
+        try check((1...65536).contains(batch), "--batch must be between 1 and 65536 (got \(batch))")
+        try check(iterations >= 0, "--iterations must be 0 or more (got \(iterations))")
+        try check(learningRate.isFinite && learningRate > 0, "--lr must be a finite number > 0 (got \(learningRate))")
+        try check(learningRateLogZ.isFinite && learningRateLogZ >= 0, "--lr-logz must be a finite number ≥ 0 (got \(learningRateLogZ))")
+        try check(epsilon.isFinite && (0...1).contains(epsilon), "--epsilon must be between 0 and 1 (got \(epsilon))")
+        try check(temperature.isFinite && temperature > 0, "--temperature must be a finite number > 0 (got \(temperature))")
+        try check(subTBLambda.isFinite && subTBLambda > 0, "--subtb-lambda must be a finite number > 0 (got \(subTBLambda))")
+        try check(clipNorm.isFinite && clipNorm > 0, "--clip-norm must be a finite number > 0 (got \(clipNorm))")
+        if order == .fixed && backward == .learned {
+            throw GFNError.invalidInput("--backward learned needs --order any: in the fixed order every state has one parent, so P_B = 1")
+        }
+    }
+}
+
+/// Where each head sits in the network's output row.
+public struct OutputLayout: Sendable, Equatable {
+    public let forward: Range<Int>
+    public let backward: Range<Int>?
+    public let flow: Int?
+    public var width: Int { (flow.map { $0 + 1 }) ?? backward?.upperBound ?? forward.upperBound }
+
+    init(forwardCount: Int, backwardCount: Int?, flow: Bool) {
+        forward = 0..<forwardCount
+        backward = backwardCount.map { forwardCount..<(forwardCount + $0) }
+        let end = backward?.upperBound ?? forward.upperBound
+        self.flow = flow ? end : nil
+    }
+}
+
+/// A GFlowNet: environment, settings, the policy network's parameters and log Z.
+/// `T` is the network's scalar: `Float` for speed (the default, see ``GFlowNet``), `Double` for gradient checks.
+public final class GFlowNetModel<Env: ConstructionEnvironment, T: BLASScalar>: @unchecked Sendable {
+    public let environment: Env
+    public let settings: GFlowNetSettings
+    public let layout: OutputLayout
+    public let network: MLP<T>
+    public var parameters: [T]
+    /// The learned log Z (trajectory, detailed and sub-trajectory balance). Flow matching reads
+    /// Z off the initial state's outflow instead; see ``learnedLogZ()``.
+    public var logZ: Double
+
+    public init(environment: Env, settings: GFlowNetSettings, seed: UInt64) throws {
+        try settings.validate()
+        self.environment = environment
+        self.settings = settings
+        let needsFlow = settings.objective == .db || settings.objective == .subtb
+        layout = OutputLayout(forwardCount: environment.forwardActionCount,
+                              backwardCount: settings.backward == .learned ? environment.backwardActionCount : nil,
+                              flow: needsFlow)
+        let shape = MLPShape(input: environment.encodingWidth, hidden: Array(repeating: settings.hidden, count: settings.layers),
+                             output: layout.width, activation: settings.activation)
+        network = MLP<T>(shape: shape)
+        // Parameters come from their own stream, so the initialisation is independent of training draws.
+        parameters = network.initialParameters(rng: RandomStream(seed: seed, stream: GFlowNetStreams.initialisation), outputScale: 0.1)
+        logZ = 0
+    }
+
+    /// Restores a model from saved parameters.
+    public init(environment: Env, settings: GFlowNetSettings, parameters: [T], logZ: Double) throws {
+        try settings.validate()
+        self.environment = environment
+        self.settings = settings
+        let needsFlow = settings.objective == .db || settings.objective == .subtb
+        layout = OutputLayout(forwardCount: environment.forwardActionCount,
+                              backwardCount: settings.backward == .learned ? environment.backwardActionCount : nil,
+                              flow: needsFlow)
+        let shape = MLPShape(input: environment.encodingWidth, hidden: Array(repeating: settings.hidden, count: settings.layers),
+                             output: layout.width, activation: settings.activation)
+        network = MLP<T>(shape: shape)
+        guard parameters.count == shape.parameterCount else {
+            throw GFNError.invalidInput("the saved model has \(parameters.count) parameters; this architecture needs \(shape.parameterCount)")
+        }
+        self.parameters = parameters
+        self.logZ = logZ
+    }
+
+    /// log Z as the model states it: the learned scalar, or for flow matching the total outflow of s₀.
+    public func learnedLogZ() -> Double {
+        guard settings.objective == .fm else { return logZ }
+        let ws = MLPWorkspace<T>(shape: network.shape, capacity: 1)
+        let s = UnsafeMutablePointer<Int32>.allocate(capacity: environment.stateSize)
+        defer { s.deallocate() }
+        environment.writeInitialState(s)
+        environment.encode(UnsafePointer(s), into: ws.inputRow(0, width: environment.encodingWidth))
+        let out = parameters.withUnsafeBufferPointer { network.forward(parameters: $0.baseAddress!, workspace: ws, start: 0, rows: 1) }
+        let mask = UnsafeMutablePointer<Bool>.allocate(capacity: layout.forward.count)
+        defer { mask.deallocate() }
+        environment.forwardMask(UnsafePointer(s), step: 0, into: mask)
+        return maskedLogSumExp(out, mask: mask, count: layout.forward.count)
+    }
+}
+
+/// A GFlowNet with a single-precision network: the one the tool trains and samples.
+public typealias GFlowNet<Env: ConstructionEnvironment> = GFlowNetModel<Env, Float>
+
+/// Stream indices of the GFlowNet's random draws (MCMC chains use 0, 1, 2, …).
+public enum GFlowNetStreams {
+    public static let initialisation: UInt64 = 1 << 32
+    public static let training: UInt64 = (1 << 32) + 1
+    public static let sampling: UInt64 = (1 << 32) + 2
+    public static let importanceSampling: UInt64 = (1 << 32) + 3
+}
+
+/// log Σ_{valid j} exp(x_j), in Double.
+@inlinable func maskedLogSumExp<T: BLASScalar>(_ x: UnsafePointer<T>, mask: UnsafePointer<Bool>, count: Int) -> Double {
+    var m = -Double.infinity
+    for j in 0..<count where mask[j] { m = max(m, Double(x[j])) }
+    guard m > -.infinity else { return -.infinity }
+    var s = 0.0
+    for j in 0..<count where mask[j] { s += exp(Double(x[j]) - m) }
+    return m + log(s)
+}

@@ -1,0 +1,201 @@
+import Energies
+import Foundation
+import GFNCore
+import NeuralNet
+
+/// The distribution P_T(x) a trained set-variable GFlowNet samples terminal states from.
+public enum ModelDistribution {
+    /// Largest number of partial states the any-order dynamic programme visits ((q+1)^n).
+    public static let maximumPartialStates = 5_000_000
+
+    /// Why P_T cannot be computed exactly for this model, or nil if it can.
+    public static func inexactReason<E: EnergyModel>(_ model: GFlowNetModel<SetVariableEnvironment<E>, Float>) -> String? {
+        let env = model.environment
+        switch env.order {
+        case .fixed:
+            guard let states = env.energy.stateCount, states <= 1 << 24 else {
+                return "exact P_T needs every state: \(env.energy.variableCount) variables exceed 2^24 states"
+            }
+            return nil
+        case .any:
+            let partial = pow(Double(env.q + 1), Double(env.n))
+            return partial <= Double(maximumPartialStates) ? nil
+                : String(format: "exact P_T of the any-order DAG visits (q+1)^n = %.3g partial states, beyond the limit of %d", partial, maximumPartialStates)
+        }
+    }
+
+    /// log P_T(x) for every state x, indexed by its mixed-radix key.
+    ///
+    /// Fixed order: the product of the policy's probabilities along x's single path, computed
+    /// level by level over all prefixes (Σ_t q^t network rows). Any order: the forward dynamic
+    /// programme P(s′) = Σ_s P(s)·P_F(s′|s) over all (q+1)^n partial states, level by level.
+    /// - Throws: ``GFNError/invalidInput(_:)`` when the model is too large (see ``inexactReason(_:)``).
+    public static func exact<E: EnergyModel>(_ model: GFlowNetModel<SetVariableEnvironment<E>, Float>, chunk: Int = 4096) throws -> [Double] {
+        if let why = inexactReason(model) { throw GFNError.invalidInput(why) }
+        switch model.environment.order {
+        case .fixed: return fixedOrder(model, chunk: chunk)
+        case .any: return anyOrder(model, chunk: chunk)
+        }
+    }
+
+    static func fixedOrder<E: EnergyModel>(_ model: GFlowNetModel<SetVariableEnvironment<E>, Float>, chunk: Int) -> [Double] {
+        let env = model.environment
+        let n = env.n, q = env.q, W = env.encodingWidth, width = model.layout.width
+        let ws = MLPWorkspace<Float>(shape: model.network.shape, capacity: chunk)
+        var level: [Double] = [0]  // log P of each prefix of length t, indexed by its key over variables < t
+        var state = [Int32](repeating: -1, count: n)
+        model.parameters.withUnsafeBufferPointer { params in
+            for t in 0..<n {
+                var next = [Double](repeating: -.infinity, count: level.count * q)
+                var start = 0
+                while start < level.count {
+                    let rows = min(chunk, level.count - start)
+                    for r in 0..<rows {
+                        var k = start + r
+                        for i in 0..<n { if i < t { state[i] = Int32(k % q); k /= q } else { state[i] = -1 } }
+                        state.withUnsafeBufferPointer { env.encode($0.baseAddress!, into: ws.inputRow(r, width: W)) }
+                    }
+                    let out = model.network.forward(parameters: params.baseAddress!, workspace: ws, start: 0, rows: rows)
+                    let stride = level.count  // q^t: variable t's digit weight
+                    for r in 0..<rows {
+                        let row = out + r * width
+                        var m = -Double.infinity
+                        for v in 0..<q { m = max(m, Double(row[v])) }
+                        var s = 0.0
+                        for v in 0..<q { s += exp(Double(row[v]) - m) }
+                        let lse = m + log(s)
+                        for v in 0..<q { next[start + r + v * stride] = level[start + r] + Double(row[v]) - lse }
+                    }
+                    start += rows
+                }
+                level = next
+            }
+        }
+        return level
+    }
+
+    static func anyOrder<E: EnergyModel>(_ model: GFlowNetModel<SetVariableEnvironment<E>, Float>, chunk: Int) -> [Double] {
+        let env = model.environment
+        let n = env.n, q = env.q, W = env.encodingWidth, width = model.layout.width, A = env.forwardActionCount
+        let base = q + 1
+        var power = [Int](repeating: 1, count: n + 1)
+        for i in 0..<n { power[i + 1] = power[i] * base }
+        let total = power[n]
+        // Bucket partial states by level (number of set variables).
+        var levelOf = [UInt8](repeating: 0, count: total)
+        var counts = [Int](repeating: 0, count: n + 1)
+        for s in 0..<total {
+            var k = s, l = 0
+            for _ in 0..<n { if k % base != 0 { l += 1 }; k /= base }
+            levelOf[s] = UInt8(l); counts[l] += 1
+        }
+        var probability = [Double](repeating: 0, count: total)
+        probability[0] = 1
+        let ws = MLPWorkspace<Float>(shape: model.network.shape, capacity: chunk)
+        var state = [Int32](repeating: -1, count: n)
+        var mask = [Bool](repeating: false, count: A)
+        model.parameters.withUnsafeBufferPointer { params in
+            for l in 0..<n {
+                let members = (0..<total).filter { levelOf[$0] == l && probability[$0] > 0 }
+                var start = 0
+                while start < members.count {
+                    let rows = min(chunk, members.count - start)
+                    for r in 0..<rows {
+                        var k = members[start + r]
+                        for i in 0..<n { state[i] = Int32(k % base) - 1; k /= base }
+                        state.withUnsafeBufferPointer { env.encode($0.baseAddress!, into: ws.inputRow(r, width: W)) }
+                    }
+                    let out = model.network.forward(parameters: params.baseAddress!, workspace: ws, start: 0, rows: rows)
+                    for r in 0..<rows {
+                        let s = members[start + r]
+                        var k = s
+                        for i in 0..<n { state[i] = Int32(k % base) - 1; k /= base }
+                        state.withUnsafeBufferPointer { st in mask.withUnsafeMutableBufferPointer { env.forwardMask(st.baseAddress!, step: l, into: $0.baseAddress!) } }
+                        let row = out + r * width
+                        let lse = mask.withUnsafeBufferPointer { maskedLogSumExp(row, mask: $0.baseAddress!, count: A) }
+                        for a in 0..<A where mask[a] {
+                            let i = a / q, v = a % q
+                            probability[s + (v + 1) * power[i]] += probability[s] * exp(Double(row[a]) - lse)
+                        }
+                    }
+                    start += rows
+                }
+            }
+        }
+        // Terminal states: every digit set; key digit = digit − 1 in base q.
+        var logPT = [Double](repeating: -.infinity, count: Int(pow(Double(q), Double(n))))
+        for s in 0..<total where levelOf[s] == n {
+            var k = s, key = 0, weight = 1
+            for _ in 0..<n { key += (k % base - 1) * weight; weight *= q; k /= base }
+            logPT[key] = log(probability[s])
+        }
+        return logPT
+    }
+
+    /// Importance-sampling estimate of log P_T(x) from K backward trajectories τ ~ P_B(·|x):
+    /// log P_T(x) ≈ log mean_k exp(log P_F(τ_k) − log P_B(τ_k|x)), with the delta-method standard
+    /// error sd(w)/(mean(w)·√K) of that logarithm.
+    public static func importanceEstimate<Env: ConstructionEnvironment>(
+        _ model: GFlowNetModel<Env, Float>, terminal x: [Int32], trajectories K: Int, seed: UInt64
+    ) -> (logPT: Double, standardError: Double) {
+        let env = model.environment
+        let S = env.stateSize, A = env.forwardActionCount, W = env.encodingWidth, Bk = env.backwardActionCount
+        let width = model.layout.width
+        let rng = RandomStream(seed: seed, stream: GFlowNetStreams.importanceSampling)
+        let ws = MLPWorkspace<Float>(shape: model.network.shape, capacity: K)
+        var states = [Int32](repeating: 0, count: K * S)
+        for k in 0..<K { for i in 0..<S { states[k * S + i] = x[i] } }
+        var logW = [Double](repeating: 0, count: K)
+        var forwardAction = [Int](repeating: 0, count: K)
+        var mask = [Bool](repeating: false, count: max(A, Bk))
+        var weights = [Double](repeating: 0, count: Bk)
+        let depth = x.withUnsafeBufferPointer { env.depth(of: $0.baseAddress!) }
+        model.parameters.withUnsafeBufferPointer { params in
+            for t in stride(from: depth, to: 0, by: -1) {
+                // Backward step: choose the parent with P_B (learned logits need a pass on s_t).
+                var out: UnsafeMutablePointer<Float>?
+                if model.layout.backward != nil {
+                    for k in 0..<K { states.withUnsafeBufferPointer { env.encode($0.baseAddress! + k * S, into: ws.inputRow(k, width: W)) } }
+                    out = model.network.forward(parameters: params.baseAddress!, workspace: ws, start: 0, rows: K)
+                }
+                for k in 0..<K {
+                    states.withUnsafeMutableBufferPointer { st in
+                        let s = st.baseAddress! + k * S
+                        mask.withUnsafeMutableBufferPointer { env.backwardMask(UnsafePointer(s), into: $0.baseAddress!) }
+                        if let out, let range = model.layout.backward {
+                            let row = out + k * width + range.lowerBound
+                            let lse = mask.withUnsafeBufferPointer { maskedLogSumExp(row, mask: $0.baseAddress!, count: Bk) }
+                            var total = 0.0
+                            for j in 0..<Bk { weights[j] = mask[j] ? exp(Double(row[j]) - lse) : 0; total += weights[j] }
+                            let b = weights.withUnsafeBufferPointer { rng.categorical(weights: $0, total: total) }
+                            logW[k] -= Double(row[b]) - lse
+                            forwardAction[k] = env.undo(b, in: s)
+                        } else {
+                            let logPB = env.uniformBackwardLogProbability(UnsafePointer(s))
+                            let valid = (0..<Bk).filter { mask[$0] }
+                            let b = valid[rng.integer(below: valid.count)]
+                            logW[k] -= logPB
+                            forwardAction[k] = env.undo(b, in: s)
+                        }
+                    }
+                }
+                // Forward probability of the undone action from the parent.
+                for k in 0..<K { states.withUnsafeBufferPointer { env.encode($0.baseAddress! + k * S, into: ws.inputRow(k, width: W)) } }
+                let fout = model.network.forward(parameters: params.baseAddress!, workspace: ws, start: 0, rows: K)
+                for k in 0..<K {
+                    states.withUnsafeBufferPointer { st in
+                        mask.withUnsafeMutableBufferPointer { env.forwardMask(st.baseAddress! + k * S, step: t - 1, into: $0.baseAddress!) }
+                    }
+                    let row = fout + k * width
+                    let lse = mask.withUnsafeBufferPointer { maskedLogSumExp(row, mask: $0.baseAddress!, count: A) }
+                    logW[k] += Double(row[forwardAction[k]]) - lse
+                }
+            }
+        }
+        let estimate = LogSpace.logMeanExp(logW)
+        // Relative weights w_k / mean(w): their sd over √K is the delta-method SE of log mean w.
+        let rel = logW.map { exp($0 - estimate) }
+        let variance = rel.reduce(0) { $0 + ($1 - 1) * ($1 - 1) } / Double(max(K - 1, 1))
+        return (estimate, (variance / Double(K)).squareRoot())
+    }
+}

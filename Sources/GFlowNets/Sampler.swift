@@ -1,0 +1,83 @@
+import Dispatch
+import Foundation
+import GFNCore
+import NeuralNet
+
+/// Terminal states drawn from a trained GFlowNet's forward policy.
+public struct GFlowNetSamples: Sendable {
+    /// Mixed-radix keys of the terminal states.
+    public var keys: [UInt64]
+    /// log P_F(τ) of each sampled trajectory.
+    public var logPF: [Double]
+    /// log P_B(τ | x) of each sampled trajectory under the model's backward policy.
+    public var logPB: [Double]
+    public var seconds: Double
+}
+
+/// Draws terminal states from the model's forward policy (temperature 1, no exploration):
+/// one network pass per construction step, batched.
+public enum GFlowNetSampler {
+    /// Draws `count` samples from stream (seed, sampling), `batch` trajectories at a time.
+    public static func sample<Env: ConstructionEnvironment>(_ model: GFlowNetModel<Env, Float>, count: Int, seed: UInt64, batch: Int = 512) -> GFlowNetSamples {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        let env = model.environment
+        let rng = RandomStream(seed: seed, stream: GFlowNetStreams.sampling)
+        let B = max(1, min(batch, count))
+        let S = env.stateSize, A = env.forwardActionCount, W = env.encodingWidth
+        let width = model.layout.width
+        let learnedPB = model.layout.backward
+        let ws = MLPWorkspace<Float>(shape: model.network.shape, capacity: B)
+        let states = UnsafeMutablePointer<Int32>.allocate(capacity: B * S)
+        let mask = UnsafeMutablePointer<Bool>.allocate(capacity: max(A, env.backwardActionCount))
+        let weights = UnsafeMutablePointer<Double>.allocate(capacity: max(A, env.backwardActionCount))
+        let finishedAt = UnsafeMutablePointer<Int>.allocate(capacity: B)
+        let lastAction = UnsafeMutablePointer<Int>.allocate(capacity: B)
+        defer { states.deallocate(); mask.deallocate(); weights.deallocate(); finishedAt.deallocate(); lastAction.deallocate() }
+        var result = GFlowNetSamples(keys: [], logPF: [], logPB: [], seconds: 0)
+        result.keys.reserveCapacity(count); result.logPF.reserveCapacity(count); result.logPB.reserveCapacity(count)
+        var pf = [Double](repeating: 0, count: B), pb = [Double](repeating: 0, count: B)
+        model.parameters.withUnsafeBufferPointer { params in
+            var remaining = count
+            while remaining > 0 {
+                let rows = min(B, remaining)
+                for b in 0..<rows { env.writeInitialState(states + b * S); finishedAt[b] = Int.max; pf[b] = 0; pb[b] = 0 }
+                for t in 0...env.maxSteps {
+                    // The network is needed by trajectories still running, and (learned P_B) by
+                    // those that reached their terminal state at this step.
+                    var needed = false
+                    for b in 0..<rows where t < finishedAt[b] || (learnedPB != nil && t == finishedAt[b]) { needed = true; break }
+                    if !needed { break }
+                    for b in 0..<rows { env.encode(UnsafePointer(states + b * S), into: ws.inputRow(b, width: W)) }
+                    let out = model.network.forward(parameters: params.baseAddress!, workspace: ws, start: 0, rows: rows)
+                    for b in 0..<rows where t <= finishedAt[b] {
+                        let s = states + b * S
+                        let row = out + b * width
+                        if t >= 1, let range = learnedPB {
+                            // log P_B(s_{t−1} | s_t) from the learned backward logits.
+                            env.backwardMask(UnsafePointer(s), into: mask)
+                            let lse = maskedLogSumExp(row + range.lowerBound, mask: mask, count: range.count)
+                            pb[b] += Double(row[range.lowerBound + env.backwardAction(undoing: lastAction[b], in: UnsafePointer(s))]) - lse
+                        }
+                        guard t < finishedAt[b] else { continue }
+                        env.forwardMask(UnsafePointer(s), step: t, into: mask)
+                        let lse = maskedLogSumExp(row, mask: mask, count: A)
+                        var total = 0.0
+                        for j in 0..<A { weights[j] = mask[j] ? exp(Double(row[j]) - lse) : 0; total += weights[j] }
+                        let a = rng.categorical(weights: UnsafeBufferPointer(start: weights, count: A), total: total)
+                        pf[b] += Double(row[a]) - lse
+                        lastAction[b] = a
+                        if env.apply(a, to: s, step: t) { finishedAt[b] = t + 1 }
+                        if learnedPB == nil { pb[b] += env.uniformBackwardLogProbability(UnsafePointer(s)) }
+                    }
+                }
+                for b in 0..<rows {
+                    result.keys.append(env.key(of: UnsafePointer(states + b * S)))
+                    result.logPF.append(pf[b]); result.logPB.append(pb[b])
+                }
+                remaining -= rows
+            }
+        }
+        result.seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+        return result
+    }
+}

@@ -1,0 +1,492 @@
+import Dispatch
+import Foundation
+import GFNCore
+import NeuralNet
+
+/// One training iteration's numbers.
+public struct TrainingStep: Sendable, Codable, Equatable {
+    public var iteration: Int
+    public var loss: Double
+    /// The learned log Z after the step (null for flow matching, which has no log Z parameter).
+    public var logZ: Double?
+}
+
+/// What training did: the loss curve and the cost.
+public struct TrainingRecord: Sendable, Codable, Equatable {
+    public var steps: [TrainingStep] = []
+    public var trajectories = 0
+    /// Full E(x) evaluations (one per sampled trajectory's terminal state).
+    public var energyEvaluations = 0
+    public var seconds = 0.0
+    public init() {}
+}
+
+/// Trains a ``GFlowNetModel`` on batches of trajectories sampled from an exploratory version of
+/// its own forward policy. All buffers are allocated once.
+///
+/// A step is: roll out a batch (one network pass per construction step, activations kept),
+/// score it (log P_F, log P_B, log F of every step from those same outputs — no second forward
+/// pass), evaluate the objective's residuals and their gradients, backpropagate through every
+/// kept row at once, clip, and take an Adam step (log Z has its own Adam state and rate).
+///
+/// Off-policy bookkeeping: actions are drawn from the behaviour policy
+/// (1 − ε)·softmax(logits / T) + ε·uniform, but the loss uses the model's own log P_F
+/// (temperature 1, no ε), which is what the balance conditions constrain.
+public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
+    public let model: GFlowNetModel<Env, T>
+    public private(set) var record = TrainingRecord()
+    let env: Env
+    let batch: Int
+    let steps: Int
+    let rng: RandomStream
+    let workspace: MLPWorkspace<T>
+    var adam: Adam<T>
+    // log Z has its own Adam state, in Double.
+    var logZMoment1 = 0.0, logZMoment2 = 0.0
+    /// dL/dθ of the last step (before clipping).
+    public internal(set) var gradient: [T]
+    /// dL/d log Z of the last step.
+    public internal(set) var logZGradient = 0.0
+    var usedRows = 0
+
+    // Rollout buffers, indexed by row r = t·B + b (state s_t of trajectory b).
+    let states: UnsafeMutablePointer<Int32>
+    let actions: UnsafeMutablePointer<Int32>
+    let lengths: UnsafeMutablePointer<Int>
+    let logR: UnsafeMutablePointer<Double>
+    let logPF: UnsafeMutablePointer<Double>
+    /// logPB[r] = log P_B(s_{t} | s_{t+1}) for the transition leaving row r.
+    let logPB: UnsafeMutablePointer<Double>
+    let logF: UnsafeMutablePointer<Double>
+    let forwardProbs: UnsafeMutablePointer<T>
+    let forwardMasks: UnsafeMutablePointer<Bool>
+    let backwardProbs: UnsafeMutablePointer<T>?
+    let backwardMasks: UnsafeMutablePointer<Bool>?
+    let backwardActions: UnsafeMutablePointer<Int32>
+    let gPF: UnsafeMutablePointer<Double>
+    let gPB: UnsafeMutablePointer<Double>
+    let gF: UnsafeMutablePointer<Double>
+    let behaviour: UnsafeMutablePointer<Double>
+    // Flow matching: the parents of every visited state, with their own workspace.
+    var parentWorkspace: MLPWorkspace<T>?
+    var parentStates: [Int32] = []
+    var parentActions: [Int] = []
+    var parentOwners: [(row: Int, first: Int, count: Int)] = []
+
+    public init(model: GFlowNetModel<Env, T>, seed: UInt64) {
+        self.model = model
+        env = model.environment
+        batch = model.settings.batch
+        steps = env.maxSteps
+        rng = RandomStream(seed: seed, stream: GFlowNetStreams.training)
+        let rows = (steps + 1) * batch
+        workspace = MLPWorkspace<T>(shape: model.network.shape, capacity: rows)
+        adam = Adam<T>(parameterCount: model.parameters.count)
+        gradient = [T](repeating: 0, count: model.parameters.count)
+        let A = env.forwardActionCount, Bk = env.backwardActionCount
+        states = .allocate(capacity: rows * env.stateSize)
+        actions = .allocate(capacity: rows)
+        lengths = .allocate(capacity: batch)
+        logR = .allocate(capacity: batch)
+        logPF = .allocate(capacity: rows)
+        logPB = .allocate(capacity: rows)
+        logF = .allocate(capacity: rows)
+        forwardProbs = .allocate(capacity: rows * A)
+        forwardMasks = .allocate(capacity: rows * A)
+        let learned = model.layout.backward != nil
+        backwardProbs = learned ? .allocate(capacity: rows * Bk) : nil
+        backwardMasks = learned ? .allocate(capacity: rows * Bk) : nil
+        backwardActions = .allocate(capacity: rows)
+        gPF = .allocate(capacity: rows)
+        gPB = .allocate(capacity: rows)
+        gF = .allocate(capacity: rows)
+        behaviour = .allocate(capacity: max(A, Bk))
+    }
+
+    deinit {
+        states.deallocate(); actions.deallocate(); lengths.deallocate(); logR.deallocate()
+        logPF.deallocate(); logPB.deallocate(); logF.deallocate()
+        forwardProbs.deallocate(); forwardMasks.deallocate()
+        backwardProbs?.deallocate(); backwardMasks?.deallocate(); backwardActions.deallocate()
+        gPF.deallocate(); gPB.deallocate(); gF.deallocate(); behaviour.deallocate()
+    }
+
+    /// Runs `iterations` training steps.
+    ///
+    /// - Parameter progress: called after each step with (iteration, loss); return false to stop early.
+    /// - Throws: ``GFNError/runtime(_:)`` when the loss, a gradient or log Z stops being finite.
+    public func train(iterations: Int, progress: ((Int, Double) -> Bool)? = nil) throws {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        defer { record.seconds += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9 }
+        for _ in 0..<iterations {
+            let loss = try step()
+            if let progress, !progress(record.steps.count, loss) { break }
+        }
+    }
+
+    /// One step: sample a batch, compute the objective and its gradient, update. Returns the loss.
+    @discardableResult
+    public func step() throws -> Double {
+        rollout()
+        let loss = lossAndGradient()
+        let iteration = record.steps.count + 1
+        let norm = gradient.withUnsafeMutableBufferPointer { clipGradientNorm($0.baseAddress!, count: $0.count, maxNorm: model.settings.clipNorm) }
+        guard loss.isFinite, norm.isFinite, logZGradient.isFinite else {
+            throw GFNError.runtime(String(
+                format: "training diverged at iteration %d: the %@ is not finite; the learning rate (--lr %g, --lr-logz %g) is the likely cause",
+                iteration, loss.isFinite ? "gradient" : "loss", model.settings.learningRate, model.settings.learningRateLogZ))
+        }
+        let rate = model.settings.learningRate
+        gradient.withUnsafeBufferPointer { g in
+            model.parameters.withUnsafeMutableBufferPointer { p in
+                adam.update(parameters: p.baseAddress!, gradient: g.baseAddress!, groups: [(0..<p.count, rate)])
+            }
+        }
+        if model.settings.objective != .fm { updateLogZ(logZGradient) }
+        guard model.logZ.isFinite, model.parameters.allSatisfy({ $0.isFinite }) else {
+            throw GFNError.runtime("training diverged at iteration \(iteration): the parameters or log Z are not finite; lower --lr (now \(model.settings.learningRate)) or --lr-logz (now \(model.settings.learningRateLogZ))")
+        }
+        record.trajectories += batch
+        record.steps.append(TrainingStep(iteration: iteration, loss: loss, logZ: model.settings.objective == .fm ? nil : model.logZ))
+        return loss
+    }
+
+    /// The objective on the current batch and dL/dθ, dL/d log Z (in ``gradient``, ``logZGradient``),
+    /// from the outputs the rollout kept.
+    func lossAndGradient() -> Double {
+        scoreRows()
+        let loss: Double
+        if model.settings.objective == .fm {
+            loss = flowMatching(computeGradient: true)
+            logZGradient = 0
+        } else {
+            (loss, logZGradient) = balanceObjective()
+            fillOutputGradient()
+            gradient.withUnsafeMutableBufferPointer { g in
+                g.update(repeating: 0)
+                model.parameters.withUnsafeBufferPointer { p in
+                    model.network.backward(parameters: p.baseAddress!, workspace: workspace, rows: usedRows, gradient: g.baseAddress!)
+                }
+            }
+        }
+        return loss
+    }
+
+    /// Samples a batch and returns the loss and its analytic gradient without updating the model
+    /// (for gradient checks).
+    public func sampleBatchAndGradient() -> (loss: Double, gradient: [T], logZGradient: Double) {
+        rollout()
+        let loss = lossAndGradient()
+        return (loss, gradient, logZGradient)
+    }
+
+    /// The objective on the last sampled batch for the model's *current* parameters and log Z,
+    /// recomputing every network output (the trajectories stay fixed). For finite differences.
+    public func replayLoss() -> Double {
+        let W = env.encodingWidth, S = env.stateSize
+        model.parameters.withUnsafeBufferPointer { p in
+            for r in 0..<usedRows { env.encode(UnsafePointer(states + r * S), into: workspace.inputRow(r, width: W)) }
+            model.network.forward(parameters: p.baseAddress!, workspace: workspace, start: 0, rows: usedRows)
+        }
+        scoreRows()
+        if model.settings.objective == .fm { return flowMatching(computeGradient: false) }
+        return balanceObjective().0
+    }
+
+    func updateLogZ(_ g: Double) {
+        let b1 = 0.9, b2 = 0.999, eps = 1e-8
+        let t = Double(record.steps.count + 1)
+        logZMoment1 = b1 * logZMoment1 + (1 - b1) * g
+        logZMoment2 = b2 * logZMoment2 + (1 - b2) * g * g
+        let mHat = logZMoment1 / (1 - pow(b1, t)), vHat = logZMoment2 / (1 - pow(b2, t))
+        model.logZ -= model.settings.learningRateLogZ * mHat / (vHat.squareRoot() + eps)
+    }
+
+    // MARK: Rollout and scoring
+
+    /// Samples `batch` trajectories from the behaviour policy, keeping every state, action and
+    /// network output (rows 0..<usedRows).
+    func rollout() {
+        let B = batch, S = env.stateSize, A = env.forwardActionCount, W = env.encodingWidth
+        let width = model.layout.width
+        let eps = model.settings.epsilon, invT = 1 / model.settings.temperature
+        let learnedPB = model.layout.backward != nil
+        for b in 0..<B { env.writeInitialState(states + b * S); lengths[b] = Int.max }
+        usedRows = 0
+        model.parameters.withUnsafeBufferPointer { params in
+            for t in 0...steps {
+                // Rows at step t serve trajectories still sampling, and (learned P_B) those just finished.
+                var needed = false
+                for b in 0..<B where t < lengths[b] || (learnedPB && t == lengths[b]) { needed = true; break }
+                if !needed { break }
+                for b in 0..<B {
+                    // A finished trajectory's state is carried forward, so every row holds a valid state.
+                    if t > lengths[b] { (states + (t * B + b) * S).update(from: states + ((t - 1) * B + b) * S, count: S) }
+                    env.encode(UnsafePointer(states + (t * B + b) * S), into: workspace.inputRow(t * B + b, width: W))
+                }
+                let out = model.network.forward(parameters: params.baseAddress!, workspace: workspace, start: t * B, rows: B)
+                usedRows = (t + 1) * B
+                for b in 0..<B where t < lengths[b] {
+                    let r = t * B + b
+                    let s = states + r * S
+                    let mask = forwardMasks + r * A
+                    env.forwardMask(UnsafePointer(s), step: t, into: mask)
+                    let a = sampleBehaviour(out + b * width, mask: mask, count: A, epsilon: eps, inverseTemperature: invT)
+                    actions[r] = Int32(a)
+                    let next = states + ((t + 1) * B + b) * S
+                    next.update(from: s, count: S)
+                    if env.apply(a, to: next, step: t) {
+                        lengths[b] = t + 1
+                        logR[b] = env.logReward(UnsafePointer(next))
+                        record.energyEvaluations += 1
+                    }
+                }
+            }
+        }
+    }
+
+    /// From the kept outputs: log P_F of each action (and the policy's probabilities), log P_B of
+    /// each transition, and log F of each intermediate state.
+    func scoreRows() {
+        let B = batch, S = env.stateSize, A = env.forwardActionCount
+        let layout = model.layout
+        let width = layout.width
+        let out = workspace.activations[model.network.layerCount]
+        for r in 0..<usedRows {
+            let t = r / B, b = r % B
+            let row = out + r * width
+            let s = states + r * S
+            if t < lengths[b] {
+                logPF[r] = logSoftmax(row, mask: forwardMasks + r * A, count: A, probs: forwardProbs + r * A, pick: Int(actions[r]))
+                if let f = layout.flow, t >= 1 { logF[r] = Double(row[f]) }
+            }
+            if t >= 1 && t <= lengths[b], let range = layout.backward, let probs = backwardProbs, let masks = backwardMasks {
+                // Learned log P_B(s_{t−1} | s_t), stored with the transition's source row.
+                let bAction = env.backwardAction(undoing: Int(actions[r - B]), in: UnsafePointer(s))
+                backwardActions[r] = Int32(bAction)
+                let mask = masks + r * range.count
+                env.backwardMask(UnsafePointer(s), into: mask)
+                logPB[r - B] = logSoftmax(row + range.lowerBound, mask: mask, count: range.count, probs: probs + r * range.count, pick: bAction)
+            }
+        }
+        // The fixed backward policy needs no network output, so the terminal state (which has no
+        // row of its own) is scored from the stored states.
+        if layout.backward == nil {
+            for b in 0..<B {
+                for t in 1...lengths[b] {
+                    logPB[(t - 1) * B + b] = env.uniformBackwardLogProbability(UnsafePointer(states + (t * B + b) * S))
+                }
+            }
+        }
+    }
+
+    /// log softmax of the valid logits; writes the probabilities (0 where masked) and returns log p[pick].
+    @inline(__always)
+    func logSoftmax(_ logits: UnsafePointer<T>, mask: UnsafePointer<Bool>, count: Int, probs: UnsafeMutablePointer<T>, pick: Int) -> Double {
+        let lse = maskedLogSumExp(logits, mask: mask, count: count)
+        for j in 0..<count { probs[j] = mask[j] ? T(exp(Double(logits[j]) - lse)) : 0 }
+        return Double(logits[pick]) - lse
+    }
+
+    /// Draws from (1 − ε)·softmax(logits/T) + ε·uniform over the valid actions.
+    @inline(__always)
+    func sampleBehaviour(_ logits: UnsafePointer<T>, mask: UnsafePointer<Bool>, count: Int, epsilon: Double, inverseTemperature: Double) -> Int {
+        if epsilon > 0 && rng.uniform() < epsilon {
+            var valid = 0
+            for j in 0..<count where mask[j] { valid += 1 }
+            var k = rng.integer(below: valid)
+            for j in 0..<count where mask[j] { if k == 0 { return j }; k -= 1 }
+        }
+        var m = -Double.infinity
+        for j in 0..<count where mask[j] { m = max(m, Double(logits[j]) * inverseTemperature) }
+        var total = 0.0
+        for j in 0..<count { behaviour[j] = mask[j] ? exp(Double(logits[j]) * inverseTemperature - m) : 0; total += behaviour[j] }
+        return rng.categorical(weights: UnsafeBufferPointer(start: behaviour, count: count), total: total)
+    }
+
+    // MARK: Balance objectives (TB, DB, SubTB)
+
+    /// The loss, the per-step gradients dL/d(log P_F), dL/d(log P_B), dL/d(log F), and dL/d log Z.
+    /// Flows: F(s₀) = Z (the log Z parameter), F(x) = R(x) at terminal states.
+    func balanceObjective() -> (Double, Double) {
+        let B = batch
+        let logZ = model.logZ
+        var loss = 0.0, gLogZ = 0.0
+        for r in 0..<usedRows { gPF[r] = 0; gPB[r] = 0; gF[r] = 0 }
+        switch model.settings.objective {
+        case .tb:
+            for b in 0..<B {
+                var delta = logZ - logR[b]
+                for t in 0..<lengths[b] { delta += logPF[t * B + b] - logPB[t * B + b] }
+                loss += delta * delta / Double(B)
+                let g = 2 * delta / Double(B)
+                for t in 0..<lengths[b] { gPF[t * B + b] = g; gPB[t * B + b] = -g }
+                gLogZ += g
+            }
+        case .db:
+            let transitions = Double((0..<B).reduce(0) { $0 + lengths[$1] })
+            for b in 0..<B {
+                let len = lengths[b]
+                for t in 0..<len {
+                    let fT = t == 0 ? logZ : logF[t * B + b]
+                    let fNext = t + 1 == len ? logR[b] : logF[(t + 1) * B + b]
+                    let delta = fT + logPF[t * B + b] - fNext - logPB[t * B + b]
+                    loss += delta * delta / transitions
+                    let g = 2 * delta / transitions
+                    if t == 0 { gLogZ += g } else { gF[t * B + b] += g }
+                    if t + 1 < len { gF[(t + 1) * B + b] -= g }
+                    gPF[t * B + b] += g
+                    gPB[t * B + b] -= g
+                }
+            }
+        case .subtb:
+            let lambda = model.settings.subTBLambda
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: 3 * (steps + 1)) { buf in
+                let c = buf.baseAddress!, gC = c + (steps + 1), flow = gC + (steps + 1)
+                for b in 0..<B {
+                    let len = lengths[b]
+                    // C_k = Σ_{m<k} (log P_F − log P_B): residual of (i, j) is F_i + C_j − C_i − F_j.
+                    c[0] = 0
+                    for k in 0..<len { c[k + 1] = c[k] + logPF[k * B + b] - logPB[k * B + b] }
+                    for k in 0...len { flow[k] = k == 0 ? logZ : (k == len ? logR[b] : logF[k * B + b]); gC[k] = 0 }
+                    // Weights λ^(j−i), normalised over the trajectory's sub-trajectories.
+                    var totalWeight = 0.0
+                    for i in 0..<len { var w = 1.0; for _ in (i + 1)...len { w *= lambda; totalWeight += w } }
+                    for i in 0..<len {
+                        var w = 1.0
+                        for j in (i + 1)...len {
+                            w *= lambda
+                            let delta = flow[i] + c[j] - c[i] - flow[j]
+                            let scaled = w / totalWeight / Double(B)
+                            loss += scaled * delta * delta
+                            let g = 2 * scaled * delta
+                            if i == 0 { gLogZ += g } else { gF[i * B + b] += g }
+                            if j < len { gF[j * B + b] -= g }
+                            gC[j] += g
+                            gC[i] -= g
+                        }
+                    }
+                    // dL/d(log P_F at step m) = Σ_{k > m} dL/dC_k.
+                    var suffix = 0.0
+                    for m in stride(from: len - 1, through: 0, by: -1) {
+                        suffix += gC[m + 1]
+                        gPF[m * B + b] = suffix
+                        gPB[m * B + b] = -suffix
+                    }
+                }
+            }
+        case .fm:
+            break
+        }
+        return (loss, gLogZ)
+    }
+
+    /// dL/d(output) of every used row from the per-step gradients.
+    func fillOutputGradient() {
+        let B = batch, A = env.forwardActionCount
+        let layout = model.layout
+        let width = layout.width
+        let og = workspace.outputGradient
+        og.update(repeating: 0, count: usedRows * width)
+        for r in 0..<usedRows {
+            let t = r / B, b = r % B
+            let row = og + r * width
+            if t < lengths[b] {
+                // d log π_a / d logit_j = 1[j = a] − π_j over the valid actions.
+                let g = T(gPF[r])
+                let probs = forwardProbs + r * A
+                for j in 0..<A { row[j] = -g * probs[j] }
+                row[Int(actions[r])] += g
+                if let f = layout.flow, t >= 1 { row[f] = T(gF[r]) }
+            }
+            if t >= 1 && t <= lengths[b], let range = layout.backward, let probs = backwardProbs {
+                let g = T(gPB[r - B])
+                let p = probs + r * range.count
+                for j in 0..<range.count { row[range.lowerBound + j] = -g * p[j] }
+                row[range.lowerBound + Int(backwardActions[r])] += g
+            }
+        }
+    }
+
+    // MARK: Flow matching
+
+    /// Flow matching with edge flows F(s→s′) = exp(forward logit): at every visited state s ≠ s₀,
+    /// log Σ_parents F(p→s) = log(Σ_children F(s→c)) (or log R(s) at a terminal state). The loss
+    /// is the mean squared difference; with `computeGradient` it also fills ``gradient``.
+    func flowMatching(computeGradient: Bool) -> Double {
+        let B = batch, S = env.stateSize, A = env.forwardActionCount, W = env.encodingWidth
+        let Bk = env.backwardActionCount
+        let width = model.layout.width
+        // Every parent of every visited non-initial state.
+        parentStates.removeAll(keepingCapacity: true)
+        parentActions.removeAll(keepingCapacity: true)
+        parentOwners.removeAll(keepingCapacity: true)
+        let mask = UnsafeMutablePointer<Bool>.allocate(capacity: Bk)
+        let scratch = UnsafeMutablePointer<Int32>.allocate(capacity: S)
+        defer { mask.deallocate(); scratch.deallocate() }
+        for b in 0..<B {
+            for t in 1...lengths[b] {
+                let s = states + (t * B + b) * S
+                env.backwardMask(UnsafePointer(s), into: mask)
+                let first = parentActions.count
+                for k in 0..<Bk where mask[k] {
+                    scratch.update(from: s, count: S)
+                    parentActions.append(env.undo(k, in: scratch))
+                    parentStates.append(contentsOf: UnsafeBufferPointer(start: scratch, count: S))
+                }
+                parentOwners.append((t * B + b, first, parentActions.count - first))
+            }
+        }
+        let parentRows = parentActions.count
+        if parentWorkspace == nil || parentWorkspace!.capacity < parentRows {
+            parentWorkspace = MLPWorkspace<T>(shape: model.network.shape, capacity: parentRows)
+        }
+        let pws = parentWorkspace!
+        parentStates.withUnsafeBufferPointer { ps in
+            for r in 0..<parentRows { env.encode(ps.baseAddress! + r * S, into: pws.inputRow(r, width: W)) }
+        }
+        let parentOut = model.parameters.withUnsafeBufferPointer {
+            model.network.forward(parameters: $0.baseAddress!, workspace: pws, start: 0, rows: parentRows)
+        }
+        let mainOut = workspace.activations[model.network.layerCount]
+        let og = workspace.outputGradient, pog = pws.outputGradient
+        if computeGradient {
+            og.update(repeating: 0, count: usedRows * width)
+            pog.update(repeating: 0, count: parentRows * width)
+        }
+        let count = Double(parentOwners.count)
+        var loss = 0.0
+        for o in parentOwners {
+            var m = -Double.infinity
+            for k in 0..<o.count { m = max(m, Double(parentOut[(o.first + k) * width + parentActions[o.first + k]])) }
+            var sum = 0.0
+            for k in 0..<o.count { sum += exp(Double(parentOut[(o.first + k) * width + parentActions[o.first + k]]) - m) }
+            let inflow = m + log(sum)
+            let t = o.row / B, b = o.row % B
+            let terminal = t == lengths[b]
+            let outflow = terminal ? logR[b] : maskedLogSumExp(mainOut + o.row * width, mask: forwardMasks + o.row * A, count: A)
+            let delta = inflow - outflow
+            loss += delta * delta / count
+            guard computeGradient else { continue }
+            let g = 2 * delta / count
+            for k in 0..<o.count {
+                let idx = (o.first + k) * width + parentActions[o.first + k]
+                pog[idx] += T(g * exp(Double(parentOut[idx]) - inflow))
+            }
+            if !terminal {
+                let probs = forwardProbs + o.row * A
+                for j in 0..<A { og[o.row * width + j] -= T(g) * probs[j] }
+            }
+        }
+        if computeGradient {
+            gradient.withUnsafeMutableBufferPointer { grad in
+                grad.update(repeating: 0)
+                model.parameters.withUnsafeBufferPointer { p in
+                    model.network.backward(parameters: p.baseAddress!, workspace: workspace, rows: usedRows, gradient: grad.baseAddress!)
+                    model.network.backward(parameters: p.baseAddress!, workspace: pws, rows: parentRows, gradient: grad.baseAddress!)
+                }
+            }
+        }
+        return loss
+    }
+}
