@@ -39,7 +39,7 @@ public struct GFlowNetSettings: Sendable, Codable, Equatable {
     /// Temperature of the behaviour policy's logits during training (1 = on-policy).
     public var temperature: Double = 1
     /// λ of sub-trajectory balance.
-    public var subTBLambda: Double = 0.9
+    public var subtbLambda: Double = 0.9
     /// Maximum gradient norm (global, over the network's parameters).
     public var clipNorm: Double = 10
 
@@ -56,8 +56,11 @@ public struct GFlowNetSettings: Sendable, Codable, Equatable {
         try check(learningRateLogZ.isFinite && learningRateLogZ >= 0, "--lr-logz must be a finite number ≥ 0 (got \(learningRateLogZ))")
         try check(epsilon.isFinite && (0...1).contains(epsilon), "--epsilon must be between 0 and 1 (got \(epsilon))")
         try check(temperature.isFinite && temperature > 0, "--temperature must be a finite number > 0 (got \(temperature))")
-        try check(subTBLambda.isFinite && subTBLambda > 0, "--subtb-lambda must be a finite number > 0 (got \(subTBLambda))")
+        try check(subtbLambda.isFinite && subtbLambda > 0, "--subtb-lambda must be a finite number > 0 (got \(subtbLambda))")
         try check(clipNorm.isFinite && clipNorm > 0, "--clip-norm must be a finite number > 0 (got \(clipNorm))")
+        if objective == .fm && backward == .learned {
+            throw GFNError.invalidInput("--backward learned has no effect with --objective fm (flow matching sums over all parents); use --backward uniform")
+        }
         if order == .fixed && backward == .learned {
             throw GFNError.invalidInput("--backward learned needs --order any: in the fixed order every state has one parent, so P_B = 1")
         }

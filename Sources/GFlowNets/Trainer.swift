@@ -340,7 +340,7 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
                 }
             }
         case .subtb:
-            let lambda = model.settings.subTBLambda
+            let lambda = model.settings.subtbLambda
             withUnsafeTemporaryAllocation(of: Double.self, capacity: 3 * (steps + 1)) { buf in
                 let c = buf.baseAddress!, gC = c + (steps + 1), flow = gC + (steps + 1)
                 for b in 0..<B {

@@ -1,0 +1,162 @@
+import Energies
+import Exact
+import Foundation
+import GFlowNets
+import GFNCore
+import NeuralNet
+import Testing
+
+/// Training on a 4-variable model with a random energy: every objective reaches a near-zero
+/// loss and an exact P_T within TV 0.01 of the target (P_T computed exactly, so no sampling
+/// noise enters; the seeds are fixed, so each case is deterministic).
+@Suite struct TrainingTests {
+    struct Case: CustomStringConvertible, Sendable {
+        let objective: Objective
+        let order: ConstructionOrder
+        var description: String { "\(objective.rawValue)/\(order.rawValue)" }
+    }
+    static let cases = Objective.allCases.flatMap { [Case(objective: $0, order: .fixed), Case(objective: $0, order: .any)] }
+
+    static let energy = try! TabulatedEnergy.random(variables: 4, scale: 1, rng: RandomStream(seed: 8))
+
+    @Test(arguments: cases) func objectiveConvergesToTheTarget(_ c: Case) throws {
+        var settings = GFlowNetSettings()
+        settings.objective = c.objective; settings.order = c.order
+        settings.hidden = 32; settings.batch = 16
+        settings.learningRate = c.order == .any ? 3e-3 : 1e-3
+        let iterations = c.order == .any ? 3000 : 2000
+        let env = SetVariableEnvironment(energy: Self.energy, beta: 1, order: c.order)
+        let model = try GFlowNet(environment: env, settings: settings, seed: 1)
+        let trainer = Trainer(model: model, seed: 1)
+        try trainer.train(iterations: iterations)
+        let exact = try Enumerator.enumerate(Self.energy, beta: 1, storeEnergies: true)
+        let target = exact.energies!.map { exp(exact.logProbability(energy: $0)) }
+        let pt = try ModelDistribution.exact(model).map { exp($0) }
+        let tv = 0.5 * zip(pt, target).map { abs($0 - $1) }.reduce(0, +)
+        let firstLoss = trainer.record.steps.prefix(20).map(\.loss).reduce(0, +) / 20
+        let lastLoss = trainer.record.steps.suffix(50).map(\.loss).reduce(0, +) / 50
+        #expect(tv <= 0.01, "\(c): TV \(tv)")
+        #expect(lastLoss < 0.01 && lastLoss < firstLoss / 50, "\(c): loss \(firstLoss) → \(lastLoss)")
+        #expect(abs(model.learnedLogZ() - exact.logZ) < 0.05, "\(c): log Z \(model.learnedLogZ()) vs \(exact.logZ)")
+        #expect(trainer.record.energyEvaluations == iterations * settings.batch)
+    }
+
+    /// 3×3 periodic Ising at β = 0.3: the learned log Z is within 0.05 of the exact value.
+    @Test func learnedLogZOn3x3IsingIsExact() throws {
+        let ising = try IsingModel(lattice: SquareLattice(rows: 3, cols: 3, boundary: .periodic))
+        var settings = GFlowNetSettings()
+        settings.hidden = 64; settings.batch = 32
+        let model = try GFlowNet(environment: SetVariableEnvironment(energy: ising, beta: 0.3, order: .fixed), settings: settings, seed: 3)
+        try Trainer(model: model, seed: 3).train(iterations: 1500)
+        let exact = try Enumerator.enumerate(ising, beta: 0.3)
+        #expect(abs(model.logZ - exact.logZ) < 0.05, "log Z \(model.logZ) vs \(exact.logZ)")
+    }
+
+    @Test func absurdLearningRateStopsWithTheNonFiniteMessage() throws {
+        var settings = GFlowNetSettings()
+        settings.hidden = 16; settings.batch = 8; settings.learningRate = 1e30; settings.learningRateLogZ = 1e30
+        let model = try GFlowNet(environment: SetVariableEnvironment(energy: Self.energy, beta: 1, order: .fixed), settings: settings, seed: 1)
+        do {
+            try Trainer(model: model, seed: 1).train(iterations: 50)
+            Issue.record("training with lr 1e30 should have stopped")
+        } catch let GFNError.runtime(message) {
+            #expect(message.contains("training diverged at iteration"))
+            #expect(message.contains("--lr"))
+        }
+    }
+
+    @Test func settingsAreValidatedWithMessagesNamingTheFlag() {
+        var s = GFlowNetSettings(); s.hidden = 0
+        #expect(throws: GFNError.self) { try s.validate() }
+        s = GFlowNetSettings(); s.learningRate = .nan
+        #expect(throws: GFNError.self) { try s.validate() }
+        s = GFlowNetSettings(); s.epsilon = 2
+        #expect(throws: GFNError.self) { try s.validate() }
+        s = GFlowNetSettings(); s.backward = .learned  // with the fixed order
+        #expect(throws: GFNError.self) { try s.validate() }
+    }
+}
+
+@Suite struct ModelDistributionTests {
+    static let energy = try! TabulatedEnergy.random(variables: 5, scale: 1.5, rng: RandomStream(seed: 12))
+
+    static func untrained(order: ConstructionOrder, backward: BackwardPolicy = .uniform) throws -> GFlowNet<SetVariableEnvironment<TabulatedEnergy>> {
+        var settings = GFlowNetSettings()
+        settings.order = order; settings.backward = backward; settings.hidden = 16
+        let model = try GFlowNet(environment: SetVariableEnvironment(energy: energy, beta: 1, order: order), settings: settings, seed: 4)
+        // A far-from-uniform policy, so the checks are not trivial.
+        let rng = RandomStream(seed: 5)
+        for i in model.parameters.indices { model.parameters[i] += Float(0.3 * rng.gaussian()) }
+        return model
+    }
+
+    @Test func fixedOrderSumsToOne() throws {
+        let logPT = try ModelDistribution.exact(try Self.untrained(order: .fixed))
+        #expect(abs(logPT.map { exp($0) }.reduce(0, +) - 1) < 1e-9)
+        #expect(logPT.count == 32)
+    }
+
+    @Test(arguments: [BackwardPolicy.uniform, .learned]) func anyOrderSumsToOneAndAgreesWithImportanceSampling(_ backward: BackwardPolicy) throws {
+        let model = try Self.untrained(order: .any, backward: backward)
+        let logPT = try ModelDistribution.exact(model)
+        #expect(abs(logPT.map { exp($0) }.reduce(0, +) - 1) < 1e-9)
+        // The IS estimate is within 4 of its standard errors of the exact value for every x
+        // (P_B's choice does not bias it: any P_B with full support gives an unbiased P_T).
+        for key in [0, 7, 19, 31] {
+            let x = (0..<5).map { Int32((key >> $0) & 1) }
+            let (estimate, se) = ModelDistribution.importanceEstimate(model, terminal: x, trajectories: 2000, seed: UInt64(key))
+            #expect(se > 0 && se < 0.1)
+            #expect(abs(estimate - logPT[key]) < 4 * se + 1e-9, "x = \(key): \(estimate) ± \(se) vs \(logPT[key])")
+        }
+    }
+
+    @Test func samplerFollowsTheExactModelDistribution() throws {
+        // Empirical frequencies of 40,000 draws vs exact P_T: each frequency has sd ≤ sqrt(p(1−p)/N);
+        // tolerance 5 sd per state.
+        let model = try Self.untrained(order: .fixed)
+        let pt = try ModelDistribution.exact(model).map { exp($0) }
+        let n = 40_000
+        let samples = GFlowNetSampler.sample(model, count: n, seed: 3, batch: 256)
+        var counts = [Int](repeating: 0, count: 32)
+        for k in samples.keys { counts[Int(k)] += 1 }
+        for k in 0..<32 {
+            let sd = (pt[k] * (1 - pt[k]) / Double(n)).squareRoot()
+            #expect(abs(Double(counts[k]) / Double(n) - pt[k]) <= 5 * sd + 1e-12, "state \(k)")
+        }
+        // Each sample's log P_F is its exact log P_T (fixed order: one path per x).
+        for (k, lp) in zip(samples.keys.prefix(100), samples.logPF.prefix(100)) { #expect(abs(lp - log(pt[Int(k)])) < 1e-4) }
+    }
+}
+
+@Suite struct ModelFileTests {
+    @Test func saveLoadSampleGivesTheSameSamples() throws {
+        let energy = try TabulatedEnergy.random(variables: 4, rng: RandomStream(seed: 1))
+        let env = SetVariableEnvironment(energy: energy, beta: 1, order: .any)
+        var settings = GFlowNetSettings(); settings.order = .any; settings.backward = .learned; settings.hidden = 16; settings.batch = 8
+        let model = try GFlowNet(environment: env, settings: settings, seed: 6)
+        let trainer = Trainer(model: model, seed: 6)
+        try trainer.train(iterations: 30)
+        let direct = GFlowNetSampler.sample(model, count: 500, seed: 9)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("gfn-model-\(UUID().uuidString).json")
+        let target = ["energy": "tabulated", "beta": "1"]
+        try SavedModel(model: model, target: target, seed: 6, training: trainer.record, toolVersion: "test").write(to: url)
+        let saved = try SavedModel.read(from: url, expecting: target)
+        let loaded = try GFlowNet(environment: env, settings: saved.settings, parameters: try saved.decodedParameters(), logZ: saved.logZ)
+        #expect(loaded.parameters == model.parameters)
+        #expect(loaded.logZ == model.logZ)
+        let again = GFlowNetSampler.sample(loaded, count: 500, seed: 9)
+        #expect(again.keys == direct.keys)
+        #expect(again.logPF == direct.logPF)
+        #expect(saved.training == trainer.record)
+        // A different target is refused, naming what differs.
+        do {
+            _ = try SavedModel.read(from: url, expecting: ["energy": "tabulated", "beta": "2"])
+            Issue.record("a model for another β must be refused")
+        } catch let GFNError.invalidInput(message) {
+            #expect(message.contains("beta is 1 in the model but 2 here"))
+        }
+        // A corrupt file is refused.
+        try Data("{\"format\": 1".utf8).write(to: url)
+        #expect(throws: GFNError.self) { try SavedModel.read(from: url, expecting: target) }
+    }
+}
