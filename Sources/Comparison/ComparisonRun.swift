@@ -2,6 +2,7 @@ import Dispatch
 import Energies
 import Exact
 import Foundation
+import GFlowNets
 import GFNCore
 import MCMC
 import Metrics
@@ -29,16 +30,24 @@ public enum ComparisonRun {
         let mh = try runMH(model: model, settings: settings, reference: reference, progress: progress)
         progress.end("TV \(mh.metrics.tv.map(MarkdownReport.fmt) ?? "n/a"), \(MarkdownReport.fmt(mh.metrics.wallSeconds)) s")
 
+        var samplers = [mh]
+        var gfnSettings: GFlowNetSettings?
+        if settings.gfn != nil {
+            let (record, used) = try GFNRun.run(model: model, settings: settings, reference: reference, progress: progress)
+            samplers.append(record)
+            gfnSettings = used
+        }
+
         let total = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let env = EnvironmentRecord(
             date: MachineInfo.now, gitCommit: MachineInfo.gitCommit, swiftVersion: MachineInfo.swiftVersion,
             gslVersion: GSL.version, openblas: GSL.openBLASConfig, cpuModel: MachineInfo.cpuModel,
             cores: MachineInfo.cores, totalWallSeconds: total)
-        return RunRecord(tool: toolInfo, command: command, config: config(settings, model: model),
-                         exact: reference.exact, samplers: [mh], environment: env)
+        return RunRecord(tool: toolInfo, command: command, config: config(settings, model: model, gfn: gfnSettings),
+                         exact: reference.exact, samplers: samplers, environment: env)
     }
 
-    static func config(_ s: RunSettings, model: IsingModel) -> RunConfig {
+    static func config(_ s: RunSettings, model: IsingModel, gfn g: GFlowNetSettings?) -> RunConfig {
         let energy = EnergyConfig(
             name: "ising", rows: model.lattice.rows, cols: model.lattice.cols, boundary: model.lattice.boundary.rawValue,
             beta: s.beta, coupling: model.coupling, field: model.field,
@@ -46,7 +55,14 @@ public enum ComparisonRun {
         let mh = MHConfig(kernel: s.kernel.rawValue, scan: s.schedule.scan.rawValue, chains: s.schedule.chains,
                           burnInSweeps: s.schedule.burnInSweeps, samplesPerChain: s.schedule.samplesPerChain,
                           thinSweeps: s.schedule.thinSweeps)
-        return RunConfig(energy: energy, seed: s.seed, rng: s.rng.rawValue, mh: mh)
+        let gfn = g.map {
+            GFNConfig(objective: $0.objective.rawValue, order: $0.order.rawValue, backward: $0.backward.rawValue, hidden: $0.hidden,
+                      layers: $0.layers, activation: $0.activation.rawValue, batch: $0.batch, iterations: $0.iterations,
+                      learningRate: $0.learningRate, learningRateLogZ: $0.learningRateLogZ, epsilon: $0.epsilon,
+                      temperature: $0.temperature, subtbLambda: $0.subtbLambda, clipNorm: $0.clipNorm, blasThreads: $0.blasThreads, samples: s.gfnSamples,
+                      loadedModel: s.loadModel?.path)
+        }
+        return RunConfig(energy: energy, seed: s.seed, rng: s.rng.rawValue, mh: mh, gfn: gfn)
     }
 
     static func runMH(model: IsingModel, settings: RunSettings, reference: ExactReference, progress: ProgressReporter) throws -> SamplerRecord {
@@ -62,7 +78,15 @@ public enum ComparisonRun {
                                      seed: settings.seed, algorithm: settings.rng, progress: report)
         }
         let wall = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-        var metrics = SampleAnalysis.metrics(model: model, beta: settings.beta, traces: traces, reference: reference)
+        var metrics = SampleAnalysis.metrics(model: model, draws: DrawSet(traces: traces), reference: reference)
+        var counters = MoveCounters()
+        for t in traces { counters.add(t.counters) }
+        metrics.energyEvaluations = counters.deltaEvaluations + counters.fullEvaluations
+        metrics.deltaEnergyEvaluations = counters.deltaEvaluations
+        metrics.fullEnergyEvaluations = counters.fullEvaluations
+        metrics.acceptanceRate = counters.proposals > 0 ? Double(counters.acceptances) / Double(counters.proposals) : nil
+        metrics.burnInSeconds = traces.map(\.burnInSeconds).max()
+        metrics.samplingSeconds = traces.map(\.samplingSeconds).max()
         metrics.wallSeconds = wall
         return SamplerRecord(name: "mh", metrics: metrics)
     }

@@ -1,5 +1,6 @@
 import Energies
 import Foundation
+import GFlowNets
 import GFNCore
 import MCMC
 
@@ -18,11 +19,21 @@ public struct RunSettings: Sendable, Equatable {
     public var rng: RandomAlgorithm
     public var kernel: KernelKind
     public var schedule: ChainSchedule
+    /// The GFlowNet's settings, or nil to run MCMC only.
+    public var gfn: GFlowNetSettings?
+    /// Samples the GFlowNet draws after training.
+    public var gfnSamples: Int
+    /// Load the GFlowNet from this file instead of training it.
+    public var loadModel: URL?
+    /// Save the trained GFlowNet to this file.
+    public var saveModel: URL?
 
     public init(energy: EnergySpec, beta: Double, seed: UInt64, rng: RandomAlgorithm = .taus2,
-                kernel: KernelKind = .metropolis, schedule: ChainSchedule = ChainSchedule()) {
+                kernel: KernelKind = .metropolis, schedule: ChainSchedule = ChainSchedule(),
+                gfn: GFlowNetSettings? = nil, gfnSamples: Int = 100_000, loadModel: URL? = nil, saveModel: URL? = nil) {
         self.energy = energy; self.beta = beta; self.seed = seed; self.rng = rng
         self.kernel = kernel; self.schedule = schedule
+        self.gfn = gfn; self.gfnSamples = gfnSamples; self.loadModel = loadModel; self.saveModel = saveModel
     }
 
     /// - Throws: ``GFNError/invalidInput(_:)`` naming the first value out of range.
@@ -32,6 +43,17 @@ public struct RunSettings: Sendable, Equatable {
         }
         guard beta <= 1e6 else { throw GFNError.invalidInput("--beta \(beta) is out of range: at most 1e6") }
         let model = try makeIsingModel()
+        if let gfn {
+            try gfn.validate()
+            guard gfnSamples >= 1 && gfnSamples <= 100_000_000 else {
+                throw GFNError.invalidInput("--gfn-samples must be between 1 and 100000000 (got \(gfnSamples))")
+            }
+            if loadModel != nil && saveModel != nil {
+                throw GFNError.invalidInput("--load-model and --save-model together would only copy the file; use one of them")
+            }
+        } else if loadModel != nil || saveModel != nil {
+            throw GFNError.invalidInput("--load-model and --save-model need the GFlowNet sampler (drop --no-gfn)")
+        }
         switch kernel {
         case .metropolis: try ChainRunner.check(kernel: MetropolisKernel(energy: model, beta: beta), schedule: schedule)
         case .heatBath: try ChainRunner.check(kernel: HeatBathKernel(energy: model, beta: beta), schedule: schedule)

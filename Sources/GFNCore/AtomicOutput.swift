@@ -76,6 +76,22 @@ public enum AtomicOutput {
         }
     }
 
+    /// Checks that a file can be written at `url` (its folder exists or can be made, and is writable).
+    public static func checkWritableFile(_ url: URL, flag: String) throws {
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        if fm.fileExists(atPath: url.path, isDirectory: &isDir), isDir.boolValue {
+            throw GFNError.invalidInput("\(flag) \(url.path) is a folder, not a file")
+        }
+        let parent = url.deletingLastPathComponent()
+        do { try fm.createDirectory(at: parent, withIntermediateDirectories: true) } catch {
+            throw GFNError.invalidInput("\(flag) \(url.path) cannot be created: \(parent.path) is not a writable folder")
+        }
+        guard fm.isWritableFile(atPath: parent.path) else {
+            throw GFNError.invalidInput("\(flag) \(url.path) is not writable: cannot create files in \(parent.path)")
+        }
+    }
+
     /// Writes one file atomically (temporary sibling + rename).
     public static func write(_ data: Data, to url: URL) throws {
         let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())")

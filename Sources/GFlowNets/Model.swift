@@ -30,9 +30,9 @@ public struct GFlowNetSettings: Sendable, Codable, Equatable {
     public var hidden: Int = 256
     public var layers: Int = 2
     public var activation: Activation = .relu
-    public var batch: Int = 64
-    public var iterations: Int = 2000
-    public var learningRate: Double = 1e-3
+    public var batch: Int = 128
+    public var iterations: Int = 3000
+    public var learningRate: Double = 2e-3
     public var learningRateLogZ: Double = 1e-1
     /// Probability of a uniformly random valid action during training (exploration).
     public var epsilon: Double = 0.05
@@ -42,6 +42,10 @@ public struct GFlowNetSettings: Sendable, Codable, Equatable {
     public var subtbLambda: Double = 0.9
     /// Maximum gradient norm (global, over the network's parameters).
     public var clipNorm: Double = 10
+    /// OpenBLAS threads for the network's products. Float sums depend on how a product is split
+    /// between threads, so this is part of the configuration: results reproduce bit for bit only
+    /// with the same value (and the same CPU kernel).
+    public var blasThreads: Int = 2
 
     public init() {}
 
@@ -58,6 +62,7 @@ public struct GFlowNetSettings: Sendable, Codable, Equatable {
         try check(temperature.isFinite && temperature > 0, "--temperature must be a finite number > 0 (got \(temperature))")
         try check(subtbLambda.isFinite && subtbLambda > 0, "--subtb-lambda must be a finite number > 0 (got \(subtbLambda))")
         try check(clipNorm.isFinite && clipNorm > 0, "--clip-norm must be a finite number > 0 (got \(clipNorm))")
+        try check((1...64).contains(blasThreads), "--blas-threads must be between 1 and 64 (got \(blasThreads))")
         if objective == .fm && backward == .learned {
             throw GFNError.invalidInput("--backward learned has no effect with --objective fm (flow matching sums over all parents); use --backward uniform")
         }

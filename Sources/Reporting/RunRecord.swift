@@ -68,8 +68,42 @@ public struct RunConfig: Codable, Equatable, Sendable {
     public var seed: UInt64
     public var rng: String
     public var mh: MHConfig
-    public init(energy: EnergyConfig, seed: UInt64, rng: String, mh: MHConfig) {
-        self.energy = energy; self.seed = seed; self.rng = rng; self.mh = mh
+    /// The GFlowNet's settings; null when the run has no GFlowNet.
+    public var gfn: GFNConfig?
+    public init(energy: EnergyConfig, seed: UInt64, rng: String, mh: MHConfig, gfn: GFNConfig?) {
+        self.energy = energy; self.seed = seed; self.rng = rng; self.mh = mh; self.gfn = gfn
+    }
+}
+
+/// The GFlowNet's architecture, training and sampling settings.
+public struct GFNConfig: Codable, Equatable, Sendable {
+    public var objective: String
+    public var order: String
+    public var backward: String
+    public var hidden: Int
+    public var layers: Int
+    public var activation: String
+    public var batch: Int
+    public var iterations: Int
+    public var learningRate: Double
+    public var learningRateLogZ: Double
+    public var epsilon: Double
+    public var temperature: Double
+    public var subtbLambda: Double
+    public var clipNorm: Double
+    /// OpenBLAS threads (results depend on it).
+    public var blasThreads: Int
+    /// Samples drawn after training.
+    public var samples: Int
+    /// The model file the parameters were loaded from (no training), or null.
+    public var loadedModel: String?
+    public init(objective: String, order: String, backward: String, hidden: Int, layers: Int, activation: String, batch: Int,
+                iterations: Int, learningRate: Double, learningRateLogZ: Double, epsilon: Double, temperature: Double,
+                subtbLambda: Double, clipNorm: Double, blasThreads: Int, samples: Int, loadedModel: String?) {
+        self.objective = objective; self.order = order; self.backward = backward; self.hidden = hidden; self.layers = layers
+        self.activation = activation; self.batch = batch; self.iterations = iterations; self.learningRate = learningRate
+        self.learningRateLogZ = learningRateLogZ; self.epsilon = epsilon; self.temperature = temperature
+        self.subtbLambda = subtbLambda; self.clipNorm = clipNorm; self.blasThreads = blasThreads; self.samples = samples; self.loadedModel = loadedModel
     }
 }
 
@@ -152,7 +186,20 @@ public struct SamplerRecord: Codable, Equatable, Sendable {
     /// "mh" or "gfn".
     public var name: String
     public var metrics: SamplerMetrics
-    public init(name: String, metrics: SamplerMetrics) { self.name = name; self.metrics = metrics }
+    /// The training curve (GFlowNet only), at most 500 evenly spaced iterations.
+    public var training: TrainingCurve?
+    public init(name: String, metrics: SamplerMetrics, training: TrainingCurve? = nil) {
+        self.name = name; self.metrics = metrics; self.training = training
+    }
+}
+
+/// Loss and learned log Z against the training iteration.
+public struct TrainingCurve: Codable, Equatable, Sendable {
+    public var iteration: [Int]
+    public var loss: [Double]
+    /// null entries where the objective has no log Z parameter (flow matching).
+    public var logZ: [Double?]
+    public init(iteration: [Int], loss: [Double], logZ: [Double?]) { self.iteration = iteration; self.loss = loss; self.logZ = logZ }
 }
 
 /// A sampler's metrics. Every estimate is measured against the exact reference where known;
@@ -183,6 +230,16 @@ public struct SamplerMetrics: Codable, Equatable, Sendable {
     /// N / τ_int(energy).
     public var essEnergy: Double?
     public var acceptanceRate: Double?
+    /// The GFlowNet's learned log Z (null for MCMC).
+    public var logZLearned: Double?
+    /// TV of the GFlowNet's exact model distribution P_T to the target: no sampling noise (null when P_T is not computable, and for MCMC).
+    public var tvModelExact: Double?
+    /// Why tv_model_exact is null, when it is.
+    public var tvModelExactNote: String?
+    /// Training trajectories (GFlowNet).
+    public var trainingTrajectories: Int?
+    /// Wall time of training (GFlowNet; volatile).
+    public var trainingSeconds: Double?
     /// Energy evaluations: local ΔE evaluations plus full E(x) evaluations.
     public var energyEvaluations: Int
     public var deltaEnergyEvaluations: Int
@@ -202,7 +259,8 @@ public struct SamplerMetrics: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey {
         case samples, tv, distinctStates, chiSquare, meanEnergy, meanEnergyExact, meanEnergyMcse
         case meanAbsMagnetizationPerSite, meanAbsMagnetizationPerSiteExact, maxMarginalError, maxCorrelationError
-        case modeMass, tauIntEnergy, essEnergy, acceptanceRate, energyEvaluations, deltaEnergyEvaluations
+        case modeMass, tauIntEnergy, essEnergy, acceptanceRate, logZLearned, tvModelExact, tvModelExactNote
+        case trainingTrajectories, trainingSeconds, energyEvaluations, deltaEnergyEvaluations
         case fullEnergyEvaluations, wallSeconds, burnInSeconds, samplingSeconds
     }
     public func encode(to encoder: Encoder) throws {
@@ -222,6 +280,11 @@ public struct SamplerMetrics: Codable, Equatable, Sendable {
         try c.encode(tauIntEnergy, forKey: .tauIntEnergy)
         try c.encode(essEnergy, forKey: .essEnergy)
         try c.encode(acceptanceRate, forKey: .acceptanceRate)
+        try c.encode(logZLearned, forKey: .logZLearned)
+        try c.encode(tvModelExact, forKey: .tvModelExact)
+        try c.encode(tvModelExactNote, forKey: .tvModelExactNote)
+        try c.encode(trainingTrajectories, forKey: .trainingTrajectories)
+        try c.encode(trainingSeconds, forKey: .trainingSeconds)
         try c.encode(energyEvaluations, forKey: .energyEvaluations)
         try c.encode(deltaEnergyEvaluations, forKey: .deltaEnergyEvaluations)
         try c.encode(fullEnergyEvaluations, forKey: .fullEnergyEvaluations)

@@ -3,8 +3,10 @@ import Comparison
 import Energies
 import Exact
 import Foundation
+import GFlowNets
 import GFNCore
 import MCMC
+import NeuralNet
 import Reporting
 
 /// A lattice size given as "RxC" (or "L" for L×L).
@@ -38,6 +40,10 @@ func parseSeed(_ text: String) throws -> UInt64 {
 }
 
 extension Boundary: ExpressibleByArgument {}
+extension Objective: ExpressibleByArgument {}
+extension ConstructionOrder: ExpressibleByArgument {}
+extension BackwardPolicy: ExpressibleByArgument {}
+extension Activation: ExpressibleByArgument {}
 extension RandomAlgorithm: ExpressibleByArgument {}
 extension KernelKind: ExpressibleByArgument {}
 extension ScanOrder: ExpressibleByArgument {}
@@ -90,6 +96,9 @@ struct RunCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Sweeps between recorded samples.")
     var thin: Int = 1
 
+    @OptionGroup(title: "GFlowNet")
+    var gfn: GFlowNetOptions
+
     @Option(help: "Output folder (default: gfn-compare-runs/<energy>-<lattice>-<UTC time>).")
     var out: String?
 
@@ -110,7 +119,9 @@ struct RunCommand: ParsableCommand {
         let s = RunSettings(
             energy: .ising(rows: lattice.rows, cols: lattice.cols, boundary: boundary, coupling: coupling, field: field),
             beta: beta, seed: seed, rng: rng, kernel: kernel,
-            schedule: ChainSchedule(chains: chains, burnInSweeps: burnIn, samplesPerChain: samples / chains, thinSweeps: thin, scan: scan))
+            schedule: ChainSchedule(chains: chains, burnInSweeps: burnIn, samplesPerChain: samples / chains, thinSweeps: thin, scan: scan),
+            gfn: gfn.noGFN ? nil : gfn.settings(), gfnSamples: gfn.gfnSamples,
+            loadModel: gfn.loadModel.map { URL(fileURLWithPath: $0) }, saveModel: gfn.saveModel.map { URL(fileURLWithPath: $0) })
         try s.validate()
         return s
     }
@@ -125,6 +136,9 @@ struct RunCommand: ParsableCommand {
         let settings = try settings()
         let dir = outputDirectory()
         try AtomicOutput.checkWritable(directory: dir, replace: force)
+        if let save = settings.saveModel {
+            try AtomicOutput.checkWritableFile(save, flag: "--save-model")
+        }
         let record = try ComparisonRun.run(settings, command: commandLine(), progress: ProgressReporter(enabled: !quiet))
         try AtomicOutput.publish(files: [
             "report.md": Data(MarkdownReport.render(record).utf8),
@@ -152,5 +166,76 @@ enum Summary {
             lines.append("  \(s.name): \(m.samples) samples, TV \(m.tv.map(MarkdownReport.fmt) ?? "n/a"), ⟨E⟩ \(MarkdownReport.fmt(m.meanEnergy)) (exact \(m.meanEnergyExact.map(MarkdownReport.fmt) ?? "n/a")), \(m.energyEvaluations) energy evaluations, \(MarkdownReport.fmt(m.wallSeconds)) s")
         }
         return lines.joined(separator: "\n")
+    }
+}
+
+/// The GFlowNet's flags. Defaults: `GFlowNetSettings()`.
+struct GFlowNetOptions: ParsableArguments {
+    static let defaults = GFlowNetSettings()
+
+    @Flag(name: .customLong("no-gfn"), help: "Run the MCMC sampler only.")
+    var noGFN = false
+
+    @Option(help: "Objective: tb (trajectory balance), db (detailed balance), subtb (sub-trajectory balance), fm (flow matching).")
+    var objective: Objective = defaults.objective
+
+    @Option(help: "Construction order: fixed (variable i at step i) or any (any unset variable).")
+    var order: ConstructionOrder = defaults.order
+
+    @Option(help: "Backward policy: uniform or learned (learned needs --order any).")
+    var backward: BackwardPolicy = defaults.backward
+
+    @Option(parsing: .unconditional, help: "Width of each hidden layer.")
+    var hidden: Int = defaults.hidden
+
+    @Option(parsing: .unconditional, help: "Number of hidden layers.")
+    var layers: Int = defaults.layers
+
+    @Option(help: "Hidden activation: relu, leaky-relu or tanh.")
+    var activation: Activation = defaults.activation
+
+    @Option(parsing: .unconditional, help: "Trajectories per training step.")
+    var batch: Int = defaults.batch
+
+    @Option(parsing: .unconditional, help: "Training steps.")
+    var iterations: Int = defaults.iterations
+
+    @Option(parsing: .unconditional, help: "Adam learning rate of the network.", transform: finiteDouble)
+    var lr: Double = defaults.learningRate
+
+    @Option(name: .customLong("lr-logz"), parsing: .unconditional, help: "Adam learning rate of log Z.", transform: finiteDouble)
+    var lrLogZ: Double = defaults.learningRateLogZ
+
+    @Option(parsing: .unconditional, help: "Exploration: probability of a uniformly random action while training.", transform: finiteDouble)
+    var epsilon: Double = defaults.epsilon
+
+    @Option(parsing: .unconditional, help: "Temperature of the behaviour policy while training.", transform: finiteDouble)
+    var temperature: Double = defaults.temperature
+
+    @Option(name: .customLong("subtb-lambda"), parsing: .unconditional, help: "λ of sub-trajectory balance.", transform: finiteDouble)
+    var subtbLambda: Double = defaults.subtbLambda
+
+    @Option(name: .customLong("clip-norm"), parsing: .unconditional, help: "Maximum gradient norm.", transform: finiteDouble)
+    var clipNorm: Double = defaults.clipNorm
+
+    @Option(name: .customLong("blas-threads"), parsing: .unconditional, help: "OpenBLAS threads for the network (part of the configuration: Float sums depend on it).")
+    var blasThreads: Int = defaults.blasThreads
+
+    @Option(name: .customLong("gfn-samples"), parsing: .unconditional, help: "Samples drawn from the trained GFlowNet.")
+    var gfnSamples: Int = 100_000
+
+    @Option(name: .customLong("save-model"), help: "Save the trained GFlowNet to this file.")
+    var saveModel: String?
+
+    @Option(name: .customLong("load-model"), help: "Load a trained GFlowNet from this file instead of training.")
+    var loadModel: String?
+
+    func settings() -> GFlowNetSettings {
+        var s = GFlowNetSettings()
+        s.objective = objective; s.order = order; s.backward = backward
+        s.hidden = hidden; s.layers = layers; s.activation = activation; s.batch = batch; s.iterations = iterations
+        s.learningRate = lr; s.learningRateLogZ = lrLogZ; s.epsilon = epsilon; s.temperature = temperature
+        s.subtbLambda = subtbLambda; s.clipNorm = clipNorm; s.blasThreads = blasThreads
+        return s
     }
 }

@@ -4,7 +4,8 @@ import Testing
 import TestSupport
 
 @Suite(.serialized) struct CLITests {
-    static let small = ["--lattice", "3x3", "--beta", "0.3", "--samples", "20000", "--chains", "2", "--burn-in", "100", "--quiet"]
+    static let small = ["--lattice", "3x3", "--beta", "0.3", "--samples", "20000", "--chains", "2", "--burn-in", "100",
+                        "--iterations", "100", "--hidden", "16", "--batch", "16", "--gfn-samples", "2000", "--quiet"]
 
     /// Bad input: one line on stderr naming the problem, exit 2, no trap, no output folder.
     @Test(arguments: [

@@ -3,8 +3,10 @@ import GFlowNets
 import GFNCore
 import NeuralNet
 import Testing
+import TestSupport
 
 @Suite struct GradientCheckTests {
+    init() { TestSupport.singleThreadedBLAS() }
     struct Case: CustomStringConvertible, Sendable {
         let objective: Objective
         let order: ConstructionOrder

@@ -5,11 +5,13 @@ import GFlowNets
 import GFNCore
 import NeuralNet
 import Testing
+import TestSupport
 
 /// Training on a 4-variable model with a random energy: every objective reaches a near-zero
 /// loss and an exact P_T within TV 0.01 of the target (P_T computed exactly, so no sampling
 /// noise enters; the seeds are fixed, so each case is deterministic).
 @Suite struct TrainingTests {
+    init() { TestSupport.singleThreadedBLAS() }
     struct Case: CustomStringConvertible, Sendable {
         let objective: Objective
         let order: ConstructionOrder
@@ -78,6 +80,7 @@ import Testing
 }
 
 @Suite struct ModelDistributionTests {
+    init() { TestSupport.singleThreadedBLAS() }
     static let energy = try! TabulatedEnergy.random(variables: 5, scale: 1.5, rng: RandomStream(seed: 12))
 
     static func untrained(order: ConstructionOrder, backward: BackwardPolicy = .uniform) throws -> GFlowNet<SetVariableEnvironment<TabulatedEnergy>> {
@@ -129,6 +132,7 @@ import Testing
 }
 
 @Suite struct ModelFileTests {
+    init() { TestSupport.singleThreadedBLAS() }
     @Test func saveLoadSampleGivesTheSameSamples() throws {
         let energy = try TabulatedEnergy.random(variables: 4, rng: RandomStream(seed: 1))
         let env = SetVariableEnvironment(energy: energy, beta: 1, order: .any)

@@ -54,3 +54,11 @@ extension TestSupport {
         return u
     }
 }
+
+import CGSL
+
+extension TestSupport {
+    /// One OpenBLAS thread per product: tests run in parallel, and a multi-threaded BLAS in
+    /// each would oversubscribe the cores.
+    public static func singleThreadedBLAS() { openblas_set_num_threads(1) }
+}
