@@ -21,6 +21,7 @@ public enum ComparisonRun {
         try settings.validate()
         let start = DispatchTime.now().uptimeNanoseconds
         let model = try settings.makeIsingModel()
+        let saved = try GFNRun.preload(model: model, settings: settings)
 
         progress.begin("exact reference")
         let reference = try ExactReference.compute(model, beta: settings.beta)
@@ -33,7 +34,7 @@ public enum ComparisonRun {
         var samplers = [mh]
         var gfnSettings: GFlowNetSettings?
         if settings.gfn != nil {
-            let (record, used) = try GFNRun.run(model: model, settings: settings, reference: reference, progress: progress)
+            let (record, used) = try GFNRun.run(model: model, settings: settings, saved: saved, reference: reference, progress: progress)
             samplers.append(record)
             gfnSettings = used
         }

@@ -16,14 +16,21 @@ enum GFNRun {
          "coupling": "\(model.coupling)", "field": "\(model.field)", "beta": "\(beta)"]
     }
 
-    static func run(model: IsingModel, settings: RunSettings, reference: ExactReference, progress: ProgressReporter) throws -> (SamplerRecord, GFlowNetSettings) {
+    /// Reads and checks `--load-model` before any work starts.
+    static func preload(model: IsingModel, settings: RunSettings) throws -> SavedModel? {
+        guard let url = settings.loadModel else { return nil }
+        let saved = try SavedModel.read(from: url, expecting: target(model, beta: settings.beta))
+        _ = try saved.decodedParameters()
+        return saved
+    }
+
+    static func run(model: IsingModel, settings: RunSettings, saved: SavedModel?, reference: ExactReference, progress: ProgressReporter) throws -> (SamplerRecord, GFlowNetSettings) {
         guard var gfnSettings = settings.gfn else { throw GFNError.invalidInput("no GFlowNet settings") }
         let target = target(model, beta: settings.beta)
         BLASThreads.set(gfnSettings.blasThreads)
         var gfn: GFlowNet<SetVariableEnvironment<IsingModel>>
         var training = TrainingRecord()
-        if let url = settings.loadModel {
-            let saved = try SavedModel.read(from: url, expecting: target)
+        if let saved, let url = settings.loadModel {
             gfnSettings = saved.settings
             BLASThreads.set(gfnSettings.blasThreads)
             let env = SetVariableEnvironment(energy: model, beta: settings.beta, order: gfnSettings.order)

@@ -19,7 +19,13 @@ public enum MarkdownReport {
             line("| \(name) | " + r.samplers.map { value($0.metrics) }.joined(separator: " | ") + " | \(exact) |")
         }
         row("samples", exact: "") { "\($0.samples)" }
-        row("TV distance to target", exact: "0") { opt($0.tv) }
+        row("TV distance to target (empirical)", exact: "0") { opt($0.tv) }
+        if r.samplers.contains(where: { $0.metrics.tvModelExact != nil }) {
+            row("TV of the exact model distribution P_T", exact: "0") { opt($0.tvModelExact) }
+        }
+        if r.samplers.contains(where: { $0.metrics.logZLearned != nil }) {
+            row("learned log Z", exact: opt(r.exact.logZ)) { opt($0.logZLearned) }
+        }
         row("chi-square p-value (thinned draws)", exact: "") { m in m.chiSquare.map { fmt($0.pValue) } ?? "n/a" }
         row("mean energy ± MCSE", exact: opt(r.exact.meanEnergy)) { m in
             fmt(m.meanEnergy) + (m.meanEnergyMcse.map { " ± " + fmt($0) } ?? "")
@@ -51,13 +57,32 @@ public enum MarkdownReport {
                 line("Each recorded sample is the chain's state at that moment, whether or not the last move was accepted.")
                 line()
             }
-            line("- acceptance rate: \(opt(m.acceptanceRate))")
-            line("- τ_int of the energy trace: \(opt(m.tauIntEnergy)) samples; ESS ≈ \(opt(m.essEnergy))")
+            if s.name == "gfn", let g = r.config.gfn {
+                line("GFlowNet: \(g.objective) objective, \(g.order) construction order, \(g.backward) backward policy; MLP \(g.layers) × \(g.hidden) (\(g.activation)); batch \(g.batch), \(g.iterations) iterations, Adam lr \(fmt(g.learningRate)) (log Z: \(fmt(g.learningRateLogZ))), exploration ε = \(fmt(g.epsilon)), temperature \(fmt(g.temperature))\(g.loadedModel.map { "; loaded from `\($0)` (not retrained)" } ?? "").")
+                line("Samples are independent draws from the trained policy (one network pass per construction step, no Markov chain).")
+                line()
+                line("- learned log Z: \(opt(m.logZLearned)) (exact \(opt(r.exact.logZ))\(zip2(m.logZLearned, r.exact.logZ).map { ", error \(fmt($0 - $1))" } ?? ""))")
+                line("- TV of the exact model distribution P_T to the target: \(opt(m.tvModelExact))\(m.tvModelExactNote.map { " (\($0))" } ?? "")")
+                line("- training: \(m.trainingTrajectories.map(String.init) ?? "n/a") trajectories in \(opt(m.trainingSeconds)) s; sampling: \(m.samples) samples in \(opt(m.samplingSeconds)) s")
+                if let t = s.training, !t.loss.isEmpty {
+                    line()
+                    line("| iteration | loss | learned log Z |")
+                    line("|---:|---:|---:|")
+                    let picks = Set(stride(from: 0, to: t.loss.count, by: max(1, t.loss.count / 10)).map { $0 } + [t.loss.count - 1])
+                    for i in picks.sorted() {
+                        line("| \(t.iteration[i]) | \(fmt(t.loss[i])) | \(t.logZ[i].map(fmt) ?? "n/a") |")
+                    }
+                    line()
+                }
+            }
+            if s.name == "mh" { line("- acceptance rate: \(opt(m.acceptanceRate))") }
+            line("- τ_int of the energy trace: \(opt(m.tauIntEnergy)) samples; ESS ≈ \(opt(m.essEnergy))\(s.name == "gfn" ? " (independent draws: τ = 1 by construction; the measured τ is a check)" : "")")
             if let c = m.chiSquare {
-                line("- chi-square: χ² = \(fmt(c.statistic)) on \(c.degreesOfFreedom) df, p = \(fmt(c.pValue)), on \(c.draws) draws (every \(c.thin)-th sample of each chain, ⌈2·τ_int⌉ apart, so nearly independent)")
+                let which = c.thin == 1 ? "all draws" : "every \(c.thin)-th sample of each chain, ⌈2·τ_int⌉ apart, so nearly independent"
+                line("- chi-square: χ² = \(fmt(c.statistic)) on \(c.degreesOfFreedom) df, p = \(fmt(c.pValue)), on \(c.draws) draws (\(which))")
             }
             line("- distinct states visited: \(m.distinctStates.map(String.init) ?? "n/a")")
-            line("- cost: \(m.energyEvaluations) energy evaluations (\(m.deltaEnergyEvaluations) local ΔE, \(m.fullEnergyEvaluations) full E(x)); one local ΔE is O(degree), one full E(x) is O(n)")
+            line("- cost: \(m.energyEvaluations) energy evaluations (\(m.deltaEnergyEvaluations) local ΔE, \(m.fullEnergyEvaluations) full E(x)\(s.name == "gfn" ? ", all during training: sampling needs none" : "")); one local ΔE is O(degree), one full E(x) is O(n)")
             line("- wall time: \(fmt(m.wallSeconds)) s" + (m.burnInSeconds.map { " (burn-in \(fmt($0)) s, sampling \(fmt(m.samplingSeconds ?? 0)) s per chain)" } ?? ""))
             line()
         }
@@ -74,6 +99,11 @@ public enum MarkdownReport {
     }
 
     static func opt(_ x: Double?) -> String { x.map(fmt) ?? "n/a" }
+
+    static func zip2(_ a: Double?, _ b: Double?) -> (Double, Double)? {
+        guard let a, let b else { return nil }
+        return (a, b)
+    }
 
     /// Six significant digits: stable, readable, and enough for every metric here.
     public static func fmt(_ x: Double) -> String {

@@ -86,3 +86,50 @@ import TestSupport
         #expect(sub.stdout.contains("--energy"))
     }
 }
+
+@Suite(.serialized) struct CLIModelFileTests {
+    static let small = CLITests.small
+
+    @Test func savedModelIsReusedAndRefusedForAnotherTarget() throws {
+        let dir = TestSupport.temporaryDirectory()
+        let model = dir.appendingPathComponent("model.json").path
+        let trained = try TestSupport.run(Self.small + ["--out", dir.appendingPathComponent("a").path, "--save-model", model])
+        #expect(trained.status == 0, "\(trained.stderr)")
+        let loaded = try TestSupport.run(Self.small + ["--out", dir.appendingPathComponent("b").path, "--load-model", model])
+        #expect(loaded.status == 0, "\(loaded.stderr)")
+        // Same seed, same parameters: the GFlowNet's samples and metrics are identical.
+        let a = try RunRecord.decode(try Data(contentsOf: dir.appendingPathComponent("a/run.json")))
+        let b = try RunRecord.decode(try Data(contentsOf: dir.appendingPathComponent("b/run.json")))
+        #expect(a.samplers[1].metrics.tv == b.samplers[1].metrics.tv)
+        #expect(a.samplers[1].metrics.logZLearned == b.samplers[1].metrics.logZLearned)
+        #expect(a.samplers[1].metrics.tvModelExact == b.samplers[1].metrics.tvModelExact)
+        #expect(b.config.gfn?.loadedModel == model)
+        // Another β: refused before any work, naming what differs.
+        let other = try TestSupport.run(Self.small.map { $0 == "0.3" ? "0.35" : $0 } + ["--out", dir.appendingPathComponent("c").path, "--load-model", model])
+        #expect(other.status == 2)
+        #expect(other.stderr.contains("beta is 0.3 in the model but 0.35 here"), "\(other.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("c").path))
+    }
+
+    @Test(arguments: [
+        (["--objective", "xb"], "--objective"),
+        (["--order", "random"], "--order"),
+        (["--backward", "learned"], "--order any"),
+        (["--hidden", "0"], "--hidden"),
+        (["--lr", "nan"], "--lr"),
+        (["--lr", "-1"], "--lr"),
+        (["--epsilon", "1.5"], "--epsilon"),
+        (["--gfn-samples", "0"], "--gfn-samples"),
+        (["--load-model", "/nonexistent/model.json"], "--load-model"),
+        (["--no-gfn", "--save-model", "/tmp/x.json"], "--no-gfn"),
+    ])
+    func badGFlowNetInputGivesOneClearLine(_ c: ([String], String)) throws {
+        let dir = TestSupport.temporaryDirectory()
+        let out = dir.appendingPathComponent("out")
+        let r = try TestSupport.run(Self.small + c.0 + ["--out", out.path])
+        #expect(r.status == 2, "\(c.0): status \(r.status), stderr \(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1, "\(c.0): \(r.stderr)")
+        #expect(r.stderr.contains(c.1), "\(c.0): \(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+    }
+}

@@ -4,27 +4,35 @@ import Foundation
 import GFNCore
 import MCMC
 import Reporting
+import GFlowNets
 import Testing
+import TestSupport
 
 @Suite struct ComparisonRunTests {
-    static func settings(seed: UInt64) -> RunSettings {
-        RunSettings(energy: .ising(rows: 3, cols: 3, boundary: .periodic, coupling: 1, field: 0), beta: 0.3, seed: seed,
-                    schedule: ChainSchedule(chains: 2, burnInSweeps: 50, samplesPerChain: 5_000, thinSweeps: 1))
+    init() { TestSupport.singleThreadedBLAS() }
+
+    static func settings(seed: UInt64, gfn: Bool = false) -> RunSettings {
+        var g = GFlowNetSettings()
+        g.hidden = 16; g.batch = 16; g.iterations = 100; g.blasThreads = 1
+        return RunSettings(energy: .ising(rows: 3, cols: 3, boundary: .periodic, coupling: 1, field: 0), beta: 0.3, seed: seed,
+                           schedule: ChainSchedule(chains: 2, burnInSweeps: 50, samplesPerChain: 5_000, thinSweeps: 1),
+                           gfn: gfn ? g : nil, gfnSamples: 3000)
     }
 
     @Test func sameSeedGivesTheSameRecordBarTimingDifferentSeedDoesNot() throws {
-        let a = try ComparisonRun.run(Self.settings(seed: 3), command: "gfn-compare test").jsonData()
-        let b = try ComparisonRun.run(Self.settings(seed: 3), command: "gfn-compare test").jsonData()
-        let c = try ComparisonRun.run(Self.settings(seed: 4), command: "gfn-compare test").jsonData()
+        let a = try ComparisonRun.run(Self.settings(seed: 3, gfn: true), command: "gfn-compare test").jsonData()
+        let b = try ComparisonRun.run(Self.settings(seed: 3, gfn: true), command: "gfn-compare test").jsonData()
+        let c = try ComparisonRun.run(Self.settings(seed: 4, gfn: true), command: "gfn-compare test").jsonData()
         #expect(try Reproducibility.differences(a, b) == [])
         let changed = try Reproducibility.differences(a, c)
         #expect(changed.contains("samplers[0].metrics.tv"))
+        #expect(changed.contains("samplers[1].metrics.log_z_learned"))
         #expect(changed.contains("config.seed"))
         #expect(!changed.contains { $0.hasPrefix("exact") })
     }
 
     @Test func recordHonoursTheRunJSONContract() throws {
-        let data = try ComparisonRun.run(Self.settings(seed: 1), command: "gfn-compare --energy ising").jsonData()
+        let data = try ComparisonRun.run(Self.settings(seed: 1, gfn: true), command: "gfn-compare --energy ising").jsonData()
         let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         #expect(json["schema_version"] as? Int == 1)
         #expect(json["command"] as? String == "gfn-compare --energy ising")
@@ -35,12 +43,20 @@ import Testing
         #expect(exact["n_states"] as? Double == 512)
         #expect(exact["log_z"] is Double)
         let samplers = try #require(json["samplers"] as? [[String: Any]])
-        #expect(samplers.map { $0["name"] as? String } == ["mh"])
-        let metrics = try #require(samplers[0]["metrics"] as? [String: Any])
-        for key in ["samples", "tv", "mean_energy", "mean_energy_exact", "energy_evaluations", "wall_seconds"] {
-            #expect(metrics[key] != nil, "missing metrics.\(key)")
+        #expect(samplers.map { $0["name"] as? String } == ["mh", "gfn"])
+        for sampler in samplers {
+            let metrics = try #require(sampler["metrics"] as? [String: Any])
+            for key in ["samples", "tv", "mean_energy", "mean_energy_exact", "energy_evaluations", "wall_seconds", "log_z_learned", "tv_model_exact"] {
+                #expect(metrics[key] != nil, "missing metrics.\(key)")
+            }
         }
-        #expect(metrics["samples"] as? Int == 10_000)
+        let mh = try #require(samplers[0]["metrics"] as? [String: Any])
+        #expect(mh["samples"] as? Int == 10_000)
+        #expect(mh["log_z_learned"] is NSNull)
+        let gfn = try #require(samplers[1]["metrics"] as? [String: Any])
+        #expect(gfn["samples"] as? Int == 3000)
+        #expect(gfn["log_z_learned"] is Double && gfn["tv_model_exact"] is Double)
+        #expect(gfn["full_energy_evaluations"] as? Int == 100 * 16)
         // Round trip.
         let decoded = try RunRecord.decode(data)
         #expect(try decoded.jsonData() == data)
