@@ -6,6 +6,7 @@ import Energies
 import Exact
 import Foundation
 import GFNCore
+import GFlowNets
 import MCMC
 
 /// Speed measurements, each as a ratio against a baseline measured in the same run.
@@ -61,6 +62,22 @@ struct BenchCommand: ParsableCommand {
         print(String(format: "| C reference Metropolis, 64×64, %@ | %.3g flips/s | 1.00 |", rng.rawValue, c))
         print(String(format: "| Swift Metropolis, 64×64 | %.3g flips/s | %.2f× C |", metropolis, metropolis / c))
         print(String(format: "| Swift heat-bath, 64×64 | %.3g updates/s | %.2f× C |", heatBath, heatBath / c))
+
+        // GFlowNet training and sampling on 10×10 (and 4×4) at β_c.
+        var torchgfnLike = GFlowNetSettings()
+        torchgfnLike.order = .any; torchgfnLike.backward = .learned; torchgfnLike.hidden = 256; torchgfnLike.layers = 2; torchgfnLike.batch = 64
+        var projectDefault = GFlowNetSettings()
+        projectDefault.batch = 64
+        for (side, label, settings) in [(10, "any order, learned P_B, 256×2, batch 64 (torchgfn-like)", torchgfnLike),
+                                        (10, "project default (fixed order), batch 64", projectDefault),
+                                        (4, "project default (fixed order, batch 128)", GFlowNetSettings())] {
+            let r = try GFNBench.measure(side: side, settings: settings, iterations: quick ? 3 : (side == 10 ? 30 : 300),
+                                         warmup: quick ? 1 : 5, samples: quick ? 500 : 20_000)
+            let achieved = r.stepFLOPs / r.stepSeconds / 1e9
+            print(String(format: "| GFlowNet %d×%d %@: training | %.0f trajectories/s | %.1f GFLOP/s = %.0f%% of sgemm at these shapes (%.1f GFLOP/s) |",
+                         side, side, label, r.trajectoriesPerSecond, achieved, 100 * achieved / r.sgemmGFLOPS, r.sgemmGFLOPS))
+            print(String(format: "| GFlowNet %d×%d %@: sampling | %.0f samples/s | |", side, side, label, r.samplesPerSecond))
+        }
 
         // Enumeration speed.
         for bits in quick ? [16] : [20, 24] {

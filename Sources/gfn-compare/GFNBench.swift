@@ -1,0 +1,81 @@
+import Dispatch
+import Energies
+import Foundation
+import GFlowNets
+import GFNCore
+import NeuralNet
+
+/// GFlowNet throughput measurements for `bench`.
+enum GFNBench {
+    struct Result {
+        var trajectoriesPerSecond: Double
+        var samplesPerSecond: Double
+        /// FLOPs of one training step (forward of every kept row, and backward).
+        var stepFLOPs: Double
+        var stepSeconds: Double
+        /// sgemm GFLOP/s doing exactly the products of one training step, nothing else.
+        var sgemmGFLOPS: Double
+    }
+
+    /// Trains `iterations` steps (after `warmup`) on a side×side periodic Ising model at β_c and
+    /// samples `samples` states.
+    static func measure(side: Int, settings: GFlowNetSettings, iterations: Int, warmup: Int, samples: Int) throws -> Result {
+        let ising = try IsingModel(lattice: SquareLattice(rows: side, cols: side, boundary: .periodic))
+        BLASThreads.set(settings.blasThreads)
+        let env = SetVariableEnvironment(energy: ising, beta: 0.4406868, order: settings.order)
+        let model = try GFlowNet(environment: env, settings: settings, seed: 1)
+        let trainer = Trainer(model: model, seed: 1)
+        try trainer.train(iterations: warmup)
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        try trainer.train(iterations: iterations)
+        let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+        let s = GFlowNetSampler.sample(model, count: samples, seed: 1)
+        let rows = (env.maxSteps + (settings.backward == .learned ? 1 : 0)) * settings.batch
+        let shape = model.network.shape
+        let macs = Double(shape.multiplyAddsPerRow)
+        let firstLayer = Double(shape.input * shape.hidden[0])
+        let flops = 2 * Double(rows) * (3 * macs - firstLayer)
+        return Result(trajectoriesPerSecond: Double(iterations * settings.batch) / dt, samplesPerSecond: Double(samples) / s.seconds,
+                      stepFLOPs: flops, stepSeconds: dt / Double(iterations),
+                      sgemmGFLOPS: sgemmAtStepShapes(shape: shape, steps: env.maxSteps + (settings.backward == .learned ? 1 : 0), batch: settings.batch))
+    }
+
+    /// GFLOP/s of the sgemm calls one training step makes (per-step forward products with M = batch,
+    /// then the backward products over all rows), timed alone on random data.
+    static func sgemmAtStepShapes(shape: MLPShape, steps: Int, batch: Int) -> Double {
+        let w = shape.widths
+        let rows = steps * batch
+        let maxWidth = w.max()!
+        let a = UnsafeMutablePointer<Float>.allocate(capacity: rows * maxWidth)
+        let b = UnsafeMutablePointer<Float>.allocate(capacity: maxWidth * maxWidth)
+        let c = UnsafeMutablePointer<Float>.allocate(capacity: rows * maxWidth)
+        defer { a.deallocate(); b.deallocate(); c.deallocate() }
+        let rng = RandomStream(seed: 2)
+        for i in 0..<(rows * maxWidth) { a[i] = Float(rng.uniform()); c[i] = 0 }
+        for i in 0..<(maxWidth * maxWidth) { b[i] = Float(rng.uniform()) }
+        var flops = 0.0
+        func once() {
+            for _ in 0..<steps {
+                for l in 0..<(w.count - 1) {
+                    Float.gemm(transA: false, transB: true, m: batch, n: w[l + 1], k: w[l], alpha: 1, a: a, lda: w[l], b: b, ldb: w[l], beta: 1, c: c, ldc: w[l + 1])
+                    flops += 2 * Double(batch * w[l] * w[l + 1])
+                }
+            }
+            for l in stride(from: w.count - 2, through: 0, by: -1) {
+                Float.gemm(transA: true, transB: false, m: w[l + 1], n: w[l], k: rows, alpha: 1, a: a, lda: w[l + 1], b: c, ldb: w[l], beta: 1, c: b, ldc: w[l])
+                flops += 2 * Double(rows * w[l] * w[l + 1])
+                if l > 0 {
+                    Float.gemm(transA: false, transB: false, m: rows, n: w[l], k: w[l + 1], alpha: 1, a: a, lda: w[l + 1], b: b, ldb: w[l], beta: 0, c: c, ldc: w[l])
+                    flops += 2 * Double(rows * w[l] * w[l + 1])
+                }
+            }
+        }
+        once()
+        flops = 0
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        var reps = 0
+        while Double(DispatchTime.now().uptimeNanoseconds - t0) < 0.5e9 { once(); reps += 1 }
+        let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+        return flops / dt / 1e9
+    }
+}
