@@ -15,6 +15,8 @@ public let toolInfo = ToolInfo(name: "gfn-compare", version: "0.1.0")
 public enum ComparisonRun {
     /// Stream indices: chain c of the MH sampler uses stream c; other samplers use their own ranges.
     public static let mhStreamBase: UInt64 = 0
+    /// Noise-floor simulations: stream 2^33 + sampler index.
+    public static let noiseFloorStreamBase: UInt64 = 1 << 33
 
     /// Runs `settings` and builds the run record. `command` is stored verbatim for reproduction.
     public static func run(_ settings: RunSettings, command: String, progress: ProgressReporter = ProgressReporter(enabled: false)) throws -> RunRecord {
@@ -44,8 +46,9 @@ public enum ComparisonRun {
             date: MachineInfo.now, gitCommit: MachineInfo.gitCommit, swiftVersion: MachineInfo.swiftVersion,
             gslVersion: GSL.version, openblas: GSL.openBLASConfig, cpuModel: MachineInfo.cpuModel,
             cores: MachineInfo.cores, totalWallSeconds: total)
+        let comparison = samplers.count == 2 ? Verdict.compare(mh: samplers[0].metrics, gfn: samplers[1].metrics, exact: reference.exact) : nil
         return RunRecord(tool: toolInfo, command: command, config: config(settings, model: model, gfn: gfnSettings),
-                         exact: reference.exact, samplers: samplers, environment: env)
+                         exact: reference.exact, samplers: samplers, comparison: comparison, environment: env)
     }
 
     static func config(_ s: RunSettings, model: IsingModel, gfn g: GFlowNetSettings?) -> RunConfig {
@@ -79,7 +82,8 @@ public enum ComparisonRun {
                                      seed: settings.seed, algorithm: settings.rng, progress: report)
         }
         let wall = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-        var metrics = SampleAnalysis.metrics(model: model, draws: DrawSet(traces: traces), reference: reference)
+        var metrics = SampleAnalysis.metrics(model: model, beta: settings.beta, draws: DrawSet(traces: traces), reference: reference,
+                                             seed: settings.seed, floorStream: noiseFloorStreamBase)
         var counters = MoveCounters()
         for t in traces { counters.add(t.counters) }
         metrics.energyEvaluations = counters.deltaEvaluations + counters.fullEvaluations
@@ -89,6 +93,11 @@ public enum ComparisonRun {
         metrics.burnInSeconds = traces.map(\.burnInSeconds).max()
         metrics.samplingSeconds = traces.map(\.samplingSeconds).max()
         metrics.wallSeconds = wall
+        if let p = reference.probabilities {
+            metrics.curve = SampleAnalysis.mcmcCurve(traces: traces, variables: model.variableCount, schedule: settings.schedule,
+                                                     deltaPerUpdate: settings.kernel == .metropolis ? 1 : model.domainSize - 1, probabilities: p,
+                                                     burnInSeconds: metrics.burnInSeconds ?? 0, samplingSeconds: metrics.samplingSeconds ?? 0)
+        }
         return SamplerRecord(name: "mh", metrics: metrics)
     }
 }

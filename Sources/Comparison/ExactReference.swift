@@ -11,14 +11,17 @@ public struct ExactReference: Sendable {
     /// The full enumeration, when the model has at most 2^24 states.
     public let distribution: ExactDistribution?
 
-    /// States up to which the exact probability table is kept for state-level tests (chi-square).
-    public static let chiSquareStateLimit = 1 << 20
+    /// States up to which the exact probability table is kept (chi-square, noise floor, curves): 32 MB.
+    public static let probabilityTableLimit = 1 << 22
+
+    /// p(x) of every state by key, when the table was kept (at most ``probabilityTableLimit`` states).
+    public let probabilities: [Double]?
 
     public static func compute(_ model: IsingModel, beta: Double) throws -> ExactReference {
         var record = ExactRecord()
         var dist: ExactDistribution?
         if Enumerator.canEnumerate(model) {
-            let d = try Enumerator.enumerate(model, beta: beta, storeEnergies: (model.stateCount ?? .max) <= chiSquareStateLimit)
+            let d = try Enumerator.enumerate(model, beta: beta, storeEnergies: (model.stateCount ?? .max) <= probabilityTableLimit)
             dist = d
             record.logZ = d.logZ
             record.logZMethod = "enumeration"
@@ -27,6 +30,13 @@ public struct ExactReference: Sendable {
             record.meanEnergyMethod = "enumeration"
             record.meanAbsMagnetizationPerSite = d.meanAbsMagnetizationPerSite
             record.modeMass = ModeMassRecord(positive: d.modeMass.positive, zero: d.modeMass.zero, negative: d.modeMass.negative)
+            record.entropy = d.logZ + beta * d.meanEnergy
+            if !d.energyHistogram.isEmpty {
+                record.energyLevels = d.energyHistogram.map(\.energy)
+                record.energyLevelProbabilities = d.energyHistogram.map(\.probability)
+            }
+            record.magnetizationProbabilities = d.magnetizationHistogram
+            record.marginalsUp = stride(from: 1, to: d.marginals.count, by: 2).map { d.marginals[$0] }
         }
         if dist == nil {
             record.notes.append(String(format: "not enumerated: 2^%d states exceed the 2^24 limit of exact enumeration, so state-level distances (TV, chi-square) and exact marginals are unknown", model.variableCount))
@@ -44,6 +54,7 @@ public struct ExactReference: Sendable {
                 record.meanEnergyMethod = "kaufman (−∂ log Z/∂β)"
             }
         }
-        return ExactReference(exact: record, distribution: dist)
+        let probabilities = dist.flatMap { d in d.energies.map { $0.map { exp(d.logProbability(energy: $0)) } } }
+        return ExactReference(exact: record, distribution: dist, probabilities: probabilities)
     }
 }

@@ -30,6 +30,7 @@ enum GFNRun {
         BLASThreads.set(gfnSettings.blasThreads)
         var gfn: GFlowNet<SetVariableEnvironment<IsingModel>>
         var training = TrainingRecord()
+        var curve: QualityCurve?
         if let saved, let url = settings.loadModel {
             gfnSettings = saved.settings
             BLASThreads.set(gfnSettings.blasThreads)
@@ -44,7 +45,25 @@ enum GFNRun {
             let trainer = Trainer(model: gfn, seed: settings.seed)
             progress.begin("GFlowNet training (\(gfnSettings.objective.rawValue), \(gfnSettings.order.rawValue) order, \(gfnSettings.iterations) iterations)")
             let total = Double(max(gfnSettings.iterations, 1))
-            try trainer.train(iterations: gfnSettings.iterations) { i, _ in progress.update(Double(i) / total); return true }
+            // Train between checkpoints; at each, the exact TV of P_T (its cost is not counted as training time).
+            let curveTarget = reference.probabilities.flatMap { p in (p.count <= 1 << 18 && ModelDistribution.inexactReason(gfn) == nil) ? p : nil }
+            var checkpoints: [Int] = []
+            var k = 10.0
+            while Int(k) < gfnSettings.iterations { checkpoints.append(Int(k)); k *= 1.6 }
+            checkpoints.append(gfnSettings.iterations)
+            var evaluations: [Int] = [], seconds: [Double] = [], tvs: [Double] = []
+            var done = 0
+            for c in checkpoints where c > done {
+                try trainer.train(iterations: c - done) { i, _ in progress.update(Double(done + i) / total); return true }
+                done = c
+                if let p = curveTarget {
+                    let pt = try ModelDistribution.exact(gfn).map { exp($0) }
+                    evaluations.append(trainer.record.energyEvaluations)
+                    seconds.append(trainer.record.seconds)
+                    tvs.append(Distances.totalVariation(pt, p))
+                }
+            }
+            if !tvs.isEmpty { curve = QualityCurve(measure: "exact model TV", energyEvaluations: evaluations, wallSeconds: seconds, tv: tvs) }
             training = trainer.record
             progress.end(String(format: "loss %@, log Z %@, %.2f s", MarkdownReport.fmt(training.steps.last?.loss ?? .nan),
                                 MarkdownReport.fmt(gfn.learnedLogZ()), training.seconds))
@@ -57,26 +76,52 @@ enum GFNRun {
         let samples = GFlowNetSampler.sample(gfn, count: settings.gfnSamples, seed: settings.seed)
         progress.end(String(format: "%.2f s", samples.seconds))
 
-        var metrics = SampleAnalysis.metrics(model: model, draws: DrawSet(independentKeys: samples.keys, model: model), reference: reference)
+        let draws = DrawSet(independentKeys: samples.keys, model: model)
+        var metrics = SampleAnalysis.metrics(model: model, beta: settings.beta, draws: draws, reference: reference,
+                                             seed: settings.seed, floorStream: ComparisonRun.noiseFloorStreamBase + 1)
         metrics.logZLearned = gfn.learnedLogZ()
-        if let exact = reference.distribution {
+        metrics.curve = curve
+        // Importance-sampling log Z: Z = E_{τ~P_F}[R(x)·P_B(τ|x)/P_F(τ)], unbiased for Z.
+        let logWeights = zip(draws.energies[0], zip(samples.logPB, samples.logPF)).map { -settings.beta * $0 + $1.0 - $1.1 }
+        let logZIS = LogSpace.logMeanExp(logWeights)
+        metrics.logZImportance = logZIS.isFinite ? logZIS : nil
+        let w = logWeights.map { exp($0 - logZIS) }
+        let sumW = w.reduce(0, +), sumW2 = w.reduce(0) { $0 + $1 * $1 }
+        metrics.logZImportanceEss = sumW2 > 0 ? sumW * sumW / sumW2 : nil
+        if reference.distribution != nil, let p = reference.probabilities {
             if let why = ModelDistribution.inexactReason(gfn) {
                 metrics.tvModelExactNote = why
             } else {
                 progress.begin("GFlowNet exact model distribution P_T")
-                let logPT = try ModelDistribution.exact(gfn)
+                let pt = try ModelDistribution.exact(gfn).map { exp($0) }
+                let d = DistanceSet.exact(pt, p)
+                metrics.modelDistances = d
+                metrics.tvModelExact = d.tv
+                // Mode masses of P_T itself.
+                var pos = 0.0, neg = 0.0, zero = 0.0
                 let x = UnsafeMutablePointer<UInt8>.allocate(capacity: model.variableCount)
                 defer { x.deallocate() }
-                var tv = 0.0
-                for key in 0..<logPT.count {
+                for key in 0..<pt.count {
                     model.decode(UInt64(key), into: x)
-                    tv += abs(exp(logPT[key]) - exp(exact.logProbability(energy: model.energy(UnsafePointer(x)))))
+                    var mag = 0.0
+                    for i in 0..<model.variableCount { mag += model.spin(x[i]) }
+                    if mag > 0.5 { pos += pt[key] } else if mag < -0.5 { neg += pt[key] } else { zero += pt[key] }
                 }
-                metrics.tvModelExact = tv / 2
-                progress.end("TV(P_T, p) = \(MarkdownReport.fmt(tv / 2))")
+                let modes = ModeMassRecord(positive: pos, zero: zero, negative: neg)
+                metrics.modeMassModelExact = modes
+                if let exactModes = reference.exact.modeMass {
+                    metrics.warnings += SampleAnalysis.modeWarnings(sampler: modes, exact: exactModes, what: "the GFlowNet's exact model distribution")
+                }
+                progress.end("TV(P_T, p) = \(MarkdownReport.fmt(d.tv))")
             }
         } else {
-            metrics.tvModelExactNote = "the target is not enumerable, so no distance to it is exact"
+            metrics.tvModelExactNote = reference.distribution == nil
+                ? "the target is not enumerable, so no distance to it is exact"
+                : "the target has more than 2^22 states: its probability table is not kept"
+        }
+        if let lz = reference.exact.logZ, let learned = metrics.logZLearned, abs(learned - lz) > 0.5 {
+            metrics.warnings.append(String(format: "The learned log Z is off by %.3f (exact %.4f): training has not converged%@.", learned - lz, lz,
+                                           abs(abs(learned - lz) - log(2)) < 0.05 ? "; an error of ln 2 is the signature of a sampler that found only one of two symmetric modes" : ""))
         }
         metrics.trainingTrajectories = training.trajectories
         metrics.trainingSeconds = training.seconds
@@ -85,11 +130,11 @@ enum GFNRun {
         metrics.energyEvaluations = training.energyEvaluations
         metrics.samplingSeconds = samples.seconds
         metrics.wallSeconds = training.seconds + samples.seconds
-        return (SamplerRecord(name: "gfn", metrics: metrics, training: curve(training)), gfnSettings)
+        return (SamplerRecord(name: "gfn", metrics: metrics, training: trainingCurve(training)), gfnSettings)
     }
 
     /// At most 500 evenly spaced points of the training record (always including the last).
-    static func curve(_ r: TrainingRecord) -> TrainingCurve {
+    static func trainingCurve(_ r: TrainingRecord) -> TrainingCurve {
         let n = r.steps.count
         let stride = max(1, (n + 499) / 500)
         var idx = Array(Swift.stride(from: stride - 1, to: n, by: stride))

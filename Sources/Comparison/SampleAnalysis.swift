@@ -62,8 +62,11 @@ public struct DrawSet: Sendable {
 /// Turns sampler output into metrics against the exact reference.
 public enum SampleAnalysis {
     /// Metrics of a set of draws. Cost and time fields are left 0 for the caller to fill.
-    public static func metrics<E: EnergyModel>(model: E, draws: DrawSet, reference: ExactReference) -> SamplerMetrics {
-        let n = model.variableCount
+    ///
+    /// - Parameter floorStream: the random stream index of this sampler's noise-floor simulation.
+    public static func metrics<E: EnergyModel>(model: E, beta: Double, draws: DrawSet, reference: ExactReference,
+                                               seed: UInt64, floorStream: UInt64) -> SamplerMetrics {
+        let n = model.variableCount, q = model.domainSize
         let energies = draws.energies.flatMap { $0 }
         let mags = draws.magnetizations.flatMap { $0 }
         let samples = energies.count
@@ -79,16 +82,55 @@ public enum SampleAnalysis {
         // Autocorrelation: energy, and signed magnetisation (which sees slow mode switching).
         let tauE = Autocorrelation.integratedTime(draws.energies)
         let tauM = Autocorrelation.integratedTime(draws.magnetizations)
-        if tauE.isFinite {
-            m.tauIntEnergy = tauE
-            // Independent draws have τ = 1 exactly; the measured value is reported as a check.
-            let tau = draws.independent ? 1 : max(tauE, 1e-12)
-            m.essEnergy = Double(samples) / tau
-            let varE = energies.reduce(0) { $0 + ($1 - meanE) * ($1 - meanE) } / Double(max(samples - 1, 1))
-            m.meanEnergyMcse = (varE * tau / Double(samples)).squareRoot()
+        let varE = energies.reduce(0) { $0 + ($1 - meanE) * ($1 - meanE) } / Double(max(samples - 1, 1))
+        if tauE.isFinite { m.tauIntEnergy = tauE }
+        if draws.independent {
+            // Independent draws: τ = 1 and ESS = N exactly; the measured τ is reported as a check.
+            m.essEnergy = Double(samples)
+            m.meanEnergyMcse = (varE / Double(samples)).squareRoot()
+        } else {
+            m.rhatEnergy = finite(MCMCDiagnostics.rankNormalizedSplitRhat(draws.energies))
+            m.rhatMagnetization = finite(MCMCDiagnostics.rankNormalizedSplitRhat(draws.magnetizations))
+            m.essBulkEnergy = finite(MCMCDiagnostics.essBulk(draws.energies))
+            m.essTailEnergy = finite(MCMCDiagnostics.essTail(draws.energies))
+            m.essBulkMagnetization = finite(MCMCDiagnostics.essBulk(draws.magnetizations))
+            m.essTailMagnetization = finite(MCMCDiagnostics.essTail(draws.magnetizations))
+            m.essEnergy = finite(MCMCDiagnostics.essMean(draws.energies))
+            m.meanEnergyMcse = finite(MCMCDiagnostics.mcseMean(draws.energies))
+            let chains = draws.energies.count
+            for (name, value) in [("energy", m.rhatEnergy), ("magnetisation", m.rhatMagnetization)] {
+                if let r = value, r > 1.01 {
+                    m.warnings.append(String(format: "R-hat of the %@ trace is %.3f > 1.01: the chains disagree, so they have not mixed; estimates are not trustworthy.", name, r))
+                }
+            }
+            for (name, value) in [("bulk ESS of the energy", m.essBulkEnergy), ("tail ESS of the energy", m.essTailEnergy),
+                                  ("bulk ESS of the magnetisation", m.essBulkMagnetization), ("tail ESS of the magnetisation", m.essTailMagnetization)] {
+                if let e = value, e < 100 * Double(chains) {
+                    m.warnings.append(String(format: "The %@ is %.0f, under 100 per chain (%d chains): too few effective draws for reliable error bars.", name, e, chains))
+                }
+            }
         }
         m.meanEnergyExact = reference.exact.meanEnergy
         m.meanAbsMagnetizationPerSiteExact = reference.exact.meanAbsMagnetizationPerSite
+        if let exactModes = reference.exact.modeMass { m.warnings += modeWarnings(sampler: modes, exact: exactModes, what: "its samples") }
+
+        // Histograms against the exact ones.
+        if let levels = reference.exact.energyLevels {
+            let index = Dictionary(uniqueKeysWithValues: levels.enumerated().map { ($1, $0) })
+            var h = [Double](repeating: 0, count: levels.count)
+            let grid = model.energyLevels
+            for e in energies {
+                if let g = grid, let k = index[g.energy(at: g.index(of: e))] { h[k] += 1 }
+            }
+            m.energyHistogram = h.map { $0 / Double(samples) }
+        }
+        if let mp = reference.exact.magnetizationProbabilities {
+            let offset = mp.count / 2
+            var h = [Double](repeating: 0, count: mp.count)
+            for x in mags { let k = Int(x.rounded()) + offset; if h.indices.contains(k) { h[k] += 1 } }
+            m.magnetizationHistogram = h.map { $0 / Double(samples) }
+        }
+        if q == 2 && n <= 1024 { m.marginalsUp = (0..<n).map { Double(draws.valueCounts[2 * $0 + 1]) / Double(samples) } }
 
         guard let exact = reference.distribution else { return m }
         m.maxMarginalError = zip(draws.valueCounts, exact.marginals).map { abs(Double($0) / Double(samples) - $1) }.max()
@@ -101,11 +143,21 @@ public enum SampleAnalysis {
         m.distinctStates = empirical.keys.count
         let x = UnsafeMutablePointer<UInt8>.allocate(capacity: n)
         defer { x.deallocate() }
-        m.tv = Distances.totalVariation(empirical) { key in
+        let probability: (UInt64) -> Double = { key in
+            if let table = reference.probabilities { return table[Int(key)] }
             model.decode(key, into: x)
             return exp(exact.logProbability(energy: model.energy(UnsafePointer(x))))
         }
-        if let energiesTable = exact.energies {
+        let entropy = exact.logZ + beta * exact.meanEnergy
+        let visited = zip(empirical.counts, empirical.keys).map { ($0, probability($1)) }
+        let d = DistanceSet.empirical(visited: visited, draws: samples, targetEntropy: entropy, stateCount: Double(exact.stateCount))
+        m.distances = d
+        m.tv = d.tv
+        if let p = reference.probabilities {
+            let floor = NoiseFloor.simulate(p: p, draws: samples, replicates: 20, targetEntropy: entropy,
+                                            rng: RandomStream(seed: seed, stream: floorStream))
+            m.noiseFloor = floor
+            m.withinNoiseFloor = floor.contains(tv: d.tv)
             // Test nearly independent draws: every k-th sample, k = ⌈2·τ_int⌉ of the slower trace.
             let thin = draws.independent ? 1 : SampleThinning.interval(tau: max(tauE.isFinite ? tauE : 1, tauM.isFinite ? tauM : 1, 1))
             var observed = [Int](repeating: 0, count: exact.stateCount)
@@ -113,12 +165,57 @@ public enum SampleAnalysis {
             for chain in draws.keys {
                 for j in stride(from: thin - 1, to: chain.count, by: thin) { observed[Int(chain[j])] += 1; tested += 1 }
             }
-            let expected = energiesTable.map { exp(exact.logProbability(energy: $0)) }
-            if tested > 0, let chi = try? ChiSquare.test(observed: observed, expected: expected) {
+            if tested > 0, let chi = try? ChiSquare.test(observed: observed, expected: p) {
                 m.chiSquare = ChiSquareRecord(statistic: chi.statistic, degreesOfFreedom: chi.degreesOfFreedom,
                                               pValue: chi.pValue, draws: tested, thin: thin)
             }
         }
         return m
+    }
+
+    /// Plain-words warnings when a distribution has (nearly) lost a mode the target gives real mass to.
+    public static func modeWarnings(sampler: ModeMassRecord, exact: ModeMassRecord, what: String) -> [String] {
+        var out: [String] = []
+        for (name, s, e) in [("m > 0", sampler.positive, exact.positive), ("m < 0", sampler.negative, exact.negative)] where e >= 0.1 && s < 0.1 * e {
+            out.append(String(format: "Mode collapse: %@ put%@ %.1f%% of the mass on the %@ mode, which holds %.1f%% of the target: the sampler has (nearly) lost a whole mode, and every estimate that depends on it (log Z, |m|, the distribution) is wrong by that much.",
+                              what, what.hasPrefix("its") ? "" : "s", 100 * s, name, 100 * e))
+        }
+        return out
+    }
+
+    static func finite(_ x: Double) -> Double? { x.isFinite ? x : nil }
+
+    /// The empirical TV of MCMC draws after each checkpoint (the first k samples of every chain),
+    /// with the energy evaluations and wall time spent by then. Needs the probability table.
+    public static func mcmcCurve(traces: [ChainTrace], variables n: Int, schedule: ChainSchedule, deltaPerUpdate: Int,
+                                 probabilities p: [Double], burnInSeconds: Double, samplingSeconds: Double) -> QualityCurve? {
+        let perChain = schedule.samplesPerChain
+        guard perChain >= 10, traces.allSatisfy({ $0.keys.count == perChain }) else { return nil }
+        var checkpoints: [Int] = []
+        var k = 10.0
+        while Int(k) < perChain { checkpoints.append(Int(k)); k *= 1.6 }
+        checkpoints.append(perChain)
+        var counts = [UInt32](repeating: 0, count: p.count)
+        var visited: [Int] = []
+        var done = 0
+        var evaluations: [Int] = [], seconds: [Double] = [], tv: [Double] = []
+        for c in checkpoints {
+            for t in traces {
+                for j in done..<c {
+                    let key = Int(t.keys[j])
+                    if counts[key] == 0 { visited.append(key) }
+                    counts[key] += 1
+                }
+            }
+            done = c
+            let total = Double(c * traces.count)
+            var absSum = 0.0, mass = 0.0
+            for key in visited { absSum += abs(Double(counts[key]) / total - p[key]); mass += p[key] }
+            tv.append(0.5 * (absSum + max(0, 1 - mass)))
+            let updates = traces.count * n * (schedule.burnInSweeps + c * schedule.thinSweeps)
+            evaluations.append(updates * deltaPerUpdate + traces.count)
+            seconds.append(burnInSeconds + samplingSeconds * Double(c) / Double(perChain))
+        }
+        return QualityCurve(measure: "empirical TV", energyEvaluations: evaluations, wallSeconds: seconds, tv: tv)
     }
 }

@@ -1,5 +1,7 @@
 import Energies
 import Foundation
+import NeuralNet
+import Reporting
 import GFlowNets
 import GFNCore
 import MCMC
@@ -65,5 +67,35 @@ public struct RunSettings: Sendable, Equatable {
         case let .ising(rows, cols, boundary, coupling, field):
             return try IsingModel(lattice: SquareLattice(rows: rows, cols: cols, boundary: boundary), coupling: coupling, field: field)
         }
+    }
+}
+
+extension RunSettings {
+    /// The settings a run record was made with (for `reproduce`).
+    /// - Throws: ``GFNError/invalidInput(_:)`` when the record names something this version cannot run.
+    public init(config c: RunConfig) throws {
+        guard c.energy.name == "ising" else { throw GFNError.invalidInput("the record's energy '\(c.energy.name)' is not one this gfn-compare runs") }
+        guard let boundary = Boundary(rawValue: c.energy.boundary), let rng = RandomAlgorithm(rawValue: c.rng),
+              let kernel = KernelKind(rawValue: c.mh.kernel), let scan = ScanOrder(rawValue: c.mh.scan) else {
+            throw GFNError.invalidInput("the record's configuration has a value this gfn-compare does not know")
+        }
+        var gfn: GFlowNetSettings?
+        if let g = c.gfn {
+            guard let objective = Objective(rawValue: g.objective), let order = ConstructionOrder(rawValue: g.order),
+                  let backward = BackwardPolicy(rawValue: g.backward), let activation = Activation(rawValue: g.activation) else {
+                throw GFNError.invalidInput("the record's GFlowNet configuration has a value this gfn-compare does not know")
+            }
+            var s = GFlowNetSettings()
+            s.objective = objective; s.order = order; s.backward = backward; s.hidden = g.hidden; s.layers = g.layers
+            s.activation = activation; s.batch = g.batch; s.iterations = g.iterations; s.learningRate = g.learningRate
+            s.learningRateLogZ = g.learningRateLogZ; s.epsilon = g.epsilon; s.temperature = g.temperature
+            s.subtbLambda = g.subtbLambda; s.clipNorm = g.clipNorm; s.blasThreads = g.blasThreads
+            gfn = s
+        }
+        self.init(energy: .ising(rows: c.energy.rows, cols: c.energy.cols, boundary: boundary, coupling: c.energy.coupling, field: c.energy.field),
+                  beta: c.energy.beta, seed: c.seed, rng: rng, kernel: kernel,
+                  schedule: ChainSchedule(chains: c.mh.chains, burnInSweeps: c.mh.burnInSweeps, samplesPerChain: c.mh.samplesPerChain,
+                                          thinSweeps: c.mh.thinSweeps, scan: scan),
+                  gfn: gfn, gfnSamples: c.gfn?.samples ?? 100_000, loadModel: c.gfn?.loadedModel.map { URL(fileURLWithPath: $0) })
     }
 }

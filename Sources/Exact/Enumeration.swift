@@ -29,6 +29,10 @@ public struct ExactDistribution: Sendable {
     public let modeMass: ModeMass
     /// The exact energy histogram: (energy, number of states, probability) per level with at least one state.
     public let energyHistogram: [EnergyLevelMass]
+    /// P(round(M) = m) for m = −magnetizationOffset … +magnetizationOffset, M = Σ spin(xᵢ).
+    public let magnetizationHistogram: [Double]
+    /// Index offset of ``magnetizationHistogram``: entry k is M = k − offset.
+    public let magnetizationOffset: Int
     /// E(x) for every state, indexed by its mixed-radix key; present when requested.
     public let energies: [Double]?
 
@@ -90,6 +94,8 @@ public enum Enumerator {
         let (chunkLength, innerCount) = (chunkSize, innerDigits)
         let levels = model.energyLevels
         let bonds = model.bonds
+        let maxSpin = (0..<q).map { abs(model.spin(UInt8($0))) }.max() ?? 1
+        let magOffset = Int((Double(n) * maxSpin).rounded(.up))
         let energyTable: UnsafeMutablePointer<Double>? = storeEnergies ? .allocate(capacity: total) : nil
         defer { energyTable?.deallocate() }
 
@@ -103,14 +109,14 @@ public enum Enumerator {
             let x = UnsafeMutablePointer<UInt8>.allocate(capacity: n)
             defer { x.deallocate() }
             while let chunk = nextChunk.next(below: chunkCount) {
-                var acc = PartialSums(sites: n, q: q, bonds: bonds.count, levels: levels?.count ?? 0)
+                var acc = PartialSums(sites: n, q: q, bonds: bonds.count, levels: levels?.count ?? 0, magOffset: magOffset)
                 model.decode(UInt64(chunk * chunkLength), into: x)
                 acc.run(model: model, beta: beta, x: x, start: chunk * chunkLength, count: chunkLength,
                         innerDigits: innerCount, bonds: bonds, levels: levels, energyTable: sharedTable.pointer)
                 partials.store(acc, at: chunk)
             }
         }
-        var total_ = PartialSums(sites: n, q: q, bonds: bonds.count, levels: levels?.count ?? 0)
+        var total_ = PartialSums(sites: n, q: q, bonds: bonds.count, levels: levels?.count ?? 0, magOffset: magOffset)
         for p in partials.values { total_.merge(p!) }
         return total_.finish(model: model, beta: beta, stateCount: total, levels: levels,
                              energies: energyTable.map { Array(UnsafeBufferPointer(start: $0, count: total)) })
@@ -141,8 +147,12 @@ struct PartialSums {
     var bondSums: [Double]
     var levelWeights: [Double]
     var levelCounts: [Double]
+    var magWeights: [Double]
+    let magOffset: Int
 
-    init(sites: Int, q: Int, bonds: Int, levels: Int) {
+    init(sites: Int, q: Int, bonds: Int, levels: Int, magOffset: Int) {
+        self.magOffset = magOffset
+        magWeights = [Double](repeating: 0, count: 2 * magOffset + 1)
         marginals = [Double](repeating: 0, count: sites * q)
         bondSums = [Double](repeating: 0, count: bonds)
         levelWeights = [Double](repeating: 0, count: levels)
@@ -155,6 +165,7 @@ struct PartialSums {
         for i in marginals.indices { marginals[i] *= f }
         for i in bondSums.indices { bondSums[i] *= f }
         for i in levelWeights.indices { levelWeights[i] *= f }
+        for i in magWeights.indices { magWeights[i] *= f }
         shift = newShift
     }
 
@@ -171,11 +182,12 @@ struct PartialSums {
         let spinTable = (0..<q).map { model.spin(UInt8($0)) }
         // Work on local copies of the arrays (no exclusivity conflicts with `self`, no
         // copy-on-write checks in the loop); they are put back at the end.
-        var marginalsLocal = marginals, bondLocal = bondSums, levelLocal = levelWeights
-        marginals = []; bondSums = []; levelWeights = []
+        var marginalsLocal = marginals, bondLocal = bondSums, levelLocal = levelWeights, magLocal = magWeights
+        marginals = []; bondSums = []; levelWeights = []; magWeights = []
         marginalsLocal.withUnsafeMutableBufferPointer { marg in
         bondLocal.withUnsafeMutableBufferPointer { bsum in
         levelLocal.withUnsafeMutableBufferPointer { lw in
+        magLocal.withUnsafeMutableBufferPointer { mw in
         bonds.withUnsafeBufferPointer { bnd in
         spinTable.withUnsafeBufferPointer { spin in
             for offset in 0..<count {
@@ -188,6 +200,7 @@ struct PartialSums {
                     for i in 0..<marg.count { marg[i] *= f }
                     for i in 0..<bsum.count { bsum[i] *= f }
                     for i in 0..<lw.count { lw[i] *= f }
+                    for i in 0..<mw.count { mw[i] *= f }
                     shift = logW
                 }
                 let w = exp(logW - shift)
@@ -196,6 +209,7 @@ struct PartialSums {
                 energySquareSum += w * e * e
                 absMagSum += w * abs(m)
                 if m > 0.5 { modePos += w } else if m < -0.5 { modeNeg += w } else { modeZero += w }
+                mw[Int(m.rounded()) + magOffset] += w
                 for i in 0..<n { marg[i * q + Int(x[i])] += w }
                 for k in 0..<bnd.count { bsum[k] += w * spin[Int(x[bnd[k].a])] * spin[Int(x[bnd[k].b])] }
                 if let lv = levels {
@@ -216,8 +230,8 @@ struct PartialSums {
                     i += 1
                 }
             }
-        }}}}}
-        marginals = marginalsLocal; bondSums = bondLocal; levelWeights = levelLocal
+        }}}}}}
+        marginals = marginalsLocal; bondSums = bondLocal; levelWeights = levelLocal; magWeights = magLocal
     }
 
     mutating func scaleScalars(by f: Double) {
@@ -236,6 +250,7 @@ struct PartialSums {
         for i in marginals.indices { marginals[i] += f * o.marginals[i] }
         for i in bondSums.indices { bondSums[i] += f * o.bondSums[i] }
         for i in levelWeights.indices { levelWeights[i] += f * o.levelWeights[i]; levelCounts[i] += o.levelCounts[i] }
+        for i in magWeights.indices { magWeights[i] += f * o.magWeights[i] }
     }
 
     func finish<E: EnergyModel>(model: E, beta: Double, stateCount: Int, levels: EnergyLevels?, energies: [Double]?) -> ExactDistribution {
@@ -256,6 +271,8 @@ struct PartialSums {
             bondCorrelations: bondSums.map { $0 / weight },
             modeMass: ModeMass(positive: modePos / weight, zero: modeZero / weight, negative: modeNeg / weight),
             energyHistogram: hist,
+            magnetizationHistogram: magWeights.map { $0 / weight },
+            magnetizationOffset: magOffset,
             energies: energies)
     }
 

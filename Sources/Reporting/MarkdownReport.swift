@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 
 /// Renders `report.md` from a ``RunRecord`` alone, so a saved record re-renders the same report.
 public enum MarkdownReport {
@@ -13,32 +14,59 @@ public enum MarkdownReport {
         line()
         line("## Summary")
         line()
-        line("| metric | " + r.samplers.map { "`\($0.name)`" }.joined(separator: " | ") + " | exact |")
+        line("| metric | " + r.samplers.map { "`\($0.name)`" }.joined(separator: " | ") + " | exact / noise floor |")
         line("|---|" + r.samplers.map { _ in "---:|" }.joined() + "---:|")
         func row(_ name: String, exact: String, _ value: (SamplerMetrics) -> String) {
             line("| \(name) | " + r.samplers.map { value($0.metrics) }.joined(separator: " | ") + " | \(exact) |")
         }
+        /// A row where smaller is better: the best value is bolded.
+        func lowerIsBetter(_ name: String, exact: String, _ value: (SamplerMetrics) -> Double?) {
+            let values = r.samplers.map { value($0.metrics) }
+            let best = values.compactMap { $0 }.min()
+            let marked = values.count > 1 && values.compactMap { $0 }.count > 1
+            line("| \(name) | " + values.map { v in
+                guard let v else { return "n/a" }
+                return marked && v == best ? "**\(fmt(v))**" : fmt(v)
+            }.joined(separator: " | ") + " | \(exact) |")
+        }
         row("samples", exact: "") { "\($0.samples)" }
-        row("TV distance to target (empirical)", exact: "0") { opt($0.tv) }
+        let floors = r.samplers.compactMap { s in s.metrics.noiseFloor.map { "\(fmt($0.mean.tv)) ± \(fmt($0.sd.tv)) (N = \($0.draws))" } }
+        lowerIsBetter("TV distance to target (empirical)", exact: floors.isEmpty ? "0" : floors.joined(separator: "; ")) { $0.tv }
+        row("within the noise floor?", exact: "") { m in m.withinNoiseFloor.map { $0 ? "yes" : "no" } ?? "n/a" }
         if r.samplers.contains(where: { $0.metrics.tvModelExact != nil }) {
-            row("TV of the exact model distribution P_T", exact: "0") { opt($0.tvModelExact) }
+            lowerIsBetter("TV of the exact model distribution P_T", exact: "0") { $0.tvModelExact }
+        }
+        lowerIsBetter("\\|mean energy − exact\\|", exact: opt(r.exact.meanEnergy)) { m in m.meanEnergyExact.map { abs(m.meanEnergy - $0) } }
+        row("mean energy ± MCSE", exact: opt(r.exact.meanEnergy)) { m in fmt(m.meanEnergy) + (m.meanEnergyMcse.map { " ± " + fmt($0) } ?? "") }
+        lowerIsBetter("max marginal error", exact: "0") { $0.maxMarginalError }
+        lowerIsBetter("max NN-correlation error", exact: "0") { $0.maxCorrelationError }
+        row("mass on m > 0 / m < 0", exact: r.exact.modeMass.map { "\(fmt($0.positive)) / \(fmt($0.negative))" } ?? "n/a") {
+            "\(fmt($0.modeMass.positive)) / \(fmt($0.modeMass.negative))"
         }
         if r.samplers.contains(where: { $0.metrics.logZLearned != nil }) {
             row("learned log Z", exact: opt(r.exact.logZ)) { opt($0.logZLearned) }
         }
-        row("chi-square p-value (thinned draws)", exact: "") { m in m.chiSquare.map { fmt($0.pValue) } ?? "n/a" }
-        row("mean energy ± MCSE", exact: opt(r.exact.meanEnergy)) { m in
-            fmt(m.meanEnergy) + (m.meanEnergyMcse.map { " ± " + fmt($0) } ?? "")
-        }
-        row("mean \\|m\\| per site", exact: opt(r.exact.meanAbsMagnetizationPerSite)) { fmt($0.meanAbsMagnetizationPerSite) }
-        row("max marginal error", exact: "0") { opt($0.maxMarginalError) }
-        row("max NN-correlation error", exact: "0") { opt($0.maxCorrelationError) }
-        row("mass on m > 0 / m < 0", exact: r.exact.modeMass.map { "\(fmt($0.positive)) / \(fmt($0.negative))" } ?? "n/a") {
-            "\(fmt($0.modeMass.positive)) / \(fmt($0.modeMass.negative))"
-        }
         row("energy evaluations", exact: "") { "\($0.energyEvaluations)" }
-        row("wall time (s)", exact: "") { fmt($0.wallSeconds) }
+        lowerIsBetter("wall time (s)", exact: "") { $0.wallSeconds }
         line()
+        if let c = r.comparison {
+            line("**Verdict.** \(c.verdict)")
+            line()
+        }
+        let warnings = r.samplers.flatMap { s in s.metrics.warnings.map { "`\(s.name)`: \($0)" } }
+        if !warnings.isEmpty {
+            line("### Warnings")
+            line()
+            for w in warnings { line("- ⚠️ \(w)") }
+            line()
+        }
+        let plots = ReportPlots.render(r).keys.sorted()
+        if !plots.isEmpty {
+            line("## Plots")
+            line()
+            for p in plots { line("![\(p)](\(p))") }
+            line()
+        }
         line("## Exact reference")
         line()
         line("- log Z = \(opt(r.exact.logZ)) (\(r.exact.logZMethod ?? "unknown"))")
@@ -75,7 +103,35 @@ public enum MarkdownReport {
                     line()
                 }
             }
-            if s.name == "mh" { line("- acceptance rate: \(opt(m.acceptanceRate))") }
+            if s.name == "mh" {
+                line("- acceptance rate: \(opt(m.acceptanceRate))")
+                line("- R-hat (rank-normalised, split; ArviZ): energy \(opt(m.rhatEnergy)), magnetisation \(opt(m.rhatMagnetization)) (flagged above 1.01)")
+                line("- ESS bulk / tail: energy \(opt(m.essBulkEnergy)) / \(opt(m.essTailEnergy)); magnetisation \(opt(m.essBulkMagnetization)) / \(opt(m.essTailMagnetization)) (flagged under 100 per chain)")
+            }
+            if let d = m.distances {
+                line()
+                line("| distance (nats for KL, JS) | to the target | noise floor (mean ± sd) |\(m.modelDistances != nil ? " exact model P_T |" : "")")
+                line("|---|---:|---:|\(m.modelDistances != nil ? "---:|" : "")")
+                let floor = m.noiseFloor
+                func drow(_ name: String, _ k: KeyPath<DistanceSet, Double>) {
+                    line("| \(name) | \(fmt(d[keyPath: k])) | \(floor.map { "\(fmt($0.mean[keyPath: k])) ± \(fmt($0.sd[keyPath: k]))" } ?? "n/a") |\(m.modelDistances.map { " \(fmt($0[keyPath: k])) |" } ?? "")")
+                }
+                drow("TV", \.tv)
+                drow("KL(sample ‖ target)", \.klSampleToTarget)
+                drow("KL(target ‖ sample), Jeffreys-smoothed (α = ½)", \.klTargetToSample)
+                drow("Jensen–Shannon", \.jensenShannon)
+                drow("Hellinger", \.hellinger)
+                line()
+                if let w = m.withinNoiseFloor {
+                    line(w ? "Its TV lies within the noise floor: at N = \(m.samples) these draws cannot be told from exact independent draws."
+                           : "Its TV lies above the noise floor: at N = \(m.samples) these draws are measurably further from the target than exact independent draws.")
+                    line()
+                }
+            }
+            if s.name == "gfn" {
+                line("- log Z by importance sampling over its samples: \(opt(m.logZImportance)) (ESS of the weights \(opt(m.logZImportanceEss)); exact \(opt(r.exact.logZ)))")
+                if let mm = m.modeMassModelExact { line("- exact model mass on m > 0 / m < 0: \(fmt(mm.positive)) / \(fmt(mm.negative))") }
+            }
             line("- τ_int of the energy trace: \(opt(m.tauIntEnergy)) samples; ESS ≈ \(opt(m.essEnergy))\(s.name == "gfn" ? " (independent draws: τ = 1 by construction; the measured τ is a check)" : "")")
             if let c = m.chiSquare {
                 let which = c.thin == 1 ? "all draws" : "every \(c.thin)-th sample of each chain, ⌈2·τ_int⌉ apart, so nearly independent"
@@ -84,6 +140,13 @@ public enum MarkdownReport {
             line("- distinct states visited: \(m.distinctStates.map(String.init) ?? "n/a")")
             line("- cost: \(m.energyEvaluations) energy evaluations (\(m.deltaEnergyEvaluations) local ΔE, \(m.fullEnergyEvaluations) full E(x)\(s.name == "gfn" ? ", all during training: sampling needs none" : "")); one local ΔE is O(degree), one full E(x) is O(n)")
             line("- wall time: \(fmt(m.wallSeconds)) s" + (m.burnInSeconds.map { " (burn-in \(fmt($0)) s, sampling \(fmt(m.samplingSeconds ?? 0)) s per chain)" } ?? ""))
+            line()
+        }
+        if let c = r.comparison {
+            line("## Cost")
+            line()
+            line("- break-even (energy evaluations): \(c.breakEvenSamplesByEvaluations.map(fmt) ?? "never") effective samples")
+            line("- break-even (wall time): \(c.wallBreakEvenSamples.map(fmt) ?? "never") effective samples")
             line()
         }
         line("## Reproduce")
@@ -116,4 +179,13 @@ public enum MarkdownReport {
     }
 
     static func fmtInt(_ x: Double) -> String { x < 1e15 ? String(Int64(x)) : fmt(x) }
+}
+
+/// Every file of a report folder, rendered from the record alone.
+public enum ReportFiles {
+    public static func render(_ r: RunRecord) throws -> [String: Data] {
+        var files = ["report.md": Data(MarkdownReport.render(r).utf8), "run.json": try r.jsonData()]
+        for (name, svg) in ReportPlots.render(r) { files[name] = Data(svg.utf8) }
+        return files
+    }
 }

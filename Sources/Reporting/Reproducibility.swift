@@ -2,10 +2,10 @@ import Foundation
 
 /// Which fields of a run record may differ between two runs of the same configuration.
 public enum Reproducibility {
-    /// True for fields that measure time or describe the machine: the `environment` block and
-    /// every key ending in `_seconds` or `_per_second`.
+    /// True for fields that measure time or describe the machine: the `environment` block,
+    /// every key ending in `_seconds` or `_per_second`, and every key starting with `wall_`.
     public static func isVolatile(key: String) -> Bool {
-        key == "environment" || key.hasSuffix("_seconds") || key.hasSuffix("_per_second")
+        key == "environment" || key.hasSuffix("_seconds") || key.hasSuffix("_per_second") || key.hasPrefix("wall_")
     }
 
     /// A JSON value with every volatile field removed, for comparing two records.

@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 
 /// The machine-readable record of one comparison run (`run.json`).
 ///
@@ -16,12 +17,15 @@ public struct RunRecord: Codable, Equatable, Sendable {
     public var config: RunConfig
     public var exact: ExactRecord
     public var samplers: [SamplerRecord]
+    /// The two samplers against each other (null with one sampler).
+    public var comparison: ComparisonRecord?
     public var environment: EnvironmentRecord
 
-    public init(tool: ToolInfo, command: String, config: RunConfig, exact: ExactRecord, samplers: [SamplerRecord], environment: EnvironmentRecord) {
+    public init(tool: ToolInfo, command: String, config: RunConfig, exact: ExactRecord, samplers: [SamplerRecord],
+                comparison: ComparisonRecord?, environment: EnvironmentRecord) {
         schemaVersion = Self.currentSchemaVersion
         self.tool = tool; self.command = command; self.config = config
-        self.exact = exact; self.samplers = samplers; self.environment = environment
+        self.exact = exact; self.samplers = samplers; self.comparison = comparison; self.environment = environment
     }
 
     /// Encodes as stable, pretty-printed JSON with sorted keys and snake_case names.
@@ -153,11 +157,21 @@ public struct ExactRecord: Codable, Equatable, Sendable {
     public var logZKaufman: Double?
     /// Why a value is unknown (e.g. the state space is too large to enumerate).
     public var notes: [String] = []
+    /// H(p) = log Z + β⟨E⟩, in nats.
+    public var entropy: Double?
+    /// Exact energy levels and their probabilities (enumeration).
+    public var energyLevels: [Double]?
+    public var energyLevelProbabilities: [Double]?
+    /// Exact P(M = m) for m = −n…n (enumeration; index k is M = k − n).
+    public var magnetizationProbabilities: [Double]?
+    /// Exact P(xᵢ = 1) per site (enumeration; binary models).
+    public var marginalsUp: [Double]?
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case logZ, logZMethod, nStates, meanEnergy, meanEnergyMethod, meanAbsMagnetizationPerSite, modeMass, logZKaufman, notes
+        case entropy, energyLevels, energyLevelProbabilities, magnetizationProbabilities, marginalsUp
     }
     // Encode absent values as explicit nulls: readers can tell "unknown" from "missing field".
     public func encode(to encoder: Encoder) throws {
@@ -171,6 +185,11 @@ public struct ExactRecord: Codable, Equatable, Sendable {
         try c.encode(modeMass, forKey: .modeMass)
         try c.encode(logZKaufman, forKey: .logZKaufman)
         try c.encode(notes, forKey: .notes)
+        try c.encode(entropy, forKey: .entropy)
+        try c.encode(energyLevels, forKey: .energyLevels)
+        try c.encode(energyLevelProbabilities, forKey: .energyLevelProbabilities)
+        try c.encode(magnetizationProbabilities, forKey: .magnetizationProbabilities)
+        try c.encode(marginalsUp, forKey: .marginalsUp)
     }
 }
 
@@ -236,6 +255,38 @@ public struct SamplerMetrics: Codable, Equatable, Sendable {
     public var tvModelExact: Double?
     /// Why tv_model_exact is null, when it is.
     public var tvModelExactNote: String?
+    /// TV, KL both ways, Jensen–Shannon and Hellinger of the empirical distribution to the target.
+    public var distances: DistanceSet?
+    /// The same distances for N exact independent draws (mean and sd over replicates).
+    public var noiseFloor: NoiseFloor?
+    /// Whether tv lies within the noise floor (≤ mean + 2 sd): indistinguishable from exact sampling at this N.
+    public var withinNoiseFloor: Bool?
+    /// The GFlowNet's exact model distribution P_T against the target: every distance, no sampling noise.
+    public var modelDistances: DistanceSet?
+    /// Mode masses of the exact model distribution P_T (GFlowNet).
+    public var modeMassModelExact: ModeMassRecord?
+    /// Rank-normalised split R-hat (ArviZ) of the energy and magnetisation traces (MCMC).
+    public var rhatEnergy: Double?
+    public var rhatMagnetization: Double?
+    /// Bulk and tail ESS (ArviZ) of the energy and magnetisation traces.
+    public var essBulkEnergy: Double?
+    public var essTailEnergy: Double?
+    public var essBulkMagnetization: Double?
+    public var essTailMagnetization: Double?
+    /// Importance-sampling log Z: log mean exp(log R(x) + log P_B(τ|x) − log P_F(τ)) over the GFlowNet's samples.
+    public var logZImportance: Double?
+    /// Kish effective sample size of those importance weights.
+    public var logZImportanceEss: Double?
+    /// Plain-words warnings (mode collapse, R-hat > 1.01, ESS < 100 per chain, …).
+    public var warnings: [String] = []
+    /// The sampler's frequency of each exact energy level (aligned with exact.energy_levels).
+    public var energyHistogram: [Double]?
+    /// The sampler's frequency of M = k − n (aligned with exact.magnetization_probabilities).
+    public var magnetizationHistogram: [Double]?
+    /// Estimated P(xᵢ = 1) per site (binary models, up to 1,024 sites).
+    public var marginalsUp: [Double]?
+    /// Quality against cost, recorded at checkpoints during the run.
+    public var curve: QualityCurve?
     /// Training trajectories (GFlowNet).
     public var trainingTrajectories: Int?
     /// Wall time of training (GFlowNet; volatile).
@@ -260,6 +311,9 @@ public struct SamplerMetrics: Codable, Equatable, Sendable {
         case samples, tv, distinctStates, chiSquare, meanEnergy, meanEnergyExact, meanEnergyMcse
         case meanAbsMagnetizationPerSite, meanAbsMagnetizationPerSiteExact, maxMarginalError, maxCorrelationError
         case modeMass, tauIntEnergy, essEnergy, acceptanceRate, logZLearned, tvModelExact, tvModelExactNote
+        case distances, noiseFloor, withinNoiseFloor, modelDistances, modeMassModelExact, rhatEnergy, rhatMagnetization
+        case essBulkEnergy, essTailEnergy, essBulkMagnetization, essTailMagnetization, logZImportance, logZImportanceEss
+        case warnings, energyHistogram, magnetizationHistogram, marginalsUp, curve
         case trainingTrajectories, trainingSeconds, energyEvaluations, deltaEnergyEvaluations
         case fullEnergyEvaluations, wallSeconds, burnInSeconds, samplingSeconds
     }
@@ -283,6 +337,24 @@ public struct SamplerMetrics: Codable, Equatable, Sendable {
         try c.encode(logZLearned, forKey: .logZLearned)
         try c.encode(tvModelExact, forKey: .tvModelExact)
         try c.encode(tvModelExactNote, forKey: .tvModelExactNote)
+        try c.encode(distances, forKey: .distances)
+        try c.encode(noiseFloor, forKey: .noiseFloor)
+        try c.encode(withinNoiseFloor, forKey: .withinNoiseFloor)
+        try c.encode(modelDistances, forKey: .modelDistances)
+        try c.encode(modeMassModelExact, forKey: .modeMassModelExact)
+        try c.encode(rhatEnergy, forKey: .rhatEnergy)
+        try c.encode(rhatMagnetization, forKey: .rhatMagnetization)
+        try c.encode(essBulkEnergy, forKey: .essBulkEnergy)
+        try c.encode(essTailEnergy, forKey: .essTailEnergy)
+        try c.encode(essBulkMagnetization, forKey: .essBulkMagnetization)
+        try c.encode(essTailMagnetization, forKey: .essTailMagnetization)
+        try c.encode(logZImportance, forKey: .logZImportance)
+        try c.encode(logZImportanceEss, forKey: .logZImportanceEss)
+        try c.encode(warnings, forKey: .warnings)
+        try c.encode(energyHistogram, forKey: .energyHistogram)
+        try c.encode(magnetizationHistogram, forKey: .magnetizationHistogram)
+        try c.encode(marginalsUp, forKey: .marginalsUp)
+        try c.encode(curve, forKey: .curve)
         try c.encode(trainingTrajectories, forKey: .trainingTrajectories)
         try c.encode(trainingSeconds, forKey: .trainingSeconds)
         try c.encode(energyEvaluations, forKey: .energyEvaluations)
@@ -291,6 +363,39 @@ public struct SamplerMetrics: Codable, Equatable, Sendable {
         try c.encode(wallSeconds, forKey: .wallSeconds)
         try c.encode(burnInSeconds, forKey: .burnInSeconds)
         try c.encode(samplingSeconds, forKey: .samplingSeconds)
+    }
+}
+
+/// A distance to the target against cost, at checkpoints of a run.
+public struct QualityCurve: Codable, Equatable, Sendable {
+    /// What is measured: "empirical TV" (MCMC draws so far) or "exact model TV" (GFlowNet P_T so far).
+    public var measure: String
+    public var energyEvaluations: [Int]
+    /// Elapsed wall time at each checkpoint (volatile).
+    public var wallSeconds: [Double]
+    public var tv: [Double]
+    public init(measure: String, energyEvaluations: [Int], wallSeconds: [Double], tv: [Double]) {
+        self.measure = measure; self.energyEvaluations = energyEvaluations; self.wallSeconds = wallSeconds; self.tv = tv
+    }
+}
+
+/// Sampler against sampler: where the GFlowNet's training cost pays off.
+public struct ComparisonRecord: Codable, Equatable, Sendable {
+    /// Effective samples after which the GFlowNet (training + sampling) has spent fewer energy
+    /// evaluations than MH (per effective sample, ESS of the energy); null when it never does.
+    public var breakEvenSamplesByEvaluations: Double?
+    /// The same in wall time (volatile).
+    public var wallBreakEvenSamples: Double?
+    public var verdict: String
+    public init(breakEvenSamplesByEvaluations: Double?, wallBreakEvenSamples: Double?, verdict: String) {
+        self.breakEvenSamplesByEvaluations = breakEvenSamplesByEvaluations; self.wallBreakEvenSamples = wallBreakEvenSamples; self.verdict = verdict
+    }
+    enum CodingKeys: String, CodingKey { case breakEvenSamplesByEvaluations, wallBreakEvenSamples, verdict }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(breakEvenSamplesByEvaluations, forKey: .breakEvenSamplesByEvaluations)
+        try c.encode(wallBreakEvenSamples, forKey: .wallBreakEvenSamples)
+        try c.encode(verdict, forKey: .verdict)
     }
 }
 

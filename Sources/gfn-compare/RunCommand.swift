@@ -140,10 +140,7 @@ struct RunCommand: ParsableCommand {
             try AtomicOutput.checkWritableFile(save, flag: "--save-model")
         }
         let record = try ComparisonRun.run(settings, command: commandLine(), progress: ProgressReporter(enabled: !quiet))
-        try AtomicOutput.publish(files: [
-            "report.md": Data(MarkdownReport.render(record).utf8),
-            "run.json": try record.jsonData(),
-        ], to: dir, replace: force)
+        try AtomicOutput.publish(files: try ReportFiles.render(record), to: dir, replace: force)
         print(Summary.text(record))
         print("report: \(dir.appendingPathComponent("report.md").path)")
     }

@@ -13,6 +13,8 @@ do {
     case .invalidInput: exit(2)
     case .runtime: exit(1)
     }
+} catch let code as ExitCode {
+    exit(code.rawValue)
 } catch {
     let code = GFNCompare.exitCode(for: error)
     if code == .success {
