@@ -46,7 +46,7 @@ public enum ComparisonRun {
             date: MachineInfo.now, gitCommit: MachineInfo.gitCommit, swiftVersion: MachineInfo.swiftVersion,
             gslVersion: GSL.version, openblas: GSL.openBLASConfig, cpuModel: MachineInfo.cpuModel,
             cores: MachineInfo.cores, totalWallSeconds: total)
-        let comparison = samplers.count == 2 ? Verdict.compare(mh: samplers[0].metrics, gfn: samplers[1].metrics, exact: reference.exact) : nil
+        let comparison = samplers.count == 2 ? Verdict.compare(mh: samplers[0].metrics, gfn: samplers[1].metrics, exact: reference.exact).record : nil
         return RunRecord(tool: toolInfo, command: command, config: config(settings, model: model, gfn: gfnSettings),
                          exact: reference.exact, samplers: samplers, comparison: comparison, environment: env)
     }

@@ -153,13 +153,17 @@ public enum SampleAnalysis {
         let d = DistanceSet.empirical(visited: visited, draws: samples, targetEntropy: entropy, stateCount: Double(exact.stateCount))
         m.distances = d
         m.tv = d.tv
+        let tauMax = max(tauE.isFinite ? tauE : 1, tauM.isFinite ? tauM : 1, 1)
         if let p = reference.probabilities {
-            let floor = NoiseFloor.simulate(p: p, draws: samples, replicates: 20, targetEntropy: entropy,
+            // Correlated draws carry the information of about N/τ independent ones: MCMC's floor is
+            // simulated at that effective size (τ the larger of the energy and magnetisation τ_int).
+            let floorDraws = draws.independent ? samples : max(1, Int(Double(samples) / tauMax))
+            let floor = NoiseFloor.simulate(p: p, draws: floorDraws, replicates: 20, targetEntropy: entropy,
                                             rng: RandomStream(seed: seed, stream: floorStream))
             m.noiseFloor = floor
             m.withinNoiseFloor = floor.contains(tv: d.tv)
             // Test nearly independent draws: every k-th sample, k = ⌈2·τ_int⌉ of the slower trace.
-            let thin = draws.independent ? 1 : SampleThinning.interval(tau: max(tauE.isFinite ? tauE : 1, tauM.isFinite ? tauM : 1, 1))
+            let thin = draws.independent ? 1 : SampleThinning.interval(tau: tauMax)
             var observed = [Int](repeating: 0, count: exact.stateCount)
             var tested = 0
             for chain in draws.keys {

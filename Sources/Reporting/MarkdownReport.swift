@@ -49,8 +49,8 @@ public enum MarkdownReport {
         row("energy evaluations", exact: "") { "\($0.energyEvaluations)" }
         lowerIsBetter("wall time (s)", exact: "") { $0.wallSeconds }
         line()
-        if let c = r.comparison {
-            line("**Verdict.** \(c.verdict)")
+        if r.samplers.count == 2 {
+            line("**Verdict.** \(Verdict.compare(mh: r.samplers[0].metrics, gfn: r.samplers[1].metrics, exact: r.exact).words)")
             line()
         }
         let warnings = r.samplers.flatMap { s in s.metrics.warnings.map { "`\(s.name)`: \($0)" } }
@@ -122,9 +122,10 @@ public enum MarkdownReport {
                 drow("Jensen–Shannon", \.jensenShannon)
                 drow("Hellinger", \.hellinger)
                 line()
-                if let w = m.withinNoiseFloor {
-                    line(w ? "Its TV lies within the noise floor: at N = \(m.samples) these draws cannot be told from exact independent draws."
-                           : "Its TV lies above the noise floor: at N = \(m.samples) these draws are measurably further from the target than exact independent draws.")
+                if let w = m.withinNoiseFloor, let floor = m.noiseFloor {
+                    let size = floor.draws == m.samples ? "N = \(m.samples)" : "the effective size N/τ = \(floor.draws) of its \(m.samples) correlated draws"
+                    line(w ? "Its TV lies within the noise floor of \(size): these draws cannot be told from exact independent draws."
+                           : "Its TV lies above the noise floor of \(size): these draws are measurably further from the target than exact independent draws.")
                     line()
                 }
             }

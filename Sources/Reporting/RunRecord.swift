@@ -257,7 +257,8 @@ public struct SamplerMetrics: Codable, Equatable, Sendable {
     public var tvModelExactNote: String?
     /// TV, KL both ways, Jensen–Shannon and Hellinger of the empirical distribution to the target.
     public var distances: DistanceSet?
-    /// The same distances for N exact independent draws (mean and sd over replicates).
+    /// The same distances for exact independent draws (mean and sd over replicates): N of them for
+    /// independent samplers, N/τ_int (the larger of energy and magnetisation) for MCMC.
     public var noiseFloor: NoiseFloor?
     /// Whether tv lies within the noise floor (≤ mean + 2 sd): indistinguishable from exact sampling at this N.
     public var withinNoiseFloor: Bool?
@@ -386,16 +387,14 @@ public struct ComparisonRecord: Codable, Equatable, Sendable {
     public var breakEvenSamplesByEvaluations: Double?
     /// The same in wall time (volatile).
     public var wallBreakEvenSamples: Double?
-    public var verdict: String
-    public init(breakEvenSamplesByEvaluations: Double?, wallBreakEvenSamples: Double?, verdict: String) {
-        self.breakEvenSamplesByEvaluations = breakEvenSamplesByEvaluations; self.wallBreakEvenSamples = wallBreakEvenSamples; self.verdict = verdict
+    public init(breakEvenSamplesByEvaluations: Double?, wallBreakEvenSamples: Double?) {
+        self.breakEvenSamplesByEvaluations = breakEvenSamplesByEvaluations; self.wallBreakEvenSamples = wallBreakEvenSamples
     }
-    enum CodingKeys: String, CodingKey { case breakEvenSamplesByEvaluations, wallBreakEvenSamples, verdict }
+    enum CodingKeys: String, CodingKey { case breakEvenSamplesByEvaluations, wallBreakEvenSamples }
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(breakEvenSamplesByEvaluations, forKey: .breakEvenSamplesByEvaluations)
         try c.encode(wallBreakEvenSamples, forKey: .wallBreakEvenSamples)
-        try c.encode(verdict, forKey: .verdict)
     }
 }
 

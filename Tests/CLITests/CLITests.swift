@@ -133,3 +133,51 @@ import TestSupport
         #expect(!FileManager.default.fileExists(atPath: out.path))
     }
 }
+
+@Suite(.serialized) struct CLIRecordTests {
+    static let small = CLITests.small
+
+    @Test func reportReRendersByteForByteAndReproduceConfirmsOrNamesTheDifference() throws {
+        let dir = TestSupport.temporaryDirectory()
+        let out = dir.appendingPathComponent("run")
+        let r = try TestSupport.run(Self.small + ["--out", out.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let original = try Data(contentsOf: out.appendingPathComponent("report.md"))
+        let svgs = try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0.hasSuffix(".svg") }.sorted()
+        #expect(svgs == ["energy-histogram.svg", "marginals.svg", "training-loss.svg", "tv-vs-evaluations.svg", "tv-vs-time.svg"])
+        let originalSVG = try Data(contentsOf: out.appendingPathComponent("tv-vs-time.svg"))
+        try FileManager.default.removeItem(at: out.appendingPathComponent("report.md"))
+        let rendered = try TestSupport.run(["report", out.appendingPathComponent("run.json").path])
+        #expect(rendered.status == 0, "\(rendered.stderr)")
+        #expect(try Data(contentsOf: out.appendingPathComponent("report.md")) == original)
+        #expect(try Data(contentsOf: out.appendingPathComponent("tv-vs-time.svg")) == originalSVG)
+
+        let same = try TestSupport.run(["reproduce", out.appendingPathComponent("run.json").path, "--quiet"])
+        #expect(same.status == 0, "\(same.stdout) \(same.stderr)")
+        #expect(same.stdout.contains("every number matches"))
+
+        // Tamper with one metric: reproduce exits 1 and names it.
+        let path = out.appendingPathComponent("run.json")
+        var text = try String(contentsOf: path, encoding: .utf8)
+        let range = try #require(text.range(of: "\"max_marginal_error\" : "))
+        text.insert(contentsOf: "1", at: range.upperBound)
+        try text.write(to: path, atomically: true, encoding: .utf8)
+        let tampered = try TestSupport.run(["reproduce", path.path, "--quiet"])
+        #expect(tampered.status == 1)
+        #expect(tampered.stdout.contains("samplers[0].metrics.max_marginal_error"), "\(tampered.stdout)")
+    }
+
+    @Test func badRecordsAreRefusedClearly() throws {
+        let dir = TestSupport.temporaryDirectory()
+        let corrupt = dir.appendingPathComponent("corrupt.json")
+        try Data("{ not json".utf8).write(to: corrupt)
+        let future = dir.appendingPathComponent("future.json")
+        try Data("{\"schema_version\": 99}".utf8).write(to: future)
+        for (args, needle) in [(["report", corrupt.path], "not a gfn-compare run.json"), (["reproduce", future.path], "schema_version 99"),
+                               (["report", dir.appendingPathComponent("missing.json").path], "cannot read")] {
+            let r = try TestSupport.run(args)
+            #expect(r.status == 2, "\(args): \(r.stderr)")
+            #expect(r.stderr.contains(needle), "\(args): \(r.stderr)")
+        }
+    }
+}

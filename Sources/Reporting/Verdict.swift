@@ -1,9 +1,9 @@
 import Foundation
-import Reporting
 
-/// The two samplers against each other, in numbers and in words.
-enum Verdict {
-    static func compare(mh: SamplerMetrics, gfn: SamplerMetrics, exact: ExactRecord) -> ComparisonRecord {
+/// The two samplers against each other, in numbers and in words (rendered from the record, so
+/// `report` re-renders it byte for byte; it quotes wall times, so it is not stored in run.json).
+public enum Verdict {
+    public static func compare(mh: SamplerMetrics, gfn: SamplerMetrics, exact: ExactRecord) -> (record: ComparisonRecord, words: String) {
         // MH's cost per effective sample (ESS of the energy), burn-in included.
         let mhEffective = max(mh.essEnergy ?? Double(mh.samples), 1)
         let mhEvaluationsPerEffective = Double(mh.energyEvaluations) / mhEffective
@@ -44,6 +44,6 @@ enum Verdict {
         if let be = byEvaluations {
             words.append("In energy evaluations the GFlowNet's training equals what MH spends on \(f(be)) effective samples (MH: \(f(mhEvaluationsPerEffective)) evaluations per effective sample; GFlowNet sampling needs none).")
         }
-        return ComparisonRecord(breakEvenSamplesByEvaluations: byEvaluations, wallBreakEvenSamples: byTime, verdict: words.joined(separator: " "))
+        return (ComparisonRecord(breakEvenSamplesByEvaluations: byEvaluations, wallBreakEvenSamples: byTime), words.joined(separator: " "))
     }
 }
