@@ -155,23 +155,28 @@ public enum SampleAnalysis {
         m.tv = d.tv
         let tauMax = max(tauE.isFinite ? tauE : 1, tauM.isFinite ? tauM : 1, 1)
         if let p = reference.probabilities {
-            // Correlated draws carry the information of about N/τ independent ones: MCMC's floor is
-            // simulated at that effective size (τ the larger of the energy and magnetisation τ_int).
-            let floorDraws = draws.independent ? samples : max(1, Int(Double(samples) / tauMax))
-            let floor = NoiseFloor.simulate(p: p, draws: floorDraws, replicates: 20, targetEntropy: entropy,
-                                            rng: RandomStream(seed: seed, stream: floorStream))
-            m.noiseFloor = floor
-            m.withinNoiseFloor = floor.contains(tv: d.tv)
-            // Test nearly independent draws: every k-th sample, k = ⌈2·τ_int⌉ of the slower trace.
+            // Nearly independent draws: every k-th sample of each chain, k = ⌈2·τ_int⌉ of the slower
+            // trace (all draws for an independent sampler). The noise floor is simulated for that
+            // many exact draws and compared with the TV of those same draws, and the chi-square
+            // test uses them too: like is compared with like.
             let thin = draws.independent ? 1 : SampleThinning.interval(tau: tauMax)
             var observed = [Int](repeating: 0, count: exact.stateCount)
             var tested = 0
             for chain in draws.keys {
                 for j in stride(from: thin - 1, to: chain.count, by: thin) { observed[Int(chain[j])] += 1; tested += 1 }
             }
-            if tested > 0, let chi = try? ChiSquare.test(observed: observed, expected: p) {
-                m.chiSquare = ChiSquareRecord(statistic: chi.statistic, degreesOfFreedom: chi.degreesOfFreedom,
-                                              pValue: chi.pValue, draws: tested, thin: thin)
+            if tested > 0 {
+                let thinnedVisited = observed.indices.lazy.filter { observed[$0] > 0 }.map { (observed[$0], p[$0]) }
+                let thinned = DistanceSet.empirical(visited: thinnedVisited, draws: tested, targetEntropy: entropy, stateCount: Double(exact.stateCount))
+                let floor = NoiseFloor.simulate(p: p, draws: tested, replicates: 20, targetEntropy: entropy,
+                                                rng: RandomStream(seed: seed, stream: floorStream))
+                m.thinnedTv = thinned.tv
+                m.noiseFloor = floor
+                m.withinNoiseFloor = floor.contains(tv: thinned.tv)
+                if let chi = try? ChiSquare.test(observed: observed, expected: p) {
+                    m.chiSquare = ChiSquareRecord(statistic: chi.statistic, degreesOfFreedom: chi.degreesOfFreedom,
+                                                  pValue: chi.pValue, draws: tested, thin: thin)
+                }
             }
         }
         return m

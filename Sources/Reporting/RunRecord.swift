@@ -257,10 +257,12 @@ public struct SamplerMetrics: Codable, Equatable, Sendable {
     public var tvModelExactNote: String?
     /// TV, KL both ways, Jensen–Shannon and Hellinger of the empirical distribution to the target.
     public var distances: DistanceSet?
-    /// The same distances for exact independent draws (mean and sd over replicates): N of them for
-    /// independent samplers, N/τ_int (the larger of energy and magnetisation) for MCMC.
+    /// TV of the nearly independent draws the floor and the chi-square test use: every ⌈2·τ_int⌉-th
+    /// sample of each chain for MCMC (see chi_square.thin), all draws for an independent sampler.
+    public var thinnedTv: Double?
+    /// The distances of as many exact independent draws as thinned_tv uses (mean and sd over 20 replicates).
     public var noiseFloor: NoiseFloor?
-    /// Whether tv lies within the noise floor (≤ mean + 2 sd): indistinguishable from exact sampling at this N.
+    /// Whether thinned_tv lies within the noise floor (≤ mean + 2 sd): indistinguishable from exact sampling at that size.
     public var withinNoiseFloor: Bool?
     /// The GFlowNet's exact model distribution P_T against the target: every distance, no sampling noise.
     public var modelDistances: DistanceSet?
@@ -312,7 +314,7 @@ public struct SamplerMetrics: Codable, Equatable, Sendable {
         case samples, tv, distinctStates, chiSquare, meanEnergy, meanEnergyExact, meanEnergyMcse
         case meanAbsMagnetizationPerSite, meanAbsMagnetizationPerSiteExact, maxMarginalError, maxCorrelationError
         case modeMass, tauIntEnergy, essEnergy, acceptanceRate, logZLearned, tvModelExact, tvModelExactNote
-        case distances, noiseFloor, withinNoiseFloor, modelDistances, modeMassModelExact, rhatEnergy, rhatMagnetization
+        case distances, thinnedTv, noiseFloor, withinNoiseFloor, modelDistances, modeMassModelExact, rhatEnergy, rhatMagnetization
         case essBulkEnergy, essTailEnergy, essBulkMagnetization, essTailMagnetization, logZImportance, logZImportanceEss
         case warnings, energyHistogram, magnetizationHistogram, marginalsUp, curve
         case trainingTrajectories, trainingSeconds, energyEvaluations, deltaEnergyEvaluations
@@ -339,6 +341,7 @@ public struct SamplerMetrics: Codable, Equatable, Sendable {
         try c.encode(tvModelExact, forKey: .tvModelExact)
         try c.encode(tvModelExactNote, forKey: .tvModelExactNote)
         try c.encode(distances, forKey: .distances)
+        try c.encode(thinnedTv, forKey: .thinnedTv)
         try c.encode(noiseFloor, forKey: .noiseFloor)
         try c.encode(withinNoiseFloor, forKey: .withinNoiseFloor)
         try c.encode(modelDistances, forKey: .modelDistances)

@@ -20,8 +20,8 @@ public struct SVGPlot {
     public var series: [Series] = []
 
     static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"]
-    let width = 640.0, height = 400.0
-    let left = 70.0, right = 170.0, top = 40.0, bottom = 55.0
+    let width = 820.0, height = 420.0
+    let left = 70.0, right = 300.0, top = 40.0, bottom = 55.0
 
     public init(title: String, xLabel: String, yLabel: String, logX: Bool = false, logY: Bool = false) {
         self.title = title; self.xLabel = xLabel; self.yLabel = yLabel; self.logX = logX; self.logY = logY
@@ -127,14 +127,6 @@ public enum ReportPlots {
                 let n = "\(label[name] ?? name) (\(c.measure))"
                 byEval.series.append(.init(name: n, points: zip(c.energyEvaluations, c.tv).map { (Double($0), $1) }, style: .lineAndMarkers))
                 byTime.series.append(.init(name: n, points: zip(c.wallSeconds, c.tv).map { ($0, $1) }, style: .lineAndMarkers))
-            }
-            for s in r.samplers {
-                if let floor = s.metrics.noiseFloor, let c = s.metrics.curve ?? curves.first?.1 {
-                    let xs = c.energyEvaluations.map(Double.init), ts = c.wallSeconds
-                    let name = "noise floor, N = \(floor.draws)"
-                    byEval.series.append(.init(name: name, points: [(xs.min() ?? 1, floor.mean.tv), (xs.max() ?? 1, floor.mean.tv)]))
-                    byTime.series.append(.init(name: name, points: [(ts.min() ?? 1, floor.mean.tv), (ts.max() ?? 1, floor.mean.tv)]))
-                }
             }
             files["tv-vs-evaluations.svg"] = byEval.render()
             files["tv-vs-time.svg"] = byTime.render()

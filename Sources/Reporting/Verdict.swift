@@ -16,7 +16,7 @@ public enum Verdict {
         let f = MarkdownReport.fmt
         var words: [String] = []
         if let mtv = mh.tv, let gtv = gfn.tv {
-            let mhFloor = mh.withinNoiseFloor == true ? ", within its noise floor — indistinguishable from exact sampling at that N" : (mh.noiseFloor.map { ", above its noise floor of \(f($0.mean.tv))" } ?? "")
+            let mhFloor = mh.withinNoiseFloor == true ? " (its thinned draws are within the noise floor: indistinguishable from exact sampling)" : (mh.noiseFloor.map { " (its thinned draws are above their noise floor of \(f($0.mean.tv)))" } ?? "")
             let gfnFloor = gfn.withinNoiseFloor == true ? ", within its noise floor" : (gfn.noiseFloor.map { ", above its noise floor of \(f($0.mean.tv))" } ?? "")
             words.append("Metropolis-Hastings drew \(mh.samples) samples at TV \(f(mtv)) from the exact target\(mhFloor), in \(f(mh.wallSeconds)) s and \(mh.energyEvaluations) local energy evaluations.")
             words.append("The GFlowNet trained for \(f(gfn.trainingSeconds ?? 0)) s (\(gfn.energyEvaluations) full energy evaluations), then drew \(gfn.samples) independent samples at TV \(f(gtv))\(gfnFloor) in \(f(gfn.samplingSeconds ?? 0)) s.")
@@ -27,7 +27,7 @@ public enum Verdict {
         if let lz = exact.logZ, let learned = gfn.logZLearned {
             words.append("Its learned log Z is \(f(learned)) against the exact \(f(lz)) (error \(f(learned - lz))).")
         }
-        if let mtv = mh.tv, let gtv = gfn.tv, let mf = mh.noiseFloor, let gf = gfn.noiseFloor {
+        if let mtv = mh.thinnedTv, let gtv = gfn.thinnedTv, let mf = mh.noiseFloor, let gf = gfn.noiseFloor {
             // Compare each sampler's excess over what exact draws of the same size would score.
             let mhExcess = mtv - mf.mean.tv, gfnExcess = gtv - gf.mean.tv
             if mhExcess <= gfnExcess {
