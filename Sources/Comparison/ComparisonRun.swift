@@ -73,12 +73,13 @@ public enum ComparisonRun {
         let t0 = DispatchTime.now().uptimeNanoseconds
         let report: @Sendable (Double) -> Void = { progress.update($0) }
         let traces: [ChainTrace]
+        let kernelBeta = settings.fault == .mhBeta ? 0.9 * settings.beta : settings.beta
         switch settings.kernel {
         case .metropolis:
-            traces = try ChainRunner.run(kernel: MetropolisKernel(energy: model, beta: settings.beta), schedule: settings.schedule,
+            traces = try ChainRunner.run(kernel: MetropolisKernel(energy: model, beta: kernelBeta), schedule: settings.schedule,
                                      seed: settings.seed, algorithm: settings.rng, progress: report)
         case .heatBath:
-            traces = try ChainRunner.run(kernel: HeatBathKernel(energy: model, beta: settings.beta), schedule: settings.schedule,
+            traces = try ChainRunner.run(kernel: HeatBathKernel(energy: model, beta: kernelBeta), schedule: settings.schedule,
                                      seed: settings.seed, algorithm: settings.rng, progress: report)
         }
         let wall = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9

@@ -43,14 +43,15 @@ enum GFNRun {
             let env = SetVariableEnvironment(energy: model, beta: settings.beta, order: gfnSettings.order)
             gfn = try GFlowNet(environment: env, settings: gfnSettings, seed: settings.seed)
             let trainer = Trainer(model: gfn, seed: settings.seed)
+            let iterations = settings.fault == .gfnUndertrained ? gfnSettings.iterations / 10 : gfnSettings.iterations
             progress.begin("GFlowNet training (\(gfnSettings.objective.rawValue), \(gfnSettings.order.rawValue) order, \(gfnSettings.iterations) iterations)")
             let total = Double(max(gfnSettings.iterations, 1))
             // Train between checkpoints; at each, the exact TV of P_T (its cost is not counted as training time).
             let curveTarget = reference.probabilities.flatMap { p in (p.count <= 1 << 18 && ModelDistribution.inexactReason(gfn) == nil) ? p : nil }
             var checkpoints: [Int] = []
             var k = 10.0
-            while Int(k) < gfnSettings.iterations { checkpoints.append(Int(k)); k *= 1.6 }
-            checkpoints.append(gfnSettings.iterations)
+            while Int(k) < iterations { checkpoints.append(Int(k)); k *= 1.6 }
+            checkpoints.append(iterations)
             var evaluations: [Int] = [], seconds: [Double] = [], tvs: [Double] = []
             var done = 0
             for c in checkpoints where c > done {

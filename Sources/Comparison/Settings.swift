@@ -29,6 +29,8 @@ public struct RunSettings: Sendable, Equatable {
     public var loadModel: URL?
     /// Save the trained GFlowNet to this file.
     public var saveModel: URL?
+    /// A deliberately planted fault (only for testing that `check` catches regressions; never recorded).
+    public var fault: InjectedFault?
 
     public init(energy: EnergySpec, beta: Double, seed: UInt64, rng: RandomAlgorithm = .taus2,
                 kernel: KernelKind = .metropolis, schedule: ChainSchedule = ChainSchedule(),

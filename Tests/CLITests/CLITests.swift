@@ -181,3 +181,24 @@ import TestSupport
         }
     }
 }
+
+@Suite struct CLICheckTests {
+    @Test func unusableBaselinesExitTwoWithAClearMessage() throws {
+        let dir = TestSupport.temporaryDirectory()
+        let baseline = TestSupport.packageRoot.appendingPathComponent("reports/baselines/ising-3x3.json")
+        var text = try String(contentsOf: baseline, encoding: .utf8)
+        let future = dir.appendingPathComponent("future.json")
+        try text.replacingOccurrences(of: "\"baseline_version\" : 1", with: "\"baseline_version\" : 7").write(to: future, atomically: true, encoding: .utf8)
+        text = text.replacingOccurrences(of: "\"name\" : \"ising\"", with: "\"name\" : \"potts\"")
+        let other = dir.appendingPathComponent("other.json")
+        try text.write(to: other, atomically: true, encoding: .utf8)
+        let corrupt = dir.appendingPathComponent("corrupt.json")
+        try Data("{\"baseline_version\": 1, \"metrics\": ".utf8).write(to: corrupt)
+        for (file, needle) in [(future, "baseline_version 7"), (other, "potts"), (corrupt, "not a JSON baseline"),
+                               (dir.appendingPathComponent("missing.json"), "cannot read")] {
+            let r = try TestSupport.run(["check", file.path, "--quiet"])
+            #expect(r.status == 2, "\(file.lastPathComponent): \(r.stderr)")
+            #expect(r.stderr.contains(needle), "\(file.lastPathComponent): \(r.stderr)")
+        }
+    }
+}

@@ -1,0 +1,44 @@
+import Comparison
+import Foundation
+import GFNCore
+import Reporting
+import Testing
+import TestSupport
+
+@Suite(.serialized) struct RegressionCheckTests {
+    init() { TestSupport.singleThreadedBLAS() }
+
+    static let baseline: Baseline = {
+        TestSupport.singleThreadedBLAS()
+        let config = try! ComparisonRun.run(ComparisonRunTests.settings(seed: 100, gfn: true), command: "x").config
+        return try! RegressionCheck.calibrate(config: config, seeds: Array(100..<108), progress: ProgressReporter(enabled: false))
+    }()
+
+    static func check(seed: UInt64, fault: InjectedFault? = nil) throws -> [MetricVerdict] {
+        var s = try RunSettings(config: baseline.config)
+        s.seed = seed
+        s.fault = fault
+        return RegressionCheck.compare(try ComparisonRun.run(s, command: "x"), with: baseline)
+    }
+
+    /// No false alarm over 20 seeds outside the calibration set (threshold mean + 5 sd + allowance).
+    @Test func currentCodePassesUnderTwentySeeds() throws {
+        for seed in UInt64(1)...20 {
+            let regressed = try Self.check(seed: seed).filter { $0.outcome == .regressed }
+            #expect(regressed.isEmpty, "seed \(seed): \(regressed.map { "\($0.sampler).\($0.metric) = \(String(describing: $0.value)) > \($0.threshold)" })")
+        }
+    }
+
+    @Test(arguments: [(InjectedFault.mhBeta, "mh."), (.gfnUndertrained, "gfn.")])
+    func plantedRegressionsAreCaught(_ c: (InjectedFault, String)) throws {
+        let regressed = try Self.check(seed: 3, fault: c.0).filter { $0.outcome == .regressed }.map { "\($0.sampler).\($0.metric)" }
+        #expect(!regressed.isEmpty)
+        #expect(regressed.allSatisfy { $0.hasPrefix(c.1) }, "\(regressed)")
+    }
+
+    @Test func baselineRoundTripsThroughJSON() throws {
+        let url = TestSupport.temporaryDirectory().appendingPathComponent("b.json")
+        try Self.baseline.jsonData().write(to: url)
+        #expect(try Baseline.read(url) == Self.baseline)
+    }
+}
