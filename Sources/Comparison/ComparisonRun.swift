@@ -29,10 +29,12 @@ public enum ComparisonRun {
         let reference = try ExactReference.compute(model, beta: settings.beta)
         progress.end(reference.exact.logZ.map { "log Z = \(MarkdownReport.fmt($0)) (\(reference.exact.logZMethod ?? ""))" } ?? "no exact log Z")
 
+        try Interruption.check()
         progress.begin("Metropolis-Hastings (\(settings.kernel.rawValue), \(settings.schedule.chains) chains)")
         let mh = try runMH(model: model, settings: settings, reference: reference, progress: progress)
         progress.end("TV \(mh.metrics.tv.map(MarkdownReport.fmt) ?? "n/a"), \(MarkdownReport.fmt(mh.metrics.wallSeconds)) s")
 
+        try Interruption.check()
         var samplers = [mh]
         var gfnSettings: GFlowNetSettings?
         if settings.gfn != nil {
@@ -41,6 +43,7 @@ public enum ComparisonRun {
             gfnSettings = used
         }
 
+        try Interruption.check()
         let total = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let env = EnvironmentRecord(
             date: MachineInfo.now, gitCommit: MachineInfo.gitCommit, swiftVersion: MachineInfo.swiftVersion,

@@ -31,6 +31,7 @@ enum GFNRun {
         var gfn: GFlowNet<SetVariableEnvironment<IsingModel>>
         var training = TrainingRecord()
         var curve: QualityCurve?
+        var deadlineNote: String?
         if let saved, let url = settings.loadModel {
             gfnSettings = saved.settings
             BLASThreads.set(gfnSettings.blasThreads)
@@ -64,6 +65,9 @@ enum GFNRun {
                     tvs.append(Distances.totalVariation(pt, p))
                 }
             }
+            if trainer.stoppedByDeadline {
+                deadlineNote = "training stopped at the --time-limit deadline after \(trainer.record.steps.count) of \(iterations) iterations: these results are partial"
+            }
             if !tvs.isEmpty { curve = QualityCurve(measure: "exact model TV", energyEvaluations: evaluations, wallSeconds: seconds, tv: tvs) }
             training = trainer.record
             progress.end(String(format: "loss %@, log Z %@, %.2f s", MarkdownReport.fmt(training.steps.last?.loss ?? .nan),
@@ -75,6 +79,7 @@ enum GFNRun {
 
         progress.begin("GFlowNet sampling (\(settings.gfnSamples) samples)")
         let samples = GFlowNetSampler.sample(gfn, count: settings.gfnSamples, seed: settings.seed)
+        try Interruption.check()
         progress.end(String(format: "%.2f s", samples.seconds))
 
         let draws = DrawSet(independentKeys: samples.keys, model: model)
@@ -82,6 +87,7 @@ enum GFNRun {
                                              seed: settings.seed, floorStream: ComparisonRun.noiseFloorStreamBase + 1)
         metrics.logZLearned = gfn.learnedLogZ()
         metrics.curve = curve
+        if let deadlineNote { metrics.warnings.append(deadlineNote); metrics.wallLimited = true }
         // Importance-sampling log Z: Z = E_{τ~P_F}[R(x)·P_B(τ|x)/P_F(τ)], unbiased for Z.
         let logWeights = zip(draws.energies[0], zip(samples.logPB, samples.logPF)).map { -settings.beta * $0 + $1.0 - $1.1 }
         let logZIS = LogSpace.logMeanExp(logWeights)

@@ -108,7 +108,7 @@ public enum Enumerator {
         DispatchQueue.concurrentPerform(iterations: workerCount) { _ in
             let x = UnsafeMutablePointer<UInt8>.allocate(capacity: n)
             defer { x.deallocate() }
-            while let chunk = nextChunk.next(below: chunkCount) {
+            while !Interruption.requested, let chunk = nextChunk.next(below: chunkCount) {
                 var acc = PartialSums(sites: n, q: q, bonds: bonds.count, levels: levels?.count ?? 0, magOffset: magOffset)
                 model.decode(UInt64(chunk * chunkLength), into: x)
                 acc.run(model: model, beta: beta, x: x, start: chunk * chunkLength, count: chunkLength,
@@ -116,6 +116,7 @@ public enum Enumerator {
                 partials.store(acc, at: chunk)
             }
         }
+        try Interruption.check()
         var total_ = PartialSums(sites: n, q: q, bonds: bonds.count, levels: levels?.count ?? 0, magOffset: magOffset)
         for p in partials.values { total_.merge(p!) }
         return total_.finish(model: model, beta: beta, stateCount: total, levels: levels,

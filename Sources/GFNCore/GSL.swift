@@ -27,10 +27,13 @@ public enum GFNError: Error, CustomStringConvertible, Equatable {
     case invalidInput(String)
     /// A runtime failure: I/O, numerical trouble. Exit code 1.
     case runtime(String)
+    /// SIGINT or SIGTERM arrived; the run stopped without writing anything. Exit code 130.
+    case interrupted
 
     public var description: String {
         switch self {
         case .invalidInput(let m), .runtime(let m): return m
+        case .interrupted: return "interrupted: stopped before writing anything; any previous result is untouched"
         }
     }
 }

@@ -38,7 +38,7 @@ public enum GFlowNetSampler {
         var pf = [Double](repeating: 0, count: B), pb = [Double](repeating: 0, count: B)
         model.parameters.withUnsafeBufferPointer { params in
             var remaining = count
-            while remaining > 0 {
+            while remaining > 0 && !Interruption.requested {
                 let rows = min(B, remaining)
                 for b in 0..<rows { env.writeInitialState(states + b * S); finishedAt[b] = Int.max; pf[b] = 0; pb[b] = 0 }
                 for t in 0...env.maxSteps {

@@ -35,6 +35,8 @@ public struct TrainingRecord: Sendable, Codable, Equatable {
 public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
     public let model: GFlowNetModel<Env, T>
     public private(set) var record = TrainingRecord()
+    /// Whether training stopped early at the `--time-limit` deadline.
+    public private(set) var stoppedByDeadline = false
     let env: Env
     let batch: Int
     let steps: Int
@@ -119,6 +121,8 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
         let t0 = DispatchTime.now().uptimeNanoseconds
         defer { record.seconds += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9 }
         for _ in 0..<iterations {
+            try Interruption.check()
+            if Interruption.deadlinePassed { stoppedByDeadline = true; break }
             let loss = try step()
             if let progress, !progress(record.steps.count, loss) { break }
         }

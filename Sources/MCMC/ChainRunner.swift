@@ -70,6 +70,7 @@ public enum ChainRunner {
             let trace = runChain(kernel: kernel, schedule: schedule, rng: rng, progress: c == 0 ? progress : nil)
             box.store(trace, at: c)
         }
+        try Interruption.check()
         return box.values.map { $0! }
     }
 
@@ -108,6 +109,7 @@ public enum ChainRunner {
         let totalSweeps = schedule.burnInSweeps + schedule.samplesPerChain * schedule.thinSweeps
         let progressEvery = max(1, totalSweeps / 100)
         var sweepsDone = 0
+        var stopped = false
 
         @inline(__always) func sweeps(_ count: Int) {
             for _ in 0..<count {
@@ -122,7 +124,10 @@ public enum ChainRunner {
                     }
                 }
                 sweepsDone += 1
-                if let progress, sweepsDone % progressEvery == 0 { progress(Double(sweepsDone) / Double(totalSweeps)) }
+                if sweepsDone % progressEvery == 0 {
+                    progress?(Double(sweepsDone) / Double(totalSweeps))
+                    if Interruption.requested { stopped = true; return }
+                }
             }
         }
 
@@ -131,7 +136,7 @@ public enum ChainRunner {
         let t1 = DispatchTime.now().uptimeNanoseconds
         trace.valueCounts.withUnsafeMutableBufferPointer { counts in
             trace.bondSums.withUnsafeMutableBufferPointer { bsum in
-                for _ in 0..<schedule.samplesPerChain {
+                for _ in 0..<schedule.samplesPerChain where !stopped {
                     sweeps(schedule.thinSweeps)
                     var m = 0.0
                     for i in 0..<n {

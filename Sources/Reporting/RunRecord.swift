@@ -290,6 +290,8 @@ public struct SamplerMetrics: Codable, Equatable, Sendable {
     public var marginalsUp: [Double]?
     /// Quality against cost, recorded at checkpoints during the run.
     public var curve: QualityCurve?
+    /// True when `--time-limit` cut the run short (volatile: depends on the machine's speed).
+    public var wallLimited: Bool?
     /// Training trajectories (GFlowNet).
     public var trainingTrajectories: Int?
     /// Wall time of training (GFlowNet; volatile).
@@ -316,7 +318,7 @@ public struct SamplerMetrics: Codable, Equatable, Sendable {
         case modeMass, tauIntEnergy, essEnergy, acceptanceRate, logZLearned, tvModelExact, tvModelExactNote
         case distances, thinnedTv, noiseFloor, withinNoiseFloor, modelDistances, modeMassModelExact, rhatEnergy, rhatMagnetization
         case essBulkEnergy, essTailEnergy, essBulkMagnetization, essTailMagnetization, logZImportance, logZImportanceEss
-        case warnings, energyHistogram, magnetizationHistogram, marginalsUp, curve
+        case warnings, energyHistogram, magnetizationHistogram, marginalsUp, curve, wallLimited
         case trainingTrajectories, trainingSeconds, energyEvaluations, deltaEnergyEvaluations
         case fullEnergyEvaluations, wallSeconds, burnInSeconds, samplingSeconds
     }
@@ -359,6 +361,7 @@ public struct SamplerMetrics: Codable, Equatable, Sendable {
         try c.encode(magnetizationHistogram, forKey: .magnetizationHistogram)
         try c.encode(marginalsUp, forKey: .marginalsUp)
         try c.encode(curve, forKey: .curve)
+        try c.encode(wallLimited, forKey: .wallLimited)
         try c.encode(trainingTrajectories, forKey: .trainingTrajectories)
         try c.encode(trainingSeconds, forKey: .trainingSeconds)
         try c.encode(energyEvaluations, forKey: .energyEvaluations)

@@ -102,6 +102,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Output folder (default: gfn-compare-runs/<energy>-<lattice>-<UTC time>).")
     var out: String?
 
+    @Option(name: .customLong("time-limit"), parsing: .unconditional, help: "Stop GFlowNet training after this many seconds of the run (results are then marked partial).", transform: finiteDouble)
+    var timeLimit: Double?
+
     @Flag(help: "Replace --out if it already exists.")
     var force = false
 
@@ -136,6 +139,10 @@ struct RunCommand: ParsableCommand {
         let settings = try settings()
         let dir = outputDirectory()
         try AtomicOutput.checkWritable(directory: dir, replace: force)
+        if let timeLimit {
+            guard timeLimit > 0 else { throw GFNError.invalidInput("--time-limit must be > 0 seconds (got \(timeLimit))") }
+            Interruption.setDeadline(seconds: timeLimit)
+        }
         if let save = settings.saveModel {
             try AtomicOutput.checkWritableFile(save, flag: "--save-model")
         }

@@ -4,6 +4,7 @@ import GFNCore
 
 // One clear line for every error, never a trap or a stack trace:
 // exit 2 for usage errors (bad flags or values), 1 for runtime failures.
+Interruption.install()
 do {
     var command = try GFNCompare.parseAsRoot()
     try command.run()
@@ -12,6 +13,7 @@ do {
     switch error {
     case .invalidInput: exit(2)
     case .runtime: exit(1)
+    case .interrupted: exit(130)
     }
 } catch let code as ExitCode {
     exit(code.rawValue)

@@ -202,3 +202,50 @@ import TestSupport
         }
     }
 }
+
+@Suite(.serialized) struct CLIInterruptTests {
+    /// SIGINT mid-training: exit 130 within two seconds, the previous report byte-identical, and
+    /// no partial folder left for `report`, `check` or `merge` to pick up.
+    @Test func sigintLeavesThePreviousReportUntouched() throws {
+        let dir = TestSupport.temporaryDirectory()
+        let out = dir.appendingPathComponent("run")
+        let first = try TestSupport.run(CLITests.small + ["--out", out.path])
+        #expect(first.status == 0, "\(first.stderr)")
+        let before = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted().map {
+            ($0, try Data(contentsOf: out.appendingPathComponent($0)))
+        }
+        let p = Process()
+        p.executableURL = TestSupport.executable
+        p.arguments = CLITests.small + ["--iterations", "1000000", "--out", out.path, "--force"]
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        Thread.sleep(forTimeInterval: 2)
+        #expect(p.isRunning)
+        let sent = Date()
+        kill(p.processIdentifier, SIGINT)
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(Date().timeIntervalSince(sent) < 2, "took \(Date().timeIntervalSince(sent)) s to stop")
+        #expect(p.terminationStatus == 130, "status \(p.terminationStatus): \(message)")
+        #expect(message.contains("interrupted"))
+        let after = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted().map {
+            ($0, try Data(contentsOf: out.appendingPathComponent($0)))
+        }
+        #expect(after.map(\.0) == before.map(\.0))
+        #expect(zip(after, before).allSatisfy { $0.1 == $1.1 })
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["run"])
+    }
+
+    @Test func timeLimitStopsTrainingAndMarksTheResultPartial() throws {
+        let dir = TestSupport.temporaryDirectory()
+        let out = dir.appendingPathComponent("run")
+        let r = try TestSupport.run(CLITests.small + ["--iterations", "1000000", "--out", out.path, "--time-limit", "2"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let record = try RunRecord.decode(try Data(contentsOf: out.appendingPathComponent("run.json")))
+        #expect(record.samplers[1].metrics.wallLimited == true)
+        #expect(record.samplers[1].metrics.warnings.contains { $0.contains("--time-limit") })
+        #expect(try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8).contains("partial"))
+    }
+}
