@@ -19,6 +19,7 @@ public struct ExactReference: Sendable {
 
     public static func compute(_ model: IsingModel, beta: Double) throws -> ExactReference {
         var record = ExactRecord()
+        record.spinFlipSymmetric = model.field == 0
         var dist: ExactDistribution?
         if Enumerator.canEnumerate(model) {
             let d = try Enumerator.enumerate(model, beta: beta, storeEnergies: (model.stateCount ?? .max) <= probabilityTableLimit)

@@ -112,7 +112,14 @@ public enum SampleAnalysis {
         }
         m.meanEnergyExact = reference.exact.meanEnergy
         m.meanAbsMagnetizationPerSiteExact = reference.exact.meanAbsMagnetizationPerSite
-        if let exactModes = reference.exact.modeMass { m.warnings += modeWarnings(sampler: modes, exact: exactModes, what: "its samples") }
+        if let exactModes = reference.exact.modeMass {
+            m.warnings += modeWarnings(sampler: modes, exact: exactModes, what: "its samples")
+        } else if reference.exact.spinFlipSymmetric == true {
+            // Not enumerable, but the symmetry fixes P(M > 0) = P(M < 0); P(M = 0) ≤ ½ for n ≥ 2.
+            let half = max(0, 1 - modes.zero) / 2
+            m.warnings += modeWarnings(sampler: modes, exact: ModeMassRecord(positive: half, zero: modes.zero, negative: half),
+                                       what: "its samples (the target is symmetric under s → −s, so both signs hold equal mass)")
+        }
 
         // Histograms against the exact ones.
         if let levels = reference.exact.energyLevels {

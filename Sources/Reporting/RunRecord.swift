@@ -159,6 +159,8 @@ public struct ExactRecord: Codable, Equatable, Sendable {
     public var notes: [String] = []
     /// H(p) = log Z + β⟨E⟩, in nats.
     public var entropy: Double?
+    /// The target is symmetric under flipping every spin (Ising at h = 0): P(M > 0) = P(M < 0) exactly.
+    public var spinFlipSymmetric: Bool?
     /// Exact energy levels and their probabilities (enumeration).
     public var energyLevels: [Double]?
     public var energyLevelProbabilities: [Double]?
@@ -171,7 +173,7 @@ public struct ExactRecord: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case logZ, logZMethod, nStates, meanEnergy, meanEnergyMethod, meanAbsMagnetizationPerSite, modeMass, logZKaufman, notes
-        case entropy, energyLevels, energyLevelProbabilities, magnetizationProbabilities, marginalsUp
+        case entropy, spinFlipSymmetric, energyLevels, energyLevelProbabilities, magnetizationProbabilities, marginalsUp
     }
     // Encode absent values as explicit nulls: readers can tell "unknown" from "missing field".
     public func encode(to encoder: Encoder) throws {
@@ -186,6 +188,7 @@ public struct ExactRecord: Codable, Equatable, Sendable {
         try c.encode(logZKaufman, forKey: .logZKaufman)
         try c.encode(notes, forKey: .notes)
         try c.encode(entropy, forKey: .entropy)
+        try c.encode(spinFlipSymmetric, forKey: .spinFlipSymmetric)
         try c.encode(energyLevels, forKey: .energyLevels)
         try c.encode(energyLevelProbabilities, forKey: .energyLevelProbabilities)
         try c.encode(magnetizationProbabilities, forKey: .magnetizationProbabilities)
