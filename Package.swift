@@ -52,7 +52,8 @@ let package = Package(
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "TestSupport"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "GFNCore", "TestSupport"]),
         .testTarget(name: "GFlowNetsTests", dependencies: ["GFlowNets", "NeuralNet", "Energies", "Exact", "GFNCore", "TestSupport"]),
-        .testTarget(name: "ComparisonTests", dependencies: ["Comparison", "Reporting", "TestSupport"]),
+        .testTarget(name: "ComparisonTests", dependencies: ["Comparison", "Reporting", "GFlowNets", "TestSupport"],
+                    exclude: ["FuzzCorpus"]),
         .testTarget(name: "CLITests", dependencies: ["gfn-compare", "TestSupport"]),
     ]
 )

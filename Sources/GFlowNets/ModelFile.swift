@@ -35,6 +35,9 @@ public struct SavedModel: Codable, Equatable, Sendable {
 
     /// The decoded parameter vector.
     public func decodedParameters() throws -> [Float] {
+        guard parameterCount >= 0, parameterCount <= 1 << 28 else {
+            throw GFNError.invalidInput("the model file's parameter_count \(parameterCount) is out of range")
+        }
         guard let data = Data(base64Encoded: parameters), data.count == parameterCount * 4 else {
             throw GFNError.invalidInput("the model file's parameters are corrupt: expected \(parameterCount) float32 values")
         }

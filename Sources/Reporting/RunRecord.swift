@@ -47,15 +47,40 @@ public struct RunRecord: Codable, Equatable, Sendable {
         guard v.schemaVersion == currentSchemaVersion else {
             throw RecordError.unsupportedSchema(v.schemaVersion)
         }
-        return try dec.decode(RunRecord.self, from: data)
+        let record = try dec.decode(RunRecord.self, from: data)
+        try record.validate()
+        return record
+    }
+
+    /// Checks the record's internal consistency (array lengths, counts), so nothing downstream
+    /// indexes past an array of a damaged or hand-edited record.
+    public func validate() throws {
+        func check(_ ok: Bool, _ field: String) throws { if !ok { throw RecordError.inconsistent(field) } }
+        try check(samplers.count <= 16, "samplers")
+        if let levels = exact.energyLevels { try check(exact.energyLevelProbabilities?.count == levels.count, "exact.energy_level_probabilities") }
+        for (i, s) in samplers.enumerated() {
+            let m = s.metrics
+            try check(m.samples >= 0, "samplers[\(i)].metrics.samples")
+            if let t = s.training {
+                try check(t.iteration.count == t.loss.count && t.loss.count == t.logZ.count, "samplers[\(i)].training")
+            }
+            if let c = m.curve {
+                try check(c.energyEvaluations.count == c.tv.count && c.wallSeconds.count == c.tv.count, "samplers[\(i)].metrics.curve")
+            }
+            if let h = m.energyHistogram { try check(h.count == exact.energyLevels?.count, "samplers[\(i)].metrics.energy_histogram") }
+            if let h = m.magnetizationHistogram { try check(h.count == exact.magnetizationProbabilities?.count, "samplers[\(i)].metrics.magnetization_histogram") }
+            if let u = m.marginalsUp, let e = exact.marginalsUp { try check(u.count == e.count, "samplers[\(i)].metrics.marginals_up") }
+        }
     }
 }
 
 public enum RecordError: Error, CustomStringConvertible {
     case unsupportedSchema(Int)
+    case inconsistent(String)
     public var description: String {
         switch self {
         case .unsupportedSchema(let v): return "run.json has schema_version \(v); this gfn-compare reads schema_version \(RunRecord.currentSchemaVersion)"
+        case .inconsistent(let field): return "run.json is inconsistent at \(field) (damaged or hand-edited)"
         }
     }
 }
