@@ -52,6 +52,13 @@ public struct RunSettings: Sendable, Equatable {
             guard gfnSamples >= 1 && gfnSamples <= 100_000_000 else {
                 throw GFNError.invalidInput("--gfn-samples must be between 1 and 100000000 (got \(gfnSamples))")
             }
+            let env = SetVariableEnvironment(energy: model, beta: beta, order: gfn.order)
+            let bytes = Trainer<SetVariableEnvironment<IsingModel>, Float>.memoryEstimate(environment: env, settings: gfn)
+            let limit = 8.0 * 1_073_741_824
+            if bytes > limit {
+                throw GFNError.invalidInput(String(format: "the GFlowNet's training buffers would need %.1f GB for %d variables × batch %d × hidden %d (the limit is 8 GB); lower --batch or --hidden",
+                                                   bytes / 1_073_741_824, model.variableCount, gfn.batch, gfn.hidden))
+            }
             if loadModel != nil && saveModel != nil {
                 throw GFNError.invalidInput("--load-model and --save-model together would only copy the file; use one of them")
             }

@@ -75,6 +75,16 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
     var parentActions: [Int] = []
     var parentOwners: [(row: Int, first: Int, count: Int)] = []
 
+    /// Bytes the training buffers take for this environment and settings (activations of every
+    /// kept row, probabilities, masks), so a run that cannot fit is refused before it starts.
+    public static func memoryEstimate(environment env: Env, settings: GFlowNetSettings) -> Double {
+        let rows = Double((env.maxSteps + 1) * settings.batch)
+        let widths = Double(env.encodingWidth + settings.layers * settings.hidden * 3 + 2 * (env.forwardActionCount + env.backwardActionCount + 1))
+        let perRow = widths * Double(MemoryLayout<T>.size) + Double(env.forwardActionCount) * Double(MemoryLayout<T>.size + 1)
+            + Double(env.stateSize * 4 + 64)
+        return rows * perRow
+    }
+
     public init(model: GFlowNetModel<Env, T>, seed: UInt64) {
         self.model = model
         env = model.environment
