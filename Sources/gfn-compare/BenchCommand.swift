@@ -5,16 +5,42 @@ import Dispatch
 import Energies
 import Exact
 import Foundation
-import GFNCore
 import GFlowNets
+import GFNCore
 import MCMC
+import NeuralNet
+
+/// The numbers `bench` records (bench.json); throughputs are per second, measured in one run.
+struct BenchResult: Codable {
+    var quick: Bool
+    var rng: String
+    var cReferenceFlipsPerS: Double
+    var mhFlipsPerS: Double
+    var mhHeatBathUpdatesPerS: Double
+    var mhRatioToC: Double
+    var mhTwoCoreSpeedup: Double
+    var gfnTrainTrajectoriesPerS: Double
+    var gfnSampleSamplesPerS: Double
+    var gfnTrainShareOfSgemm: Double
+    var gfnDefaultTrainTrajectoriesPerS: Double
+    var gfnDefaultSampleSamplesPerS: Double
+    var gfnDefaultTrainShareOfSgemm: Double
+    var gfn4x4TrainTrajectoriesPerS: Double
+    var sgemmGflops: Double
+    var enumerationStatesPerS: [String: Double]
+    var timeToQualitySeconds: Double?
+    var timeToQualityIterations: Int?
+    var mhTimeToQualitySeconds: Double?
+    var peakRssBytes: Int
+    var cpuModel: String
+}
 
 /// Speed measurements, each as a ratio against a baseline measured in the same run.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure sampler and enumeration speed (release builds only give meaningful numbers)."
-    )
+        abstract: "Measure sampler, network and enumeration speed (release builds only give meaningful numbers).",
+        discussion: "Writes a Markdown table to stdout and, with --out DIR, DIR/bench.md and DIR/bench.json.")
 
     @Flag(help: "Short measurements (for CI smoke runs).")
     var quick = false
@@ -22,71 +48,134 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "GSL generator for both the Swift and the C loop.")
     var rng: RandomAlgorithm = .taus2
 
+    @Option(help: "Folder for bench.md and bench.json.")
+    var out: String?
+
     func run() throws {
+        var rows: [String] = ["| measurement | value | ratio / share |", "|---|---:|---:|"]
         let side = 64
         let attempts = quick ? 2_000_000 : 40_000_000
         let beta = 0.4406868
         let model = try IsingModel(lattice: SquareLattice(rows: side, cols: side, boundary: .periodic))
         let n = model.variableCount
 
-        // Swift: single-site Metropolis, random scan, same work per attempt as the C loop.
-        func swiftRate(_ kernelKind: KernelKind) -> Double {
-            let rng = RandomStream(seed: 7, stream: 0, algorithm: rng)
+        // (a) Single-site Metropolis on 64×64 against the C loop doing the same work with the same generator.
+        func swiftRate(_ kind: KernelKind) -> Double {
+            let stream = RandomStream(seed: 7, stream: 0, algorithm: rng)
             let schedule = ChainSchedule(chains: 1, burnInSweeps: attempts / n, samplesPerChain: 1, thinSweeps: 1, scan: .random)
             let t0 = DispatchTime.now().uptimeNanoseconds
             let trace: ChainTrace
-            switch kernelKind {
-            case .metropolis: trace = ChainRunner.runChain(kernel: MetropolisKernel(energy: model, beta: beta), schedule: schedule, rng: rng)
-            case .heatBath: trace = ChainRunner.runChain(kernel: HeatBathKernel(energy: model, beta: beta), schedule: schedule, rng: rng)
+            switch kind {
+            case .metropolis: trace = ChainRunner.runChain(kernel: MetropolisKernel(energy: model, beta: beta), schedule: schedule, rng: stream)
+            case .heatBath: trace = ChainRunner.runChain(kernel: HeatBathKernel(energy: model, beta: beta), schedule: schedule, rng: stream)
             }
-            let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-            return Double(trace.counters.proposals) / dt
+            return Double(trace.counters.proposals) / (Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
         }
         func cRate() -> Double {
-            let rng = RandomStream(seed: 7, stream: 0, algorithm: rng)
-            var spins = (0..<n).map { _ in UInt8(rng.integer(below: 2)) }
+            let stream = RandomStream(seed: 7, stream: 0, algorithm: rng)
+            var spins = (0..<n).map { _ in UInt8(stream.integer(below: 2)) }
             let t0 = DispatchTime.now().uptimeNanoseconds
-            _ = spins.withUnsafeMutableBufferPointer { gfn_c_reference_metropolis($0.baseAddress, Int32(side), beta, attempts, rng.pointer) }
-            let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-            return Double(attempts) / dt
+            _ = spins.withUnsafeMutableBufferPointer { gfn_c_reference_metropolis($0.baseAddress, Int32(side), beta, attempts, stream.pointer) }
+            return Double(attempts) / (Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
         }
         // Interleave repetitions so drift in machine speed hits both alike; keep the best of each.
         var c = 0.0, metropolis = 0.0, heatBath = 0.0
         for _ in 0..<3 {
-            c = max(c, cRate())
-            metropolis = max(metropolis, swiftRate(.metropolis))
-            heatBath = max(heatBath, swiftRate(.heatBath))
+            c = max(c, cRate()); metropolis = max(metropolis, swiftRate(.metropolis)); heatBath = max(heatBath, swiftRate(.heatBath))
         }
-        print("| measurement | value | ratio |")
-        print("|---|---:|---:|")
-        print(String(format: "| C reference Metropolis, 64×64, %@ | %.3g flips/s | 1.00 |", rng.rawValue, c))
-        print(String(format: "| Swift Metropolis, 64×64 | %.3g flips/s | %.2f× C |", metropolis, metropolis / c))
-        print(String(format: "| Swift heat-bath, 64×64 | %.3g updates/s | %.2f× C |", heatBath, heatBath / c))
+        rows.append(String(format: "| C reference Metropolis, 64×64, %@ | %.3g flips/s | 1.00 |", rng.rawValue, c))
+        rows.append(String(format: "| Swift Metropolis, 64×64 | %.3g flips/s | %.2f× C |", metropolis, metropolis / c))
+        rows.append(String(format: "| Swift heat-bath, 64×64 | %.3g updates/s | %.2f× C |", heatBath, heatBath / c))
 
-        // GFlowNet training and sampling on 10×10 (and 4×4) at β_c.
+        // (b) Independent chains: 2 chains one after the other against 2 chains on 2 threads.
+        let scaleSchedule = ChainSchedule(chains: 2, burnInSweeps: attempts / n / 2, samplesPerChain: 1, thinSweeps: 1, scan: .random)
+        let kernel = MetropolisKernel(energy: model, beta: beta)
+        var t0 = DispatchTime.now().uptimeNanoseconds
+        for chain in 0..<2 { _ = ChainRunner.runChain(kernel: kernel, schedule: scaleSchedule, rng: RandomStream(seed: 3, stream: UInt64(chain))) }
+        let sequential = Double(DispatchTime.now().uptimeNanoseconds - t0)
+        t0 = DispatchTime.now().uptimeNanoseconds
+        _ = try ChainRunner.run(kernel: kernel, schedule: scaleSchedule, seed: 3)
+        let parallel = Double(DispatchTime.now().uptimeNanoseconds - t0)
+        rows.append(String(format: "| MH, 2 independent chains on 2 cores vs 1 | | %.2f× speed-up |", sequential / parallel))
+
+        // (c) GFlowNet training and sampling at β_c, with the share of sgemm at the step's shapes.
         var torchgfnLike = GFlowNetSettings()
         torchgfnLike.order = .any; torchgfnLike.backward = .learned; torchgfnLike.hidden = 256; torchgfnLike.layers = 2; torchgfnLike.batch = 64
         var projectDefault = GFlowNetSettings()
         projectDefault.batch = 64
-        for (side, label, settings) in [(10, "any order, learned P_B, 256×2, batch 64 (torchgfn-like)", torchgfnLike),
-                                        (10, "project default (fixed order), batch 64", projectDefault),
-                                        (4, "project default (fixed order, batch 128)", GFlowNetSettings())] {
-            let r = try GFNBench.measure(side: side, settings: settings, iterations: quick ? 3 : (side == 10 ? 30 : 300),
+        var measured: [GFNBench.Result] = []
+        for (s, label, settings) in [(10, "any order, learned P_B, 256×2, batch 64 (torchgfn-like)", torchgfnLike),
+                                     (10, "project default (fixed order), batch 64", projectDefault),
+                                     (4, "project default (fixed order, batch 128)", GFlowNetSettings())] {
+            let r = try GFNBench.measure(side: s, settings: settings, iterations: quick ? 3 : (s == 10 ? 30 : 300),
                                          warmup: quick ? 1 : 5, samples: quick ? 500 : 20_000)
+            measured.append(r)
             let achieved = r.stepFLOPs / r.stepSeconds / 1e9
-            print(String(format: "| GFlowNet %d×%d %@: training | %.0f trajectories/s | %.1f GFLOP/s = %.0f%% of sgemm at these shapes (%.1f GFLOP/s) |",
-                         side, side, label, r.trajectoriesPerSecond, achieved, 100 * achieved / r.sgemmGFLOPS, r.sgemmGFLOPS))
-            print(String(format: "| GFlowNet %d×%d %@: sampling | %.0f samples/s | |", side, side, label, r.samplesPerSecond))
+            rows.append(String(format: "| GFlowNet %d×%d %@: training | %.0f trajectories/s | %.0f%% of sgemm at these shapes (%.1f of %.1f GFLOP/s) |",
+                               s, s, label, r.trajectoriesPerSecond, 100 * achieved / r.sgemmGFLOPS, achieved, r.sgemmGFLOPS))
+            rows.append(String(format: "| GFlowNet %d×%d %@: sampling | %.0f samples/s | |", s, s, label, r.samplesPerSecond))
+        }
+        rows.append(String(format: "| torchgfn 2.4.1 reference (10×10, same configuration, 2 threads, quoted in issue 7) | 357 trajectories/s | ours %.1f× |", measured[0].trajectoriesPerSecond / 357))
+        rows.append(String(format: "| project default vs torchgfn reference (10×10) | | %.1f× |", measured[1].trajectoriesPerSecond / 357))
+
+        // (d) Enumeration.
+        var enumeration: [String: Double] = [:]
+        for bits in quick ? [16] : [20, 24] {
+            let m = try IsingModel(lattice: SquareLattice(rows: 4, cols: bits / 4, boundary: .periodic))
+            let t = DispatchTime.now().uptimeNanoseconds
+            _ = try Enumerator.enumerate(m, beta: beta)
+            let dt = Double(DispatchTime.now().uptimeNanoseconds - t) / 1e9
+            enumeration["2^\(bits)"] = Double(1 << bits) / dt
+            rows.append(String(format: "| enumeration of 2^%d states (4×%d) | %.3f s | %.3g states/s |", bits, bits / 4, dt, Double(1 << bits) / dt))
         }
 
-        // Enumeration speed.
-        for bits in quick ? [16] : [20, 24] {
-            let rows = 4, cols = bits / 4
-            let m = try IsingModel(lattice: SquareLattice(rows: rows, cols: cols, boundary: .periodic))
-            let t0 = DispatchTime.now().uptimeNanoseconds
-            _ = try Enumerator.enumerate(m, beta: beta)
-            let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-            print(String(format: "| enumeration 2^%d states (%d×%d) | %.3f s | %.3g states/s |", bits, rows, cols, dt, Double(1 << bits) / dt))
+        // (e) Time to quality on 4×4 at β_c with the default settings.
+        var ttq: (Double, Int)?
+        var mhTTQ: Double?
+        if !quick {
+            ttq = try GFNBench.timeToQuality(maxIterations: 20_000)
+            mhTTQ = try GFNBench.mhTimeToQuality()
+            rows.append(ttq.map { String(format: "| GFlowNet time to quality, 4×4 at β_c (TV(P_T, p) ≤ 0.02 and |Δlog Z| < 0.02) | %.1f s | %d iterations |", $0.0, $0.1) }
+                        ?? "| GFlowNet time to quality, 4×4 at β_c | not reached in 20,000 iterations | |")
+            rows.append(mhTTQ.map { String(format: "| MH time to quality, 4×4 at β_c (10⁶ samples, thinned TV within its noise floor) | %.2f s | |", $0) }
+                        ?? "| MH time to quality | not reached at 10⁶ samples | |")
+        }
+
+        let rss = peakRSS()
+        rows.append(String(format: "| peak resident memory of this benchmark | %.0f MB | |", Double(rss) / 1_048_576))
+        let table = rows.joined(separator: "\n") + "\n"
+        print(table, terminator: "")
+        if let out {
+            let dir = URL(fileURLWithPath: out)
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            let result = BenchResult(
+                quick: quick, rng: rng.rawValue, cReferenceFlipsPerS: c, mhFlipsPerS: metropolis, mhHeatBathUpdatesPerS: heatBath,
+                mhRatioToC: metropolis / c, mhTwoCoreSpeedup: sequential / parallel,
+                gfnTrainTrajectoriesPerS: measured[0].trajectoriesPerSecond, gfnSampleSamplesPerS: measured[0].samplesPerSecond,
+                gfnTrainShareOfSgemm: measured[0].stepFLOPs / measured[0].stepSeconds / 1e9 / measured[0].sgemmGFLOPS,
+                gfnDefaultTrainTrajectoriesPerS: measured[1].trajectoriesPerSecond, gfnDefaultSampleSamplesPerS: measured[1].samplesPerSecond,
+                gfnDefaultTrainShareOfSgemm: measured[1].stepFLOPs / measured[1].stepSeconds / 1e9 / measured[1].sgemmGFLOPS,
+                gfn4x4TrainTrajectoriesPerS: measured[2].trajectoriesPerSecond, sgemmGflops: measured[1].sgemmGFLOPS,
+                enumerationStatesPerS: enumeration, timeToQualitySeconds: ttq?.0, timeToQualityIterations: ttq?.1,
+                mhTimeToQualitySeconds: mhTTQ, peakRssBytes: rss, cpuModel: MachineInfoShim.cpu)
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+            enc.keyEncodingStrategy = .convertToSnakeCase
+            try AtomicOutput.write(try enc.encode(result), to: dir.appendingPathComponent("bench.json"))
+            try AtomicOutput.write(Data(("# gfn-compare bench\n\n" + table).utf8), to: dir.appendingPathComponent("bench.md"))
         }
     }
+
+    /// Peak resident set size (VmHWM) of this process, in bytes.
+    func peakRSS() -> Int {
+        guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in s.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            let kb = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
+            return kb * 1024
+        }
+        return 0
+    }
 }
+
+import Comparison
+enum MachineInfoShim { static var cpu: String { MachineInfo.cpuModel } }

@@ -4,6 +4,9 @@ import Foundation
 import GFlowNets
 import GFNCore
 import NeuralNet
+import Comparison
+import Exact
+import MCMC
 
 /// GFlowNet throughput measurements for `bench`.
 enum GFNBench {
@@ -77,5 +80,38 @@ enum GFNBench {
         while Double(DispatchTime.now().uptimeNanoseconds - t0) < 0.5e9 { once(); reps += 1 }
         let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
         return flops / dt / 1e9
+    }
+}
+
+extension GFNBench {
+    /// Training seconds (default settings, 4×4 periodic at β_c) until the exact P_T is within TV 0.02
+    /// of the target and |log Z error| < 0.02, checked every 100 iterations (checks not timed).
+    static func timeToQuality(maxIterations: Int) throws -> (Double, Int)? {
+        let ising = try IsingModel(lattice: SquareLattice(rows: 4, cols: 4, boundary: .periodic))
+        let settings = GFlowNetSettings()
+        BLASThreads.set(settings.blasThreads)
+        let beta = 0.4406868
+        let exact = try Enumerator.enumerate(ising, beta: beta, storeEnergies: true)
+        let p = exact.energies!.map { exp(exact.logProbability(energy: $0)) }
+        let model = try GFlowNet(environment: SetVariableEnvironment(energy: ising, beta: beta, order: settings.order), settings: settings, seed: 1)
+        let trainer = Trainer(model: model, seed: 1)
+        while trainer.record.steps.count < maxIterations {
+            try trainer.train(iterations: 100)
+            let pt = try ModelDistribution.exact(model).map { exp($0) }
+            var tv = 0.0
+            for i in pt.indices { tv += abs(pt[i] - p[i]) }
+            if tv / 2 <= 0.02 && abs(model.logZ - exact.logZ) < 0.02 { return (trainer.record.seconds, trainer.record.steps.count) }
+        }
+        return nil
+    }
+
+    /// Wall seconds of the default MH run (4 chains, 10⁶ samples) on 4×4 at β_c, if its thinned
+    /// draws then lie within their noise floor.
+    static func mhTimeToQuality() throws -> Double? {
+        let settings = RunSettings(energy: .ising(rows: 4, cols: 4, boundary: .periodic, coupling: 1, field: 0), beta: 0.4406868, seed: 1,
+                                   schedule: ChainSchedule(chains: 4, burnInSweeps: 1000, samplesPerChain: 250_000, thinSweeps: 1))
+        let record = try ComparisonRun.run(settings, command: "bench")
+        let m = record.samplers[0].metrics
+        return m.withinNoiseFloor == true ? m.wallSeconds : nil
     }
 }
