@@ -99,39 +99,42 @@ public final class GFlowNetModel<Env: ConstructionEnvironment, T: BLASScalar>: @
     /// Z off the initial state's outflow instead; see ``learnedLogZ()``.
     public var logZ: Double
 
-    public init(environment: Env, settings: GFlowNetSettings, seed: UInt64) throws {
-        try settings.validate()
-        self.environment = environment
-        self.settings = settings
-        let needsFlow = settings.objective == .db || settings.objective == .subtb
-        layout = OutputLayout(forwardCount: environment.forwardActionCount,
-                              backwardCount: settings.backward == .learned ? environment.backwardActionCount : nil,
-                              flow: needsFlow)
-        let shape = MLPShape(input: environment.encodingWidth, hidden: Array(repeating: settings.hidden, count: settings.layers),
-                             output: layout.width, activation: settings.activation)
-        network = MLP<T>(shape: shape)
+    /// A new model with seeded initial parameters (PyTorch's default `Linear` initialisation,
+    /// output layer scaled by 0.1 so the policy starts near uniform) and log Z = 0.
+    public convenience init(environment: Env, settings: GFlowNetSettings, seed: UInt64) throws {
+        let (layout, shape) = try Self.architecture(environment: environment, settings: settings)
         // Parameters come from their own stream, so the initialisation is independent of training draws.
-        parameters = network.initialParameters(rng: RandomStream(seed: seed, stream: GFlowNetStreams.initialisation), outputScale: 0.1)
-        logZ = 0
+        let parameters = MLP<T>(shape: shape).initialParameters(rng: RandomStream(seed: seed, stream: GFlowNetStreams.initialisation), outputScale: 0.1)
+        try self.init(environment: environment, settings: settings, layout: layout, shape: shape, parameters: parameters, logZ: 0)
     }
 
     /// Restores a model from saved parameters.
-    public init(environment: Env, settings: GFlowNetSettings, parameters: [T], logZ: Double) throws {
-        try settings.validate()
-        self.environment = environment
-        self.settings = settings
-        let needsFlow = settings.objective == .db || settings.objective == .subtb
-        layout = OutputLayout(forwardCount: environment.forwardActionCount,
-                              backwardCount: settings.backward == .learned ? environment.backwardActionCount : nil,
-                              flow: needsFlow)
-        let shape = MLPShape(input: environment.encodingWidth, hidden: Array(repeating: settings.hidden, count: settings.layers),
-                             output: layout.width, activation: settings.activation)
-        network = MLP<T>(shape: shape)
+    public convenience init(environment: Env, settings: GFlowNetSettings, parameters: [T], logZ: Double) throws {
+        let (layout, shape) = try Self.architecture(environment: environment, settings: settings)
+        try self.init(environment: environment, settings: settings, layout: layout, shape: shape, parameters: parameters, logZ: logZ)
+    }
+
+    init(environment: Env, settings: GFlowNetSettings, layout: OutputLayout, shape: MLPShape, parameters: [T], logZ: Double) throws {
         guard parameters.count == shape.parameterCount else {
             throw GFNError.invalidInput("the saved model has \(parameters.count) parameters; this architecture needs \(shape.parameterCount)")
         }
+        self.environment = environment
+        self.settings = settings
+        self.layout = layout
+        network = MLP<T>(shape: shape)
         self.parameters = parameters
         self.logZ = logZ
+    }
+
+    /// The output heads and network shape the settings call for (validating the settings).
+    static func architecture(environment: Env, settings: GFlowNetSettings) throws -> (OutputLayout, MLPShape) {
+        try settings.validate()
+        let layout = OutputLayout(forwardCount: environment.forwardActionCount,
+                                  backwardCount: settings.backward == .learned ? environment.backwardActionCount : nil,
+                                  flow: settings.objective == .db || settings.objective == .subtb)
+        let shape = MLPShape(input: environment.encodingWidth, hidden: Array(repeating: settings.hidden, count: settings.layers),
+                             output: layout.width, activation: settings.activation)
+        return (layout, shape)
     }
 
     /// log Z as the model states it: the learned scalar, or for flow matching the total outflow of s₀.
