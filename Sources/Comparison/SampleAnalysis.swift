@@ -142,6 +142,14 @@ public enum SampleAnalysis {
         guard let exact = reference.distribution else { return m }
         m.maxMarginalError = zip(draws.valueCounts, exact.marginals).map { abs(Double($0) / Double(samples) - $1) }.max()
         m.maxCorrelationError = zip(draws.bondSums, exact.bondCorrelations).map { abs($0 / Double(samples) - $1) }.max()
+        if q == 2 {
+            let ess = draws.independent ? Double(samples) : min(m.essBulkEnergy ?? Double(samples), m.essBulkMagnetization ?? Double(samples))
+            m.maxMarginalErrorInMcse = (0..<n).map { i -> Double in
+                let estimate = Double(draws.valueCounts[2 * i + 1]) / Double(samples)
+                let mcse = max((estimate * (1 - estimate) / max(ess, 1)).squareRoot(), 1e-12)
+                return abs(estimate - exact.marginals[2 * i + 1]) / mcse
+            }.max()
+        }
 
         // State-level distances.
         let keys = draws.keys.flatMap { $0 }

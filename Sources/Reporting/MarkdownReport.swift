@@ -40,6 +40,7 @@ public enum MarkdownReport {
         lowerIsBetter("\\|mean energy − exact\\|", exact: "0") { m in m.meanEnergyExact.map { abs(m.meanEnergy - $0) } }
         row("mean energy ± MCSE", exact: opt(r.exact.meanEnergy)) { m in fmt(m.meanEnergy) + (m.meanEnergyMcse.map { " ± " + fmt($0) } ?? "") }
         lowerIsBetter("max marginal error", exact: "0") { $0.maxMarginalError }
+        row("max marginal error in MCSE units", exact: "") { opt($0.maxMarginalErrorInMcse) }
         lowerIsBetter("max NN-correlation error", exact: "0") { $0.maxCorrelationError }
         row("mass on m > 0 / m < 0", exact: r.exact.modeMass.map { "\(fmt($0.positive)) / \(fmt($0.negative))" } ?? "n/a") {
             "\(fmt($0.modeMass.positive)) / \(fmt($0.modeMass.negative))"

@@ -269,6 +269,9 @@ public struct SamplerMetrics: Codable, Equatable, Sendable {
     public var meanAbsMagnetizationPerSiteExact: Double?
     /// max over sites |P̂(sᵢ = +1) − P(sᵢ = +1)|.
     public var maxMarginalError: Double?
+    /// max over sites of |P̂(sᵢ = +1) − P(sᵢ = +1)| / MCSE, MCSE = sqrt(P̂(1 − P̂)/ESS) with ESS = N for
+    /// independent draws and the smaller bulk ESS of energy and magnetisation for MCMC.
+    public var maxMarginalErrorInMcse: Double?
     /// max over bonds |⟨sᵢsⱼ⟩̂ − ⟨sᵢsⱼ⟩|.
     public var maxCorrelationError: Double?
     public var modeMass: ModeMassRecord
@@ -342,7 +345,7 @@ public struct SamplerMetrics: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case samples, tv, distinctStates, chiSquare, meanEnergy, meanEnergyExact, meanEnergyMcse
-        case meanAbsMagnetizationPerSite, meanAbsMagnetizationPerSiteExact, maxMarginalError, maxCorrelationError
+        case meanAbsMagnetizationPerSite, meanAbsMagnetizationPerSiteExact, maxMarginalError, maxMarginalErrorInMcse, maxCorrelationError
         case modeMass, tauIntEnergy, essEnergy, acceptanceRate, logZLearned, tvModelExact, tvModelExactNote
         case distances, thinnedTv, noiseFloor, withinNoiseFloor, modelDistances, modeMassModelExact, rhatEnergy, rhatMagnetization
         case essBulkEnergy, essTailEnergy, essBulkMagnetization, essTailMagnetization, logZImportance, logZImportanceEss
@@ -362,6 +365,7 @@ public struct SamplerMetrics: Codable, Equatable, Sendable {
         try c.encode(meanAbsMagnetizationPerSite, forKey: .meanAbsMagnetizationPerSite)
         try c.encode(meanAbsMagnetizationPerSiteExact, forKey: .meanAbsMagnetizationPerSiteExact)
         try c.encode(maxMarginalError, forKey: .maxMarginalError)
+        try c.encode(maxMarginalErrorInMcse, forKey: .maxMarginalErrorInMcse)
         try c.encode(maxCorrelationError, forKey: .maxCorrelationError)
         try c.encode(modeMass, forKey: .modeMass)
         try c.encode(tauIntEnergy, forKey: .tauIntEnergy)

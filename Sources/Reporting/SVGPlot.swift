@@ -149,6 +149,19 @@ public enum ReportPlots {
             for s in r.samplers { if let h = s.metrics.energyHistogram { p.series.append(.init(name: label[s.name] ?? s.name, points: Array(zip(levels, h)), style: .markers)) } }
             files["energy-histogram.svg"] = p.render()
         }
+        if let mp = r.exact.magnetizationProbabilities {
+            let offset = mp.count / 2
+            // Only the values M can take (same parity as n for spins ±1) carry mass.
+            let support = mp.indices.filter { mp[$0] > 0 }
+            var p = SVGPlot(title: "Magnetisation histogram", xLabel: "M = Σ s_i", yLabel: "probability")
+            p.series.append(.init(name: "exact", points: support.map { (Double($0 - offset), mp[$0]) }, style: .lineAndMarkers))
+            for s in r.samplers {
+                if let h = s.metrics.magnetizationHistogram, h.count == mp.count {
+                    p.series.append(.init(name: label[s.name] ?? s.name, points: support.map { (Double($0 - offset), h[$0]) }, style: .markers))
+                }
+            }
+            files["magnetization-histogram.svg"] = p.render()
+        }
         return files
     }
 }

@@ -144,7 +144,7 @@ import TestSupport
         #expect(r.status == 0, "\(r.stderr)")
         let original = try Data(contentsOf: out.appendingPathComponent("report.md"))
         let svgs = try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0.hasSuffix(".svg") }.sorted()
-        #expect(svgs == ["energy-histogram.svg", "marginals.svg", "training-loss.svg", "tv-vs-evaluations.svg", "tv-vs-time.svg"])
+        #expect(svgs == ["energy-histogram.svg", "magnetization-histogram.svg", "marginals.svg", "training-loss.svg", "tv-vs-evaluations.svg", "tv-vs-time.svg"])
         let originalSVG = try Data(contentsOf: out.appendingPathComponent("tv-vs-time.svg"))
         try FileManager.default.removeItem(at: out.appendingPathComponent("report.md"))
         let rendered = try TestSupport.run(["report", out.appendingPathComponent("run.json").path])

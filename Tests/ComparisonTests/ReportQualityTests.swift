@@ -47,7 +47,7 @@ import TestSupport
         s.gfnSamples = 2000
         let record = try ComparisonRun.run(s, command: "x")
         let plots = ReportPlots.render(record)
-        #expect(plots.count == 5)
+        #expect(plots.count == 6)
         for (name, svg) in plots {
             let parser = XMLParser(data: Data(svg.utf8))
             #expect(parser.parse(), "\(name) is not well-formed: \(String(describing: parser.parserError))")
