@@ -78,6 +78,9 @@ public enum ComparisonRun {
         let traces: [ChainTrace]
         let kernelBeta = settings.fault == .mhBeta ? 0.9 * settings.beta : settings.beta
         switch settings.kernel {
+        case .metropolis where settings.fault == .mhFrozenSite:
+            traces = try ChainRunner.run(kernel: FrozenSiteKernel(base: MetropolisKernel(energy: model, beta: kernelBeta)), schedule: settings.schedule,
+                                         seed: settings.seed, algorithm: settings.rng, progress: report)
         case .metropolis:
             traces = try ChainRunner.run(kernel: MetropolisKernel(energy: model, beta: kernelBeta), schedule: settings.schedule,
                                      seed: settings.seed, algorithm: settings.rng, progress: report)
@@ -104,4 +107,21 @@ public enum ComparisonRun {
         }
         return SamplerRecord(name: "mh", metrics: metrics)
     }
+}
+
+/// A planted fault for `check --inject-fault mh-frozen-site`: site 0 is never proposed anything but
+/// its first value (it is pushed to 0 and stays there), so the chain misses half the state space.
+struct FrozenSiteKernel<Base: SiteKernel>: SiteKernel {
+    let base: Base
+    var energy: Base.Energy { base.energy }
+    var beta: Double { base.beta }
+    var systematicScanProblem: String? { base.systematicScanProblem }
+    func update(_ x: UnsafeMutablePointer<UInt8>, site: Int, rng: RandomStream, counters: inout MoveCounters) -> Double {
+        guard site == 0 else { return base.update(x, site: site, rng: rng, counters: &counters) }
+        if x[0] == 0 { return 0 }
+        let dE = base.energy.deltaEnergy(UnsafePointer(x), site: 0, to: 0)
+        x[0] = 0
+        return dE
+    }
+    func transitionProbabilities(_ x: UnsafePointer<UInt8>, site: Int) -> [Double] { base.transitionProbabilities(x, site: site) }
 }

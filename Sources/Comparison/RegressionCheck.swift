@@ -76,6 +76,8 @@ public struct MetricVerdict: Sendable, Equatable {
 public enum InjectedFault: String, Sendable, CaseIterable {
     /// Metropolis-Hastings accepts with 0.9·β.
     case mhBeta = "mh-beta-0.9"
+    /// Metropolis-Hastings never lets site 0 leave the value 0.
+    case mhFrozenSite = "mh-frozen-site"
     /// The GFlowNet trains for a tenth of its iterations.
     case gfnUndertrained = "gfn-undertrained"
 }

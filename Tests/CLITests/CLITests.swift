@@ -41,6 +41,15 @@ import TestSupport
         #expect(!FileManager.default.fileExists(atPath: out.path))
     }
 
+    @Test func absurdLearningRateStopsWithTheNonFiniteMessageAndWritesNothing() throws {
+        let out = TestSupport.temporaryDirectory().appendingPathComponent("out")
+        let r = try TestSupport.run(Self.small + ["--lr", "1e30", "--lr-logz", "1e30", "--out", out.path])
+        #expect(r.status == 1, "\(r.stderr)")
+        #expect(r.stderr.contains("training diverged at iteration"), "\(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1)
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+    }
+
     @Test func unwritableOutputIsRefusedUpFront() throws {
         let dir = TestSupport.temporaryDirectory()
         let file = dir.appendingPathComponent("a-file")
