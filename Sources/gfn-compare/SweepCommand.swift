@@ -4,72 +4,13 @@ import Foundation
 import GFNCore
 import Reporting
 
-/// A sweep specification: shared arguments and the axes to cross (see docs/sweeps.md).
-struct SweepSpec: Codable, Equatable {
-    struct Axis: Codable, Equatable {
-        /// A `run` flag without its dashes, e.g. "beta".
-        var flag: String
-        var values: [String]
-    }
-    var name: String
-    /// Arguments every run shares, e.g. ["--lattice", "4x4", "--samples", "100000"].
-    var base: [String]
-    /// Crossed in order; the last axis varies fastest.
-    var axes: [Axis]
-
-    static func read(_ path: String) throws -> SweepSpec {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch { throw GFNError.invalidInput("sweep spec \(path): cannot read the file") }
-        let spec: SweepSpec
-        do { spec = try JSONDecoder().decode(SweepSpec.self, from: data) } catch {
-            throw GFNError.invalidInput("sweep spec \(path): not a valid spec (\(error.localizedDescription)); see docs/sweeps.md")
-        }
-        try spec.validate(path)
-        return spec
-    }
-
-    func validate(_ path: String) throws {
-        guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
-            throw GFNError.invalidInput("sweep spec \(path): name must be letters, digits, '-', '_' or '.'")
-        }
-        let reserved: Set<String> = ["out", "force", "quiet", "save-model", "load-model"]
-        for a in axes {
-            guard !a.values.isEmpty else { throw GFNError.invalidInput("sweep spec \(path): axis '\(a.flag)' has no values") }
-            guard !reserved.contains(a.flag), a.flag.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else {
-                throw GFNError.invalidInput("sweep spec \(path): '\(a.flag)' cannot be a sweep axis")
-            }
-        }
-        guard !base.contains(where: { ["--out", "--force", "--save-model", "--load-model"].contains($0) }) else {
-            throw GFNError.invalidInput("sweep spec \(path): base arguments may not set --out, --force, --save-model or --load-model (the sweep manages them)")
-        }
-        guard runs.count <= 100_000 else { throw GFNError.invalidInput("sweep spec \(path): \(runs.count) runs is more than 100000") }
-        // Every run's arguments must parse and validate before anything starts.
-        for (i, r) in runs.enumerated() {
-            do { _ = try RunCommand.parse(r.arguments + ["--out", "/tmp/unused"]).settings() } catch {
-                throw GFNError.invalidInput("sweep spec \(path): run \(i) (\(r.label)) is invalid: \(RunCommand.message(for: error))")
-            }
+/// Checks that every run of a spec parses and validates as `gfn-compare run` arguments.
+func validateRuns(of spec: SweepSpec, path: String) throws {
+    for (i, r) in spec.runs.enumerated() {
+        do { _ = try RunCommand.parse(r.arguments + ["--out", "/tmp/unused"]).settings() } catch {
+            throw GFNError.invalidInput("sweep spec \(path): run \(i) (\(r.label)) is invalid: \(RunCommand.message(for: error))")
         }
     }
-
-    struct Run {
-        var index: Int
-        var values: [String]
-        var arguments: [String]
-        var label: String
-    }
-
-    /// The numbered runs: the Cartesian product of the axes, last axis fastest.
-    var runs: [Run] {
-        var combos: [[String]] = [[]]
-        for a in axes { combos = combos.flatMap { c in a.values.map { c + [$0] } } }
-        return combos.enumerated().map { i, values in
-            let extra = zip(axes, values).flatMap { ["--\($0.flag)", $1] }
-            return Run(index: i, values: values, arguments: base + extra,
-                       label: zip(axes, values).map { "\($0.flag)=\($1)" }.joined(separator: " "))
-        }
-    }
-
-    func folder(_ i: Int) -> String { String(format: "run-%05d", i) }
 }
 
 /// `--shard K/N`: this copy runs the runs whose index ≡ K (mod N).
@@ -110,6 +51,7 @@ struct SweepCommand: ParsableCommand {
 
     func run() throws {
         let s = try SweepSpec.read(spec)
+        try validateRuns(of: s, path: spec)
         if list {
             for r in s.runs { print("\(s.folder(r.index))  \(r.label)") }
             return

@@ -54,6 +54,18 @@ import TestSupport
         #expect(decoded > 100)  // the mutants reach the renderer, not just the parser
     }
 
+    @Test func sweepSpecsNeverTrap() throws {
+        let seed = try Data(contentsOf: Self.corpus.appendingPathComponent("sweep-spec.json"))
+        let rng = RandomStream(seed: 99)
+        var parsed = 0
+        for _ in 0..<3000 {
+            guard let spec = try? SweepSpec.parse(Self.mutate(seed, rng: rng), path: "fuzz") else { continue }
+            parsed += 1
+            _ = spec.runs.map { spec.folder($0.index) }
+        }
+        #expect(parsed > 50)
+    }
+
     @Test func baselinesAndModelFilesNeverTrap() throws {
         let dir = TestSupport.temporaryDirectory()
         let rng = RandomStream(seed: 7)
