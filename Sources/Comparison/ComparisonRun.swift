@@ -21,9 +21,16 @@ public enum ComparisonRun {
     /// Runs `settings` and builds the run record. `command` is stored verbatim for reproduction.
     public static func run(_ settings: RunSettings, command: String, progress: ProgressReporter = ProgressReporter(enabled: false)) throws -> RunRecord {
         try settings.validate()
+        switch settings.energy {
+        case .ising: return try run(model: try settings.makeIsingModel(), settings: settings, command: command, progress: progress)
+        case .potts: return try run(model: try settings.makePottsModel(), settings: settings, command: command, progress: progress)
+        }
+    }
+
+    /// The pipeline, specialised for the concrete energy (no existential dispatch in the samplers).
+    static func run<E: EnergyModel>(model: E, settings: RunSettings, command: String, progress: ProgressReporter) throws -> RunRecord {
         let start = DispatchTime.now().uptimeNanoseconds
-        let model = try settings.makeIsingModel()
-        let saved = try GFNRun.preload(model: model, settings: settings)
+        let saved = try GFNRun.preload(settings: settings)
 
         progress.begin("exact reference")
         let reference = try ExactReference.compute(model, beta: settings.beta)
@@ -50,15 +57,12 @@ public enum ComparisonRun {
             gslVersion: GSL.version, openblas: GSL.openBLASConfig, cpuModel: MachineInfo.cpuModel,
             cores: MachineInfo.cores, totalWallSeconds: total)
         let comparison = samplers.count == 2 ? Verdict.compare(mh: samplers[0].metrics, gfn: samplers[1].metrics, exact: reference.exact).record : nil
-        return RunRecord(tool: toolInfo, command: command, config: config(settings, model: model, gfn: gfnSettings),
+        return RunRecord(tool: toolInfo, command: command, config: config(settings, gfn: gfnSettings),
                          exact: reference.exact, samplers: samplers, comparison: comparison, environment: env)
     }
 
-    static func config(_ s: RunSettings, model: IsingModel, gfn g: GFlowNetSettings?) -> RunConfig {
-        let energy = EnergyConfig(
-            name: "ising", rows: model.lattice.rows, cols: model.lattice.cols, boundary: model.lattice.boundary.rawValue,
-            beta: s.beta, coupling: model.coupling, field: model.field,
-            convention: "E(x) = −J·Σ_<ij> s_i s_j − h·Σ_i s_i, s_i = ±1, each nearest-neighbour bond counted once (torchgfn's DiscreteEBM E = −xᵀJx counts each bond twice: its J is 2J here)")
+    static func config(_ s: RunSettings, gfn g: GFlowNetSettings?) -> RunConfig {
+        let energy = s.energy.config(beta: s.beta)
         let mh = MHConfig(kernel: s.kernel.rawValue, scan: s.schedule.scan.rawValue, chains: s.schedule.chains,
                           burnInSweeps: s.schedule.burnInSweeps, samplesPerChain: s.schedule.samplesPerChain,
                           thinSweeps: s.schedule.thinSweeps)
@@ -72,7 +76,7 @@ public enum ComparisonRun {
         return RunConfig(energy: energy, seed: s.seed, rng: s.rng.rawValue, mh: mh, gfn: gfn)
     }
 
-    static func runMH(model: IsingModel, settings: RunSettings, reference: ExactReference, progress: ProgressReporter) throws -> SamplerRecord {
+    static func runMH<E: EnergyModel>(model: E, settings: RunSettings, reference: ExactReference, progress: ProgressReporter) throws -> SamplerRecord {
         let t0 = DispatchTime.now().uptimeNanoseconds
         let report: @Sendable (Double) -> Void = { progress.update($0) }
         let traces: [ChainTrace]

@@ -17,9 +17,10 @@ public struct ExactReference: Sendable {
     /// p(x) of every state by key, when the table was kept (at most ``probabilityTableLimit`` states).
     public let probabilities: [Double]?
 
-    public static func compute(_ model: IsingModel, beta: Double) throws -> ExactReference {
+    public static func compute<E: EnergyModel>(_ model: E, beta: Double) throws -> ExactReference {
+        let ising = model as? IsingModel
         var record = ExactRecord()
-        record.spinFlipSymmetric = model.field == 0
+        record.spinFlipSymmetric = ising.map { $0.field == 0 } ?? false
         var dist: ExactDistribution?
         if Enumerator.canEnumerate(model) {
             let d = try Enumerator.enumerate(model, beta: beta, storeEnergies: (model.stateCount ?? .max) <= probabilityTableLimit)
@@ -30,28 +31,32 @@ public struct ExactReference: Sendable {
             record.meanEnergy = d.meanEnergy
             record.meanEnergyMethod = "enumeration"
             record.meanAbsMagnetizationPerSite = d.meanAbsMagnetizationPerSite
-            record.modeMass = ModeMassRecord(positive: d.modeMass.positive, zero: d.modeMass.zero, negative: d.modeMass.negative)
+            if ising != nil {
+                // The two magnetised modes are an Ising notion; Potts has q colours.
+                record.modeMass = ModeMassRecord(positive: d.modeMass.positive, zero: d.modeMass.zero, negative: d.modeMass.negative)
+            }
             record.entropy = d.logZ + beta * d.meanEnergy
             if !d.energyHistogram.isEmpty {
                 record.energyLevels = d.energyHistogram.map(\.energy)
                 record.energyLevelProbabilities = d.energyHistogram.map(\.probability)
             }
             record.magnetizationProbabilities = d.magnetizationHistogram
-            record.marginalsUp = stride(from: 1, to: d.marginals.count, by: 2).map { d.marginals[$0] }
+            if model.domainSize == 2 { record.marginalsUp = stride(from: 1, to: d.marginals.count, by: 2).map { d.marginals[$0] } }
         }
         if dist == nil {
-            record.notes.append(String(format: "not enumerated: 2^%d states exceed the 2^24 limit of exact enumeration, so state-level distances (TV, chi-square) and exact marginals are unknown", model.variableCount))
+            record.notes.append(String(format: "not enumerated: %d^%d states exceed the 2^24 limit of exact enumeration, so state-level distances (TV, chi-square) and exact marginals are unknown", model.domainSize, model.variableCount))
         }
-        if let why = Kaufman.inapplicability(model), dist == nil {
-            record.notes.append("no closed form: \(why)")
+        if dist == nil {
+            if let ising, let why = Kaufman.inapplicability(ising) { record.notes.append("no closed form: \(why)") }
+            if ising == nil { record.notes.append("no closed form is known for this energy") }
         }
-        if let k = Kaufman.logZ(model, beta: beta) {
+        if let ising, let k = Kaufman.logZ(ising, beta: beta) {
             record.logZKaufman = k
             if record.logZ == nil {
                 record.logZ = k
                 record.logZMethod = "kaufman"
-                record.nStates = exp2(Double(model.variableCount))
-                record.meanEnergy = Kaufman.meanEnergy(model, beta: beta)
+                record.nStates = pow(Double(model.domainSize), Double(model.variableCount))
+                record.meanEnergy = Kaufman.meanEnergy(ising, beta: beta)
                 record.meanEnergyMethod = "kaufman (−∂ log Z/∂β)"
             }
         }

@@ -11,24 +11,26 @@ import Reporting
 /// The GFlowNet side of a comparison: train (or load), sample, and score against the truth.
 enum GFNRun {
     /// What a saved model must have been trained for: the energy's parameters and β.
-    static func target(_ model: IsingModel, beta: Double) -> [String: String] {
-        ["energy": "ising", "lattice": model.lattice.label, "boundary": model.lattice.boundary.rawValue,
-         "coupling": "\(model.coupling)", "field": "\(model.field)", "beta": "\(beta)"]
+    static func target(_ settings: RunSettings) -> [String: String] {
+        let c = settings.energy.config(beta: settings.beta)
+        var t = ["energy": c.name, "lattice": c.lattice, "boundary": c.boundary, "coupling": "\(c.coupling)", "field": "\(c.field)", "beta": "\(settings.beta)"]
+        if let q = c.q { t["q"] = "\(q)" }
+        return t
     }
 
     /// Reads and checks `--load-model` before any work starts.
-    static func preload(model: IsingModel, settings: RunSettings) throws -> SavedModel? {
+    static func preload(settings: RunSettings) throws -> SavedModel? {
         guard let url = settings.loadModel else { return nil }
-        let saved = try SavedModel.read(from: url, expecting: target(model, beta: settings.beta))
+        let saved = try SavedModel.read(from: url, expecting: target(settings))
         _ = try saved.decodedParameters()
         return saved
     }
 
-    static func run(model: IsingModel, settings: RunSettings, saved: SavedModel?, reference: ExactReference, progress: ProgressReporter) throws -> (SamplerRecord, GFlowNetSettings) {
+    static func run<E: EnergyModel>(model: E, settings: RunSettings, saved: SavedModel?, reference: ExactReference, progress: ProgressReporter) throws -> (SamplerRecord, GFlowNetSettings) {
         guard var gfnSettings = settings.gfn else { throw GFNError.invalidInput("no GFlowNet settings") }
-        let target = target(model, beta: settings.beta)
+        let target = target(settings)
         BLASThreads.set(gfnSettings.blasThreads)
-        var gfn: GFlowNet<SetVariableEnvironment<IsingModel>>
+        var gfn: GFlowNet<SetVariableEnvironment<E>>
         var training = TrainingRecord()
         var curve: QualityCurve?
         var deadlineNote: String?

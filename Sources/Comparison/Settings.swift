@@ -9,8 +9,21 @@ import MCMC
 /// The energy a run samples from.
 public enum EnergySpec: Sendable, Equatable {
     case ising(rows: Int, cols: Int, boundary: Boundary, coupling: Double, field: Double)
+    case potts(rows: Int, cols: Int, boundary: Boundary, q: Int, coupling: Double, field: Double)
 
-    public static let names = ["ising"]
+    public static let names = ["ising", "potts"]
+
+    /// The record's description of this energy.
+    public func config(beta: Double) -> EnergyConfig {
+        switch self {
+        case let .ising(rows, cols, boundary, coupling, field):
+            return EnergyConfig(name: "ising", rows: rows, cols: cols, boundary: boundary.rawValue, beta: beta, coupling: coupling, field: field, q: nil,
+                                convention: "E(x) = −J·Σ_<ij> s_i s_j − h·Σ_i s_i, s_i = ±1, each nearest-neighbour bond counted once (torchgfn's DiscreteEBM E = −xᵀJx counts each bond twice: its J is 2J here)")
+        case let .potts(rows, cols, boundary, q, coupling, field):
+            return EnergyConfig(name: "potts", rows: rows, cols: cols, boundary: boundary.rawValue, beta: beta, coupling: coupling, field: field, q: q,
+                                convention: "E(x) = −J·Σ_<ij> δ(x_i, x_j) − h·Σ_i δ(x_i, 0), x_i ∈ {0, …, q−1}, each nearest-neighbour bond counted once (q = 2 is Ising with coupling J/2 plus a constant)")
+        }
+    }
 }
 
 /// Everything that determines a comparison run's results.
@@ -46,14 +59,20 @@ public struct RunSettings: Sendable, Equatable {
             throw GFNError.invalidInput("--beta must be a finite number ≥ 0 (got \(beta))")
         }
         guard beta <= 1e6 else { throw GFNError.invalidInput("--beta \(beta) is out of range: at most 1e6") }
-        let model = try makeIsingModel()
+        switch energy {
+        case .ising: try validate(model: try makeIsingModel())
+        case .potts: try validate(model: try makePottsModel())
+        }
+    }
+
+    func validate<E: EnergyModel>(model: E) throws {
         if let gfn {
             try gfn.validate()
             guard gfnSamples >= 1 && gfnSamples <= 100_000_000 else {
                 throw GFNError.invalidInput("--gfn-samples must be between 1 and 100000000 (got \(gfnSamples))")
             }
             let env = SetVariableEnvironment(energy: model, beta: beta, order: gfn.order)
-            let bytes = Trainer<SetVariableEnvironment<IsingModel>, Float>.memoryEstimate(environment: env, settings: gfn)
+            let bytes = Trainer<SetVariableEnvironment<E>, Float>.memoryEstimate(environment: env, settings: gfn)
             let limit = 8.0 * 1_073_741_824
             if bytes > limit {
                 throw GFNError.invalidInput(String(format: "the GFlowNet's training buffers would need %.1f GB for %d variables × batch %d × hidden %d (the limit is 8 GB); lower --batch or --hidden",
@@ -72,10 +91,13 @@ public struct RunSettings: Sendable, Equatable {
     }
 
     func makeIsingModel() throws -> IsingModel {
-        switch energy {
-        case let .ising(rows, cols, boundary, coupling, field):
-            return try IsingModel(lattice: SquareLattice(rows: rows, cols: cols, boundary: boundary), coupling: coupling, field: field)
-        }
+        guard case let .ising(rows, cols, boundary, coupling, field) = energy else { throw GFNError.invalidInput("not an Ising configuration") }
+        return try IsingModel(lattice: SquareLattice(rows: rows, cols: cols, boundary: boundary), coupling: coupling, field: field)
+    }
+
+    func makePottsModel() throws -> PottsModel {
+        guard case let .potts(rows, cols, boundary, q, coupling, field) = energy else { throw GFNError.invalidInput("not a Potts configuration") }
+        return try PottsModel(lattice: SquareLattice(rows: rows, cols: cols, boundary: boundary), q: q, coupling: coupling, field: field)
     }
 }
 
@@ -83,7 +105,7 @@ extension RunSettings {
     /// The settings a run record was made with (for `reproduce`).
     /// - Throws: ``GFNError/invalidInput(_:)`` when the record names something this version cannot run.
     public init(config c: RunConfig) throws {
-        guard c.energy.name == "ising" else { throw GFNError.invalidInput("the record's energy '\(c.energy.name)' is not one this gfn-compare runs") }
+        guard EnergySpec.names.contains(c.energy.name) else { throw GFNError.invalidInput("the record's energy '\(c.energy.name)' is not one this gfn-compare runs") }
         guard let boundary = Boundary(rawValue: c.energy.boundary), let rng = RandomAlgorithm(rawValue: c.rng),
               let kernel = KernelKind(rawValue: c.mh.kernel), let scan = ScanOrder(rawValue: c.mh.scan) else {
             throw GFNError.invalidInput("the record's configuration has a value this gfn-compare does not know")
@@ -101,7 +123,10 @@ extension RunSettings {
             s.subtbLambda = g.subtbLambda; s.clipNorm = g.clipNorm; s.blasThreads = g.blasThreads
             gfn = s
         }
-        self.init(energy: .ising(rows: c.energy.rows, cols: c.energy.cols, boundary: boundary, coupling: c.energy.coupling, field: c.energy.field),
+        let energy: EnergySpec = c.energy.name == "potts"
+            ? .potts(rows: c.energy.rows, cols: c.energy.cols, boundary: boundary, q: c.energy.q ?? 3, coupling: c.energy.coupling, field: c.energy.field)
+            : .ising(rows: c.energy.rows, cols: c.energy.cols, boundary: boundary, coupling: c.energy.coupling, field: c.energy.field)
+        self.init(energy: energy,
                   beta: c.energy.beta, seed: c.seed, rng: rng, kernel: kernel,
                   schedule: ChainSchedule(chains: c.mh.chains, burnInSweeps: c.mh.burnInSweeps, samplesPerChain: c.mh.samplesPerChain,
                                           thinSweeps: c.mh.thinSweeps, scan: scan),

@@ -7,7 +7,7 @@ public enum MarkdownReport {
         var out = ""
         func line(_ s: String = "") { out += s + "\n" }
         let e = r.config.energy
-        line("# gfn-compare report: \(e.name) \(e.lattice) \(e.boundary), β = \(fmt(e.beta))")
+        line("# gfn-compare report: \(e.name)\(e.q.map { " q = \($0)" } ?? "") \(e.lattice) \(e.boundary), β = \(fmt(e.beta))")
         line()
         line("Target: p(x) ∝ exp(−β·E(x)) with \(e.convention)")
         line("J = \(fmt(e.coupling)), h = \(fmt(e.field)), β = \(fmt(e.beta)).")
@@ -42,9 +42,9 @@ public enum MarkdownReport {
         lowerIsBetter("max marginal error", exact: "0") { $0.maxMarginalError }
         row("max marginal error in MCSE units", exact: "") { opt($0.maxMarginalErrorInMcse) }
         lowerIsBetter("max NN-correlation error", exact: "0") { $0.maxCorrelationError }
-        row("mass on m > 0 / m < 0", exact: r.exact.modeMass.map { "\(fmt($0.positive)) / \(fmt($0.negative))" } ?? "n/a") {
+        if r.exact.modeMass != nil || r.exact.spinFlipSymmetric == true { row("mass on m > 0 / m < 0", exact: r.exact.modeMass.map { "\(fmt($0.positive)) / \(fmt($0.negative))" } ?? "n/a") {
             "\(fmt($0.modeMass.positive)) / \(fmt($0.modeMass.negative))"
-        }
+        } }
         if r.samplers.contains(where: { $0.metrics.logZLearned != nil }) {
             row("learned log Z", exact: opt(r.exact.logZ)) { opt($0.logZLearned) }
         }

@@ -146,11 +146,13 @@ public struct EnergyConfig: Codable, Equatable, Sendable {
     public var beta: Double
     public var coupling: Double
     public var field: Double
+    /// Values per variable (Potts); absent for Ising.
+    public var q: Int?
     /// The energy convention, spelled out for readers of the JSON alone.
     public var convention: String
-    public init(name: String, rows: Int, cols: Int, boundary: String, beta: Double, coupling: Double, field: Double, convention: String) {
+    public init(name: String, rows: Int, cols: Int, boundary: String, beta: Double, coupling: Double, field: Double, q: Int?, convention: String) {
         self.name = name; self.lattice = "\(rows)x\(cols)"; self.rows = rows; self.cols = cols
-        self.boundary = boundary; self.beta = beta; self.coupling = coupling; self.field = field; self.convention = convention
+        self.boundary = boundary; self.beta = beta; self.coupling = coupling; self.field = field; self.q = q; self.convention = convention
     }
 }
 

@@ -57,6 +57,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Energy model: \(EnergySpec.names.joined(separator: ", ")).")
     var energy: String = "ising"
 
+    @Option(parsing: .unconditional, help: "Values per variable of the Potts model (2 to 255).")
+    var q: Int = 3
+
     @Option(help: "Lattice size ROWSxCOLS.", transform: LatticeSize.parse)
     var lattice: LatticeSize = LatticeSize(rows: 4, cols: 4)
 
@@ -120,7 +123,9 @@ struct RunCommand: ParsableCommand {
         }
         guard (1...4096).contains(chains) else { throw GFNError.invalidInput("--chains must be between 1 and 4096 (got \(chains))") }
         let s = RunSettings(
-            energy: .ising(rows: lattice.rows, cols: lattice.cols, boundary: boundary, coupling: coupling, field: field),
+            energy: energy == "potts"
+                ? .potts(rows: lattice.rows, cols: lattice.cols, boundary: boundary, q: q, coupling: coupling, field: field)
+                : .ising(rows: lattice.rows, cols: lattice.cols, boundary: boundary, coupling: coupling, field: field),
             beta: beta, seed: seed, rng: rng, kernel: kernel,
             schedule: ChainSchedule(chains: chains, burnInSweeps: burnIn, samplesPerChain: samples / chains, thinSweeps: thin, scan: scan),
             gfn: gfn.noGFN ? nil : gfn.settings(), gfnSamples: gfn.gfnSamples,

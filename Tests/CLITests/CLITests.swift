@@ -16,6 +16,8 @@ import TestSupport
         (["--beta", "inf"], "--beta"),
         (["--coupling", "nan"], "--coupling"),
         (["--energy", "potts9"], "--energy"),
+        (["--energy", "potts", "--q", "1"], "--q"),
+        (["--energy", "potts", "--q", "300"], "--q"),
         (["--chains", "0"], "--chains"),
         (["--samples", "-5"], "--samples"),
         (["--thin", "0"], "--thin"),
@@ -198,12 +200,12 @@ import TestSupport
         var text = try String(contentsOf: baseline, encoding: .utf8)
         let future = dir.appendingPathComponent("future.json")
         try text.replacingOccurrences(of: "\"baseline_version\" : 1", with: "\"baseline_version\" : 7").write(to: future, atomically: true, encoding: .utf8)
-        text = text.replacingOccurrences(of: "\"name\" : \"ising\"", with: "\"name\" : \"potts\"")
+        text = text.replacingOccurrences(of: "\"name\" : \"ising\"", with: "\"name\" : \"spin-ice\"")
         let other = dir.appendingPathComponent("other.json")
         try text.write(to: other, atomically: true, encoding: .utf8)
         let corrupt = dir.appendingPathComponent("corrupt.json")
         try Data("{\"baseline_version\": 1, \"metrics\": ".utf8).write(to: corrupt)
-        for (file, needle) in [(future, "baseline_version 7"), (other, "potts"), (corrupt, "not a JSON baseline"),
+        for (file, needle) in [(future, "baseline_version 7"), (other, "spin-ice"), (corrupt, "not a JSON baseline"),
                                (dir.appendingPathComponent("missing.json"), "cannot read")] {
             let r = try TestSupport.run(["check", file.path, "--quiet"])
             #expect(r.status == 2, "\(file.lastPathComponent): \(r.stderr)")

@@ -41,6 +41,12 @@ import Testing
     @Test(arguments: 0..<models.count) func metropolis(_ i: Int) { checkDetailedBalance(MetropolisKernel(energy: Self.models[i], beta: 0.8)) }
     @Test(arguments: 0..<models.count) func heatBath(_ i: Int) { checkDetailedBalance(HeatBathKernel(energy: Self.models[i], beta: 0.8)) }
 
+    @Test func pottsKernels() throws {
+        let potts = try PottsModel(lattice: SquareLattice(rows: 2, cols: 2, boundary: .periodic), q: 3, coupling: 0.9, field: 0.4)
+        checkDetailedBalance(MetropolisKernel(energy: potts, beta: 0.7))
+        checkDetailedBalance(HeatBathKernel(energy: potts, beta: 0.7))
+    }
+
     /// The sampled update follows the kernel's stated transition probabilities.
     @Test func updateFrequenciesMatchTransitionProbabilities() throws {
         let model = Self.models[0]
@@ -101,6 +107,26 @@ import Testing
     @Test func aBiasedSamplerIsRejected() throws {
         let (r, _) = try chiSquare(MetropolisKernel(energy: Self.model, beta: 0.27), scan: .random, seed: 1)
         #expect(r.pValue < 1e-6, "χ² = \(r.statistic) on \(r.degreesOfFreedom) df")
+    }
+}
+
+@Suite struct PottsGoodnessOfFitTests {
+    /// MH on a 3×3 periodic 3-state Potts model passes the chi-square test against enumeration
+    /// (thinned by ⌈2·τ_int⌉; level 1e-3 at a fixed seed), for both kernels.
+    @Test func mhPassesOnPotts() throws {
+        let model = try PottsModel(lattice: SquareLattice(rows: 3, cols: 3, boundary: .periodic), q: 3, coupling: 1)
+        let exact = try Enumerator.enumerate(model, beta: 0.6, storeEnergies: true)
+        let expected = exact.energies!.map { exp(exact.logProbability(energy: $0)) }
+        let schedule = ChainSchedule(chains: 4, burnInSweeps: 200, samplesPerChain: 60_000, thinSweeps: 1)
+        for traces in [try ChainRunner.run(kernel: MetropolisKernel(energy: model, beta: 0.6), schedule: schedule, seed: 3),
+                       try ChainRunner.run(kernel: HeatBathKernel(energy: model, beta: 0.6), schedule: schedule, seed: 4)] {
+            let tau = max(Autocorrelation.integratedTime(traces.map(\.energies)), Autocorrelation.integratedTime(traces.map(\.magnetizations)), 1)
+            let thin = SampleThinning.interval(tau: tau)
+            var observed = [Int](repeating: 0, count: expected.count)
+            for t in traces { for j in stride(from: thin - 1, to: t.keys.count, by: thin) { observed[Int(t.keys[j])] += 1 } }
+            let r = try ChiSquare.test(observed: observed, expected: expected)
+            #expect(r.pValue > 1e-3, "χ² = \(r.statistic) on \(r.degreesOfFreedom) df")
+        }
     }
 }
 
