@@ -108,3 +108,9 @@ extension EnergyModel {
     }
 }
 
+
+/// |E| ≤ nb·|J| + n·|h| for a lattice model with unit bond and field terms.
+func latticeEnergyBounds(bonds: Int, sites: Int, coupling: Double, field: Double) -> ClosedRange<Double> {
+    let b = Double(bonds) * abs(coupling) + Double(sites) * abs(field)
+    return -b...b
+}

@@ -81,8 +81,7 @@ public struct IsingModel: EnergyModel, Hashable {
     }
 
     public var energyBounds: ClosedRange<Double> {
-        let b = Double(cachedBonds.count) * abs(coupling) + Double(variableCount) * abs(field)
-        return -b...b
+        latticeEnergyBounds(bonds: cachedBonds.count, sites: variableCount, coupling: coupling, field: field)
     }
 
     /// With h = 0, E = −J·B where the bond sum B ∈ {−nb, −nb+2, …, nb}.

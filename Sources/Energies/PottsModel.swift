@@ -81,8 +81,7 @@ public struct PottsModel: EnergyModel, Hashable {
     }
 
     public var energyBounds: ClosedRange<Double> {
-        let b = Double(cachedBonds.count) * abs(coupling) + Double(variableCount) * abs(field)
-        return -b...b
+        latticeEnergyBounds(bonds: cachedBonds.count, sites: variableCount, coupling: coupling, field: field)
     }
 
     /// With h = 0, E = −J·(number of agreeing bonds).
