@@ -11,3 +11,5 @@ $bin --energy ising --lattice 3x3 --beta 0.3 --out reports/ising-3x3-beta0.3 --f
 # Beyond enumeration: 16×16 (2^256 states), exact log Z and ⟨E⟩ from Kaufman's formula.
 $bin --energy ising --lattice 16x16 --beta 0.4 --samples 200000 --iterations 300 --batch 64 --gfn-samples 20000 \
      --out reports/ising-16x16-beta0.4 --force --quiet
+# The 3-state Potts model on 3×3 (3^9 states, enumerated).
+$bin --energy potts --q 3 --lattice 3x3 --beta 0.6 --out reports/potts3-3x3-beta0.6 --force --quiet
