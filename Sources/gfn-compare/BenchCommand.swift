@@ -1,5 +1,6 @@
 import ArgumentParser
 import CGSL
+import Comparison
 import CReference
 import Dispatch
 import Energies
@@ -157,7 +158,7 @@ struct BenchCommand: ParsableCommand {
                 gfnDefaultTrainShareOfSgemm: measured[1].stepFLOPs / measured[1].stepSeconds / 1e9 / measured[1].sgemmGFLOPS,
                 gfn4x4TrainTrajectoriesPerS: measured[2].trajectoriesPerSecond, sgemmGflops: measured[1].sgemmGFLOPS,
                 enumerationStatesPerS: enumeration, timeToQualitySeconds: ttq?.0, timeToQualityIterations: ttq?.1,
-                mhTimeToQualitySeconds: mhTTQ, peakRssBytes: rss, cpuModel: MachineInfoShim.cpu)
+                mhTimeToQualitySeconds: mhTTQ, peakRssBytes: rss, cpuModel: MachineInfo.cpuModel)
             let enc = JSONEncoder()
             enc.outputFormatting = [.prettyPrinted, .sortedKeys]
             enc.keyEncodingStrategy = .convertToSnakeCase
@@ -176,6 +177,3 @@ struct BenchCommand: ParsableCommand {
         return 0
     }
 }
-
-import Comparison
-enum MachineInfoShim { static var cpu: String { MachineInfo.cpuModel } }
