@@ -21,6 +21,10 @@ public struct ExactReference: Sendable {
         let ising = model as? IsingModel
         var record = ExactRecord()
         record.spinFlipSymmetric = ising.map { $0.field == 0 } ?? false
+        if let ising, ising.field == 0, ising.coupling > 0 {
+            record.onsagerEnergyPerSite = Onsager.energyPerSite(beta: beta, coupling: ising.coupling)
+            record.yangMagnetization = Onsager.spontaneousMagnetization(beta: beta, coupling: ising.coupling)
+        }
         var dist: ExactDistribution?
         if Enumerator.canEnumerate(model) {
             let d = try Enumerator.enumerate(model, beta: beta, storeEnergies: (model.stateCount ?? .max) <= probabilityTableLimit)
@@ -55,7 +59,8 @@ public struct ExactReference: Sendable {
             if record.logZ == nil {
                 record.logZ = k
                 record.logZMethod = "kaufman"
-                record.nStates = pow(Double(model.domainSize), Double(model.variableCount))
+                let states = pow(Double(model.domainSize), Double(model.variableCount))
+                record.nStates = states.isFinite ? states : nil  // beyond Double (e.g. 2^1024): the notes give q^n
                 record.meanEnergy = Kaufman.meanEnergy(ising, beta: beta)
                 record.meanEnergyMethod = "kaufman (−∂ log Z/∂β)"
             }

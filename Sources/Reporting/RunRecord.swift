@@ -33,6 +33,9 @@ public struct RunRecord: Codable, Equatable, Sendable {
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         enc.keyEncodingStrategy = .convertToSnakeCase
+        // A divergence that is genuinely infinite (KL to a distribution with an empty state) is
+        // written as the string "Infinity" rather than failing the whole record.
+        enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
         var d = try enc.encode(self)
         d.append(0x0A)
         return d
@@ -42,6 +45,7 @@ public struct RunRecord: Codable, Equatable, Sendable {
     public static func decode(_ data: Data) throws -> RunRecord {
         let dec = JSONDecoder()
         dec.keyDecodingStrategy = .convertFromSnakeCase
+        dec.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
         struct Version: Decodable { var schemaVersion: Int }
         let v = try dec.decode(Version.self, from: data)
         guard v.schemaVersion == currentSchemaVersion else {
@@ -188,6 +192,10 @@ public struct ExactRecord: Codable, Equatable, Sendable {
     public var entropy: Double?
     /// The target is symmetric under flipping every spin (Ising at h = 0): P(M > 0) = P(M < 0) exactly.
     public var spinFlipSymmetric: Bool?
+    /// Context, not a reference for this lattice: Onsager's infinite-lattice energy per site and
+    /// Yang's spontaneous magnetisation (Ising, J > 0, h = 0).
+    public var onsagerEnergyPerSite: Double?
+    public var yangMagnetization: Double?
     /// Exact energy levels and their probabilities (enumeration).
     public var energyLevels: [Double]?
     public var energyLevelProbabilities: [Double]?
@@ -200,7 +208,7 @@ public struct ExactRecord: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case logZ, logZMethod, nStates, meanEnergy, meanEnergyMethod, meanAbsMagnetizationPerSite, modeMass, logZKaufman, notes
-        case entropy, spinFlipSymmetric, energyLevels, energyLevelProbabilities, magnetizationProbabilities, marginalsUp
+        case entropy, spinFlipSymmetric, onsagerEnergyPerSite, yangMagnetization, energyLevels, energyLevelProbabilities, magnetizationProbabilities, marginalsUp
     }
     // Encode absent values as explicit nulls: readers can tell "unknown" from "missing field".
     public func encode(to encoder: Encoder) throws {
@@ -216,6 +224,8 @@ public struct ExactRecord: Codable, Equatable, Sendable {
         try c.encode(notes, forKey: .notes)
         try c.encode(entropy, forKey: .entropy)
         try c.encode(spinFlipSymmetric, forKey: .spinFlipSymmetric)
+        try c.encode(onsagerEnergyPerSite, forKey: .onsagerEnergyPerSite)
+        try c.encode(yangMagnetization, forKey: .yangMagnetization)
         try c.encode(energyLevels, forKey: .energyLevels)
         try c.encode(energyLevelProbabilities, forKey: .energyLevelProbabilities)
         try c.encode(magnetizationProbabilities, forKey: .magnetizationProbabilities)

@@ -78,6 +78,19 @@ import TestSupport
         #expect(r2.exact.logZ == nil && r2.exact.logZMethod == nil && r2.exact.meanEnergy == nil)
     }
 
+    /// 32×32 has 2^1024 states, more than a Double holds: the record still encodes (n_states null),
+    /// with Kaufman's exact log Z and Onsager/Yang context.
+    @Test func hugeStateSpacesStillMakeAValidRecord() throws {
+        var s = Self.settings(seed: 1)
+        s.energy = .ising(rows: 32, cols: 32, boundary: .periodic, coupling: 1, field: 0)
+        s.beta = 0.5
+        s.schedule = ChainSchedule(chains: 2, burnInSweeps: 10, samplesPerChain: 50, thinSweeps: 1)
+        let r = try ComparisonRun.run(s, command: "x")
+        #expect(r.exact.nStates == nil && r.exact.logZMethod == "kaufman")
+        #expect(abs(try #require(r.exact.yangMagnetization) - 0.911319377877) < 1e-11)
+        #expect(try RunRecord.decode(try r.jsonData()) == r)
+    }
+
     @Test func estimatesAgreeWithTheExactValuesWithinTheirErrors() throws {
         var s = Self.settings(seed: 2)
         s.schedule = ChainSchedule(chains: 4, burnInSweeps: 200, samplesPerChain: 25_000, thinSweeps: 1)

@@ -1,0 +1,21 @@
+import ArgumentParser
+
+/// `gfn-compare energies`: every energy with its parameters and defaults.
+struct EnergiesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "energies", abstract: "List the energy models, their parameters and defaults.")
+
+    func run() {
+        print("""
+        ising   2D Ising model on a square lattice.
+                E(x) = −J·Σ_<ij> s_i s_j − h·Σ_i s_i, s_i = ±1, each nearest-neighbour bond once
+                (torchgfn's DiscreteEBM counts bonds twice: its J is 2J here).
+                --lattice RxC (4x4)  --boundary periodic|open (periodic)  --coupling J (1)  --field h (0)  --beta β (0.4406868 = β_c)
+                Exact: enumeration up to 2^24 states; Kaufman's log Z and ⟨E⟩ on periodic zero-field lattices of any size;
+                Onsager/Yang infinite-lattice values for context.
+        potts   q-state Potts model on a square lattice.
+                E(x) = −J·Σ_<ij> δ(x_i, x_j) − h·Σ_i δ(x_i, 0), x_i ∈ {0, …, q−1}, each bond once.
+                --q Q (3)  --lattice RxC (4x4)  --boundary periodic|open  --coupling J (1)  --field h (0)  --beta β
+                Exact: enumeration up to 2^24 states (q^n).
+        """)
+    }
+}
