@@ -130,6 +130,27 @@ import Testing
     }
 }
 
+@Suite struct SpinGlassGoodnessOfFitTests {
+    /// MH on small Edwards–Anderson and Sherrington–Kirkpatrick instances passes the chi-square
+    /// test against enumeration (thinned by ⌈2·τ_int⌉; level 1e-3 at fixed seeds).
+    @Test func mhPassesOnSpinGlasses() throws {
+        let glasses = [try PairwiseModel.edwardsAnderson(lattice: SquareLattice(rows: 3, cols: 3, boundary: .periodic), gaussian: false, instanceSeed: 2),
+                       try PairwiseModel.sherringtonKirkpatrick(spins: 9, instanceSeed: 3)]
+        for model in glasses {
+            let exact = try Enumerator.enumerate(model, beta: 0.7, storeEnergies: true)
+            let expected = exact.energies!.map { exp(exact.logProbability(energy: $0)) }
+            let traces = try ChainRunner.run(kernel: MetropolisKernel(energy: model, beta: 0.7),
+                                             schedule: ChainSchedule(chains: 4, burnInSweeps: 200, samplesPerChain: 50_000, thinSweeps: 1), seed: 8)
+            let tau = max(Autocorrelation.integratedTime(traces.map(\.energies)), Autocorrelation.integratedTime(traces.map(\.magnetizations)), 1)
+            let thin = SampleThinning.interval(tau: tau)
+            var observed = [Int](repeating: 0, count: expected.count)
+            for t in traces { for j in stride(from: thin - 1, to: t.keys.count, by: thin) { observed[Int(t.keys[j])] += 1 } }
+            let r = try ChiSquare.test(observed: observed, expected: expected)
+            #expect(r.pValue > 1e-3, "\(model.summary): χ² = \(r.statistic) on \(r.degreesOfFreedom) df")
+        }
+    }
+}
+
 @Suite struct SystematicMetropolisTests {
     /// Why systematic-scan Metropolis on binary spins is refused: the exact sweep matrix on the
     /// 3×3 periodic Ising model at β = 0.3 has a closed class away from the target. Started in
