@@ -20,7 +20,9 @@ public struct ExactReference: Sendable {
     public static func compute<E: EnergyModel>(_ model: E, beta: Double) throws -> ExactReference {
         let ising = model as? IsingModel
         var record = ExactRecord()
-        record.spinFlipSymmetric = ising.map { $0.field == 0 } ?? false
+        let glass = model as? PairwiseModel
+        let glassSymmetric = glass.map { $0.domainSize == 2 && $0.fields.allSatisfy { $0 == 0 } } ?? false
+        record.spinFlipSymmetric = (ising.map { $0.field == 0 } ?? false) || glassSymmetric
         if let ising, ising.field == 0, ising.coupling > 0 {
             record.onsagerEnergyPerSite = Onsager.energyPerSite(beta: beta, coupling: ising.coupling)
             record.yangMagnetization = Onsager.spontaneousMagnetization(beta: beta, coupling: ising.coupling)
@@ -35,7 +37,7 @@ public struct ExactReference: Sendable {
             record.meanEnergy = d.meanEnergy
             record.meanEnergyMethod = "enumeration"
             record.meanAbsMagnetizationPerSite = d.meanAbsMagnetizationPerSite
-            if ising != nil {
+            if ising != nil || glassSymmetric {
                 // The two magnetised modes are an Ising notion; Potts has q colours.
                 record.modeMass = ModeMassRecord(positive: d.modeMass.positive, zero: d.modeMass.zero, negative: d.modeMass.negative)
             }
@@ -53,6 +55,10 @@ public struct ExactReference: Sendable {
         if dist == nil {
             if let ising, let why = Kaufman.inapplicability(ising) { record.notes.append("no closed form: \(why)") }
             if ising == nil { record.notes.append("no closed form is known for this energy") }
+        }
+        if let glass {
+            // The couplings, so a reader of run.json has the instance without rerunning.
+            record.couplings = glass.edges.map { [Double($0.bond.a), Double($0.bond.b), $0.coupling] }
         }
         if let ising, let k = Kaufman.logZ(ising, beta: beta) {
             record.logZKaufman = k

@@ -15,6 +15,9 @@ enum GFNRun {
         let c = settings.energy.config(beta: settings.beta)
         var t = ["energy": c.name, "lattice": c.lattice, "boundary": c.boundary, "coupling": "\(c.coupling)", "field": "\(c.field)", "beta": "\(settings.beta)"]
         if let q = c.q { t["q"] = "\(q)" }
+        if let d = c.disorder { t["disorder"] = d }
+        if let n = c.spins { t["spins"] = "\(n)" }
+        if let i = c.instanceSeed { t["instance_seed"] = "\(i)" }
         return t
     }
 

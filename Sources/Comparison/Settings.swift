@@ -10,8 +10,12 @@ import MCMC
 public enum EnergySpec: Sendable, Equatable {
     case ising(rows: Int, cols: Int, boundary: Boundary, coupling: Double, field: Double)
     case potts(rows: Int, cols: Int, boundary: Boundary, q: Int, coupling: Double, field: Double)
+    /// Edwards–Anderson spin glass: ±J (`gaussian == false`) or Gaussian couplings on the lattice bonds.
+    case ea(rows: Int, cols: Int, boundary: Boundary, gaussian: Bool, coupling: Double, instanceSeed: UInt64)
+    /// Sherrington–Kirkpatrick: n spins, all pairs, J_ij ~ N(0, 1)/√n.
+    case sk(spins: Int, instanceSeed: UInt64)
 
-    public static let names = ["ising", "potts"]
+    public static let names = ["ising", "potts", "ea", "sk"]
 
     /// The record's description of this energy.
     public func config(beta: Double) -> EnergyConfig {
@@ -22,6 +26,18 @@ public enum EnergySpec: Sendable, Equatable {
         case let .potts(rows, cols, boundary, q, coupling, field):
             return EnergyConfig(name: "potts", rows: rows, cols: cols, boundary: boundary.rawValue, beta: beta, coupling: coupling, field: field, q: q,
                                 convention: "E(x) = −J·Σ_<ij> δ(x_i, x_j) − h·Σ_i δ(x_i, 0), x_i ∈ {0, …, q−1}, each nearest-neighbour bond counted once (q = 2 is Ising with coupling J/2 plus a constant)")
+        case let .ea(rows, cols, boundary, gaussian, coupling, instanceSeed):
+            var c = EnergyConfig(name: "ea", rows: rows, cols: cols, boundary: boundary.rawValue, beta: beta, coupling: coupling, field: 0, q: nil,
+                                 convention: "E(x) = −Σ_<ij> J_ij s_i s_j, s_i = ±1, each lattice bond once; J_ij = ±J or J·N(0, 1) drawn from stream (instance_seed, 0)")
+            c.disorder = gaussian ? "gaussian" : "pm"
+            c.instanceSeed = instanceSeed
+            return c
+        case let .sk(spins, instanceSeed):
+            var c = EnergyConfig(name: "sk", rows: 1, cols: spins, boundary: "none", beta: beta, coupling: 1, field: 0, q: nil,
+                                 convention: "E(x) = −Σ_{i<j} J_ij s_i s_j, s_i = ±1, all pairs, J_ij ~ N(0, 1)/√n drawn from stream (instance_seed, 0)")
+            c.spins = spins
+            c.instanceSeed = instanceSeed
+            return c
         }
     }
 }
@@ -62,6 +78,7 @@ public struct RunSettings: Sendable, Equatable {
         switch energy {
         case .ising: try validate(model: try makeIsingModel())
         case .potts: try validate(model: try makePottsModel())
+        case .ea, .sk: try validate(model: try makePairwiseModel())
         }
     }
 
@@ -95,6 +112,19 @@ public struct RunSettings: Sendable, Equatable {
         return try IsingModel(lattice: SquareLattice(rows: rows, cols: cols, boundary: boundary), coupling: coupling, field: field)
     }
 
+    func makePairwiseModel() throws -> PairwiseModel {
+        switch energy {
+        case let .ea(rows, cols, boundary, gaussian, coupling, instanceSeed):
+            return try PairwiseModel.edwardsAnderson(lattice: SquareLattice(rows: rows, cols: cols, boundary: boundary), gaussian: gaussian,
+                                                     coupling: coupling, instanceSeed: instanceSeed)
+        case let .sk(spins, instanceSeed):
+            guard spins <= 4096 else { throw GFNError.invalidInput("--spins must be at most 4096 (got \(spins))") }
+            return try PairwiseModel.sherringtonKirkpatrick(spins: spins, instanceSeed: instanceSeed)
+        default:
+            throw GFNError.invalidInput("not a spin-glass configuration")
+        }
+    }
+
     func makePottsModel() throws -> PottsModel {
         guard case let .potts(rows, cols, boundary, q, coupling, field) = energy else { throw GFNError.invalidInput("not a Potts configuration") }
         return try PottsModel(lattice: SquareLattice(rows: rows, cols: cols, boundary: boundary), q: q, coupling: coupling, field: field)
@@ -106,7 +136,7 @@ extension RunSettings {
     /// - Throws: ``GFNError/invalidInput(_:)`` when the record names something this version cannot run.
     public init(config c: RunConfig) throws {
         guard EnergySpec.names.contains(c.energy.name) else { throw GFNError.invalidInput("the record's energy '\(c.energy.name)' is not one this gfn-compare runs") }
-        guard let boundary = Boundary(rawValue: c.energy.boundary), let rng = RandomAlgorithm(rawValue: c.rng),
+        guard let boundary = Boundary(rawValue: c.energy.boundary) ?? (c.energy.name == "sk" ? .open : nil), let rng = RandomAlgorithm(rawValue: c.rng),
               let kernel = KernelKind(rawValue: c.mh.kernel), let scan = ScanOrder(rawValue: c.mh.scan) else {
             throw GFNError.invalidInput("the record's configuration has a value this gfn-compare does not know")
         }
@@ -123,9 +153,13 @@ extension RunSettings {
             s.subtbLambda = g.subtbLambda; s.clipNorm = g.clipNorm; s.blasThreads = g.blasThreads
             gfn = s
         }
-        let energy: EnergySpec = c.energy.name == "potts"
-            ? .potts(rows: c.energy.rows, cols: c.energy.cols, boundary: boundary, q: c.energy.q ?? 3, coupling: c.energy.coupling, field: c.energy.field)
-            : .ising(rows: c.energy.rows, cols: c.energy.cols, boundary: boundary, coupling: c.energy.coupling, field: c.energy.field)
+        let energy: EnergySpec
+        switch c.energy.name {
+        case "potts": energy = .potts(rows: c.energy.rows, cols: c.energy.cols, boundary: boundary, q: c.energy.q ?? 3, coupling: c.energy.coupling, field: c.energy.field)
+        case "ea": energy = .ea(rows: c.energy.rows, cols: c.energy.cols, boundary: boundary, gaussian: c.energy.disorder == "gaussian", coupling: c.energy.coupling, instanceSeed: c.energy.instanceSeed ?? 1)
+        case "sk": energy = .sk(spins: c.energy.spins ?? c.energy.cols, instanceSeed: c.energy.instanceSeed ?? 1)
+        default: energy = .ising(rows: c.energy.rows, cols: c.energy.cols, boundary: boundary, coupling: c.energy.coupling, field: c.energy.field)
+        }
         self.init(energy: energy,
                   beta: c.energy.beta, seed: c.seed, rng: rng, kernel: kernel,
                   schedule: ChainSchedule(chains: c.mh.chains, burnInSweeps: c.mh.burnInSweeps, samplesPerChain: c.mh.samplesPerChain,

@@ -152,6 +152,11 @@ public struct EnergyConfig: Codable, Equatable, Sendable {
     public var field: Double
     /// Values per variable (Potts); absent for Ising.
     public var q: Int?
+    /// Spin glasses: "pm" (±J) or "gaussian" couplings (EA), the number of spins (SK), and the
+    /// seed the couplings were drawn from, independent of the sampling seed.
+    public var disorder: String?
+    public var spins: Int?
+    public var instanceSeed: UInt64?
     /// The energy convention, spelled out for readers of the JSON alone.
     public var convention: String
     public init(name: String, rows: Int, cols: Int, boundary: String, beta: Double, coupling: Double, field: Double, q: Int?, convention: String) {
@@ -196,6 +201,8 @@ public struct ExactRecord: Codable, Equatable, Sendable {
     /// Yang's spontaneous magnetisation (Ising, J > 0, h = 0).
     public var onsagerEnergyPerSite: Double?
     public var yangMagnetization: Double?
+    /// Spin glasses: every coupling as [i, j, J_ij].
+    public var couplings: [[Double]]?
     /// Exact energy levels and their probabilities (enumeration).
     public var energyLevels: [Double]?
     public var energyLevelProbabilities: [Double]?
@@ -208,7 +215,7 @@ public struct ExactRecord: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case logZ, logZMethod, nStates, meanEnergy, meanEnergyMethod, meanAbsMagnetizationPerSite, modeMass, logZKaufman, notes
-        case entropy, spinFlipSymmetric, onsagerEnergyPerSite, yangMagnetization, energyLevels, energyLevelProbabilities, magnetizationProbabilities, marginalsUp
+        case entropy, spinFlipSymmetric, onsagerEnergyPerSite, yangMagnetization, couplings, energyLevels, energyLevelProbabilities, magnetizationProbabilities, marginalsUp
     }
     // Encode absent values as explicit nulls: readers can tell "unknown" from "missing field".
     public func encode(to encoder: Encoder) throws {
@@ -226,6 +233,7 @@ public struct ExactRecord: Codable, Equatable, Sendable {
         try c.encode(spinFlipSymmetric, forKey: .spinFlipSymmetric)
         try c.encode(onsagerEnergyPerSite, forKey: .onsagerEnergyPerSite)
         try c.encode(yangMagnetization, forKey: .yangMagnetization)
+        try c.encode(couplings, forKey: .couplings)
         try c.encode(energyLevels, forKey: .energyLevels)
         try c.encode(energyLevelProbabilities, forKey: .energyLevelProbabilities)
         try c.encode(magnetizationProbabilities, forKey: .magnetizationProbabilities)

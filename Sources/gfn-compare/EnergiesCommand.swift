@@ -16,6 +16,12 @@ struct EnergiesCommand: ParsableCommand {
                 E(x) = −J·Σ_<ij> δ(x_i, x_j) − h·Σ_i δ(x_i, 0), x_i ∈ {0, …, q−1}, each bond once.
                 --q Q (3)  --lattice RxC (4x4)  --boundary periodic|open  --coupling J (1)  --field h (0)  --beta β
                 Exact: enumeration up to 2^24 states (q^n).
+        ea      Edwards–Anderson spin glass on a square lattice: E(x) = −Σ_<ij> J_ij s_i s_j.
+                --disorder pm|gaussian (pm: J_ij = ±J; gaussian: J·N(0, 1))  --instance-seed S (1)  --coupling J (1)
+                --lattice RxC (4x4)  --boundary periodic|open  --beta β. The couplings come from S alone and are written into run.json.
+                Exact: enumeration up to 2^24 states.
+        sk      Sherrington–Kirkpatrick: E(x) = −Σ_{i<j} J_ij s_i s_j, J_ij ~ N(0, 1)/√n.
+                --spins N (16)  --instance-seed S (1)  --beta β. Exact: enumeration up to 24 spins.
         """)
     }
 }

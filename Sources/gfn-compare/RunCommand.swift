@@ -39,6 +39,12 @@ func parseSeed(_ text: String) throws -> UInt64 {
     return v
 }
 
+/// Edwards–Anderson coupling distribution.
+enum Disorder: String, ExpressibleByArgument, CaseIterable {
+    case pm
+    case gaussian
+}
+
 extension Boundary: ExpressibleByArgument {}
 extension Objective: ExpressibleByArgument {}
 extension ConstructionOrder: ExpressibleByArgument {}
@@ -59,6 +65,15 @@ struct RunCommand: ParsableCommand {
 
     @Option(parsing: .unconditional, help: "Values per variable of the Potts model (2 to 255).")
     var q: Int = 3
+
+    @Option(help: "Edwards–Anderson couplings: pm (±J) or gaussian.")
+    var disorder: Disorder = .pm
+
+    @Option(name: .customLong("instance-seed"), parsing: .unconditional, help: "Seed of a spin glass's couplings (independent of --seed).", transform: parseSeed)
+    var instanceSeed: UInt64 = 1
+
+    @Option(parsing: .unconditional, help: "Number of spins of the Sherrington–Kirkpatrick model.")
+    var spins: Int = 16
 
     @Option(help: "Lattice size ROWSxCOLS.", transform: LatticeSize.parse)
     var lattice: LatticeSize = LatticeSize(rows: 4, cols: 4)
@@ -123,15 +138,26 @@ struct RunCommand: ParsableCommand {
         }
         guard (1...4096).contains(chains) else { throw GFNError.invalidInput("--chains must be between 1 and 4096 (got \(chains))") }
         let s = RunSettings(
-            energy: energy == "potts"
-                ? .potts(rows: lattice.rows, cols: lattice.cols, boundary: boundary, q: q, coupling: coupling, field: field)
-                : .ising(rows: lattice.rows, cols: lattice.cols, boundary: boundary, coupling: coupling, field: field),
+            energy: try energySpec(),
             beta: beta, seed: seed, rng: rng, kernel: kernel,
             schedule: ChainSchedule(chains: chains, burnInSweeps: burnIn, samplesPerChain: samples / chains, thinSweeps: thin, scan: scan),
             gfn: gfn.noGFN ? nil : gfn.settings(), gfnSamples: gfn.gfnSamples,
             loadModel: gfn.loadModel.map { URL(fileURLWithPath: $0) }, saveModel: gfn.saveModel.map { URL(fileURLWithPath: $0) })
         try s.validate()
         return s
+    }
+
+    func energySpec() throws -> EnergySpec {
+        switch energy {
+        case "potts": return .potts(rows: lattice.rows, cols: lattice.cols, boundary: boundary, q: q, coupling: coupling, field: field)
+        case "ea":
+            guard field == 0 else { throw GFNError.invalidInput("--field is not supported with --energy ea") }
+            return .ea(rows: lattice.rows, cols: lattice.cols, boundary: boundary, gaussian: disorder == .gaussian, coupling: coupling, instanceSeed: instanceSeed)
+        case "sk":
+            guard spins >= 2 else { throw GFNError.invalidInput("--spins must be at least 2 (got \(spins))") }
+            return .sk(spins: spins, instanceSeed: instanceSeed)
+        default: return .ising(rows: lattice.rows, cols: lattice.cols, boundary: boundary, coupling: coupling, field: field)
+        }
     }
 
     func outputDirectory() -> URL {

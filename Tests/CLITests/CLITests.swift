@@ -18,6 +18,11 @@ import TestSupport
         (["--energy", "potts9"], "--energy"),
         (["--energy", "potts", "--q", "1"], "--q"),
         (["--energy", "potts", "--q", "300"], "--q"),
+        (["--energy", "ea", "--disorder", "cauchy"], "--disorder"),
+        (["--energy", "ea", "--field", "0.5"], "--field"),
+        (["--energy", "sk", "--spins", "1"], "--spins"),
+        (["--energy", "sk", "--spins", "5000"], "--spins"),
+        (["--energy", "sk", "--instance-seed", "x"], "--instance-seed"),
         (["--chains", "0"], "--chains"),
         (["--samples", "-5"], "--samples"),
         (["--thin", "0"], "--thin"),
@@ -86,6 +91,24 @@ import TestSupport
         let second = try Data(contentsOf: out.appendingPathComponent("run.json"))
         #expect(try Reproducibility.differences(first, second) == [])
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["run"])
+    }
+
+    /// Spin glasses run end to end; the record carries the couplings and the instance seed, and
+    /// another instance seed gives another glass.
+    @Test func spinGlassesRunAndRecordTheirInstance() throws {
+        let dir = TestSupport.temporaryDirectory()
+        let glass = ["--samples", "4000", "--chains", "2", "--burn-in", "50", "--iterations", "30", "--hidden", "8", "--batch", "8", "--gfn-samples", "300", "--quiet"]
+        let ea = try TestSupport.run(["--energy", "ea", "--lattice", "3x3", "--instance-seed", "7"] + glass + ["--out", dir.appendingPathComponent("ea").path])
+        #expect(ea.status == 0, "\(ea.stderr)")
+        let sk = try TestSupport.run(["--energy", "sk", "--spins", "8", "--instance-seed", "7"] + glass + ["--out", dir.appendingPathComponent("sk").path])
+        #expect(sk.status == 0, "\(sk.stderr)")
+        let sk2 = try TestSupport.run(["--energy", "sk", "--spins", "8", "--instance-seed", "8"] + glass + ["--out", dir.appendingPathComponent("sk2").path])
+        let a = try RunRecord.decode(try Data(contentsOf: dir.appendingPathComponent("sk/run.json")))
+        let b = try RunRecord.decode(try Data(contentsOf: dir.appendingPathComponent("sk2/run.json")))
+        #expect(sk2.status == 0)
+        #expect(a.exact.couplings?.count == 28 && a.config.energy.instanceSeed == 7)
+        #expect(a.exact.couplings != b.exact.couplings)
+        #expect(a.exact.logZMethod == "enumeration")
     }
 
     @Test func helpExitsZero() throws {
