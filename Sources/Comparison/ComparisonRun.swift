@@ -24,7 +24,7 @@ public enum ComparisonRun {
         switch settings.energy {
         case .ising: return try run(model: try settings.makeIsingModel(), settings: settings, command: command, progress: progress)
         case .potts: return try run(model: try settings.makePottsModel(), settings: settings, command: command, progress: progress)
-        case .ea, .sk: return try run(model: try settings.makePairwiseModel(), settings: settings, command: command, progress: progress)
+        case .ea, .sk, .file: return try run(model: try settings.makePairwiseModel(), settings: settings, command: command, progress: progress)
         }
     }
 

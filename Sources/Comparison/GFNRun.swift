@@ -18,6 +18,7 @@ enum GFNRun {
         if let d = c.disorder { t["disorder"] = d }
         if let n = c.spins { t["spins"] = "\(n)" }
         if let i = c.instanceSeed { t["instance_seed"] = "\(i)" }
+        if let f = c.fileFingerprint { t["file_fingerprint"] = f }
         return t
     }
 

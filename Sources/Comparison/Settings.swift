@@ -14,8 +14,10 @@ public enum EnergySpec: Sendable, Equatable {
     case ea(rows: Int, cols: Int, boundary: Boundary, gaussian: Bool, coupling: Double, instanceSeed: UInt64)
     /// Sherrington–Kirkpatrick: n spins, all pairs, J_ij ~ N(0, 1)/√n.
     case sk(spins: Int, instanceSeed: UInt64)
+    /// A pairwise model read from a file (`--energy file:PATH`).
+    case file(path: String)
 
-    public static let names = ["ising", "potts", "ea", "sk"]
+    public static let names = ["ising", "potts", "ea", "sk", "file:PATH"]
 
     /// The record's description of this energy.
     public func config(beta: Double) -> EnergyConfig {
@@ -37,6 +39,13 @@ public enum EnergySpec: Sendable, Equatable {
                                  convention: "E(x) = −Σ_{i<j} J_ij s_i s_j, s_i = ±1, all pairs, J_ij ~ N(0, 1)/√n drawn from stream (instance_seed, 0)")
             c.spins = spins
             c.instanceSeed = instanceSeed
+            return c
+        case let .file(path):
+            let n = (try? PairwiseModelFile.load(path: path))?.variableCount ?? 0
+            var c = EnergyConfig(name: "file", rows: 1, cols: n, boundary: "none", beta: beta, coupling: 1, field: 0, q: nil,
+                                 convention: "pairwise model file: E(x) = −Σ J_ij s_i s_j − Σ h_i s_i (domain 2) or −Σ J_ij δ(x_i, x_j) − Σ h_i δ(x_i, 0) (domain q > 2), each listed edge once")
+            c.file = path
+            c.fileFingerprint = PairwiseModelFile.fingerprint(path: path)
             return c
         }
     }
@@ -78,7 +87,7 @@ public struct RunSettings: Sendable, Equatable {
         switch energy {
         case .ising: try validate(model: try makeIsingModel())
         case .potts: try validate(model: try makePottsModel())
-        case .ea, .sk: try validate(model: try makePairwiseModel())
+        case .ea, .sk, .file: try validate(model: try makePairwiseModel())
         }
     }
 
@@ -117,6 +126,8 @@ public struct RunSettings: Sendable, Equatable {
         case let .ea(rows, cols, boundary, gaussian, coupling, instanceSeed):
             return try PairwiseModel.edwardsAnderson(lattice: SquareLattice(rows: rows, cols: cols, boundary: boundary), gaussian: gaussian,
                                                      coupling: coupling, instanceSeed: instanceSeed)
+        case let .file(path):
+            return try PairwiseModelFile.load(path: path)
         case let .sk(spins, instanceSeed):
             guard spins <= 4096 else { throw GFNError.invalidInput("--spins must be at most 4096 (got \(spins))") }
             return try PairwiseModel.sherringtonKirkpatrick(spins: spins, instanceSeed: instanceSeed)
@@ -135,8 +146,8 @@ extension RunSettings {
     /// The settings a run record was made with (for `reproduce`).
     /// - Throws: ``GFNError/invalidInput(_:)`` when the record names something this version cannot run.
     public init(config c: RunConfig) throws {
-        guard EnergySpec.names.contains(c.energy.name) else { throw GFNError.invalidInput("the record's energy '\(c.energy.name)' is not one this gfn-compare runs") }
-        guard let boundary = Boundary(rawValue: c.energy.boundary) ?? (c.energy.name == "sk" ? .open : nil), let rng = RandomAlgorithm(rawValue: c.rng),
+        guard ["ising", "potts", "ea", "sk", "file"].contains(c.energy.name) else { throw GFNError.invalidInput("the record's energy '\(c.energy.name)' is not one this gfn-compare runs") }
+        guard let boundary = Boundary(rawValue: c.energy.boundary) ?? (["sk", "file"].contains(c.energy.name) ? .open : nil), let rng = RandomAlgorithm(rawValue: c.rng),
               let kernel = KernelKind(rawValue: c.mh.kernel), let scan = ScanOrder(rawValue: c.mh.scan) else {
             throw GFNError.invalidInput("the record's configuration has a value this gfn-compare does not know")
         }
@@ -158,6 +169,12 @@ extension RunSettings {
         case "potts": energy = .potts(rows: c.energy.rows, cols: c.energy.cols, boundary: boundary, q: c.energy.q ?? 3, coupling: c.energy.coupling, field: c.energy.field)
         case "ea": energy = .ea(rows: c.energy.rows, cols: c.energy.cols, boundary: boundary, gaussian: c.energy.disorder == "gaussian", coupling: c.energy.coupling, instanceSeed: c.energy.instanceSeed ?? 1)
         case "sk": energy = .sk(spins: c.energy.spins ?? c.energy.cols, instanceSeed: c.energy.instanceSeed ?? 1)
+        case "file":
+            guard let path = c.energy.file else { throw GFNError.invalidInput("the record's file energy names no file") }
+            if let recorded = c.energy.fileFingerprint, PairwiseModelFile.fingerprint(path: path) != recorded {
+                throw GFNError.invalidInput("\(path) has changed since the run was recorded (its fingerprint differs); the configuration cannot be rerun as it was")
+            }
+            energy = .file(path: path)
         default: energy = .ising(rows: c.energy.rows, cols: c.energy.cols, boundary: boundary, coupling: c.energy.coupling, field: c.energy.field)
         }
         self.init(energy: energy,

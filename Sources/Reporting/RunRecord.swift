@@ -157,6 +157,9 @@ public struct EnergyConfig: Codable, Equatable, Sendable {
     public var disorder: String?
     public var spins: Int?
     public var instanceSeed: UInt64?
+    /// A model file's path and the FNV-1a fingerprint of its bytes (a rerun checks it is unchanged).
+    public var file: String?
+    public var fileFingerprint: String?
     /// The energy convention, spelled out for readers of the JSON alone.
     public var convention: String
     public init(name: String, rows: Int, cols: Int, boundary: String, beta: Double, coupling: Double, field: Double, q: Int?, convention: String) {

@@ -22,6 +22,9 @@ struct EnergiesCommand: ParsableCommand {
                 Exact: enumeration up to 2^24 states.
         sk      Sherrington–Kirkpatrick: E(x) = −Σ_{i<j} J_ij s_i s_j, J_ij ~ N(0, 1)/√n.
                 --spins N (16)  --instance-seed S (1)  --beta β. Exact: enumeration up to 24 spins.
+        file:PATH  A pairwise model from a text file (docs/model-files.md; examples/frustrated-ring.txt,
+                examples/potts-triangles.txt): `variables N [domain Q]`, then `coupling i j J` / `field i h`
+                lines (or bare `i j J` / `i h`), `#` comments. Domain 2: Ising spins; domain q > 2: Potts-style δ terms.
         """)
     }
 }

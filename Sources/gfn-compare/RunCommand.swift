@@ -130,7 +130,7 @@ struct RunCommand: ParsableCommand {
     var quiet = false
 
     func settings() throws -> RunSettings {
-        guard EnergySpec.names.contains(energy) else {
+        guard EnergySpec.names.contains(energy) || energy.hasPrefix("file:") else {
             throw GFNError.invalidInput("unknown --energy '\(energy)'; available: \(EnergySpec.names.joined(separator: ", "))")
         }
         guard samples >= chains else {
@@ -153,6 +153,10 @@ struct RunCommand: ParsableCommand {
         case "ea":
             guard field == 0 else { throw GFNError.invalidInput("--field is not supported with --energy ea") }
             return .ea(rows: lattice.rows, cols: lattice.cols, boundary: boundary, gaussian: disorder == .gaussian, coupling: coupling, instanceSeed: instanceSeed)
+        case let name where name.hasPrefix("file:"):
+            let path = String(name.dropFirst(5))
+            guard !path.isEmpty else { throw GFNError.invalidInput("--energy file:PATH needs a path") }
+            return .file(path: path)
         case "sk":
             guard spins >= 2 else { throw GFNError.invalidInput("--spins must be at least 2 (got \(spins))") }
             return .sk(spins: spins, instanceSeed: instanceSeed)
@@ -163,7 +167,8 @@ struct RunCommand: ParsableCommand {
     func outputDirectory() -> URL {
         if let out { return URL(fileURLWithPath: out) }
         let stamp = MachineInfo.now.replacingOccurrences(of: ":", with: "-")
-        return URL(fileURLWithPath: "gfn-compare-runs/\(energy)-\(lattice.rows)x\(lattice.cols)-\(stamp)")
+        let label = energy.hasPrefix("file:") ? "file-" + URL(fileURLWithPath: String(energy.dropFirst(5))).deletingPathExtension().lastPathComponent : energy
+        return URL(fileURLWithPath: "gfn-compare-runs/\(label)-\(lattice.rows)x\(lattice.cols)-\(stamp)")
     }
 
     func run() throws {

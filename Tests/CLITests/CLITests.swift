@@ -23,6 +23,8 @@ import TestSupport
         (["--energy", "sk", "--spins", "1"], "--spins"),
         (["--energy", "sk", "--spins", "5000"], "--spins"),
         (["--energy", "sk", "--instance-seed", "x"], "--instance-seed"),
+        (["--energy", "file:/nonexistent/model.txt"], "cannot read the model file"),
+        (["--energy", "file:"], "needs a path"),
         (["--chains", "0"], "--chains"),
         (["--samples", "-5"], "--samples"),
         (["--thin", "0"], "--thin"),
