@@ -34,7 +34,7 @@ public enum ComparisonRun {
         let saved = try GFNRun.preload(settings: settings)
 
         progress.begin("exact reference")
-        let reference = try ExactReference.compute(model, beta: settings.beta)
+        let reference = try ExactReference.compute(model, beta: settings.beta, seed: settings.seed)
         progress.end(reference.exact.logZ.map { "log Z = \(MarkdownReport.fmt($0)) (\(reference.exact.logZMethod ?? ""))" } ?? "no exact log Z")
 
         try Interruption.check()

@@ -2,6 +2,8 @@ import Energies
 import Exact
 import Foundation
 import GFNCore
+import MCMC
+import Metrics
 import Reporting
 
 /// The exact reference for a model: enumeration where the state space allows it, and
@@ -17,7 +19,9 @@ public struct ExactReference: Sendable {
     /// p(x) of every state by key, when the table was kept (at most ``probabilityTableLimit`` states).
     public let probabilities: [Double]?
 
-    public static func compute<E: EnergyModel>(_ model: E, beta: Double) throws -> ExactReference {
+    /// - Parameter seed: the run's seed; a cluster-algorithm reference estimate (where no exact ⟨E⟩
+    ///   is known) draws from stream (seed, 2^34).
+    public static func compute<E: EnergyModel>(_ model: E, beta: Double, seed: UInt64 = 1) throws -> ExactReference {
         let ising = model as? IsingModel
         var record = ExactRecord()
         let glass = model as? PairwiseModel
@@ -70,6 +74,15 @@ public struct ExactReference: Sendable {
                 record.meanEnergy = Kaufman.meanEnergy(ising, beta: beta)
                 record.meanEnergyMethod = "kaufman (−∂ log Z/∂β)"
             }
+        }
+        if record.meanEnergy == nil, let ising, Wolff.inapplicability(ising) == nil {
+            let w = try Wolff.run(ising, beta: beta, burnIn: 500, samples: 5000, rng: RandomStream(seed: seed, stream: 1 << 34))
+            let mean = { (v: [Double]) in v.reduce(0, +) / Double(v.count) }
+            record.referenceEstimate = ReferenceEstimate(
+                method: "Wolff cluster algorithm (an estimate, not exact)", samples: w.energies.count,
+                meanEnergy: mean(w.energies), meanEnergyMcse: MCMCDiagnostics.mcseMean([w.energies]),
+                meanAbsMagnetizationPerSite: mean(w.absMagnetizationPerSite),
+                meanAbsMagnetizationPerSiteMcse: MCMCDiagnostics.mcseMean([w.absMagnetizationPerSite]))
         }
         let probabilities = dist.flatMap { d in d.energies.map { $0.map { exp(d.logProbability(energy: $0)) } } }
         return ExactReference(exact: record, distribution: dist, probabilities: probabilities)

@@ -76,6 +76,9 @@ public enum MarkdownReport {
         if let n = r.exact.nStates { line("- states: \(fmtInt(n))") }
         line("- ⟨E⟩ = \(opt(r.exact.meanEnergy))\(r.exact.meanEnergyMethod.map { " (\($0))" } ?? "")")
         for note in r.exact.notes { line("- \(note)") }
+        if let e = r.exact.referenceEstimate {
+            line("- reference **estimate** (\(e.method), \(e.samples) samples): ⟨E⟩ ≈ \(fmt(e.meanEnergy)) ± \(fmt(e.meanEnergyMcse)) (MCSE), ⟨|m|⟩ ≈ \(fmt(e.meanAbsMagnetizationPerSite)) ± \(fmt(e.meanAbsMagnetizationPerSiteMcse))")
+        }
         if let u = r.exact.onsagerEnergyPerSite {
             line("- context (infinite lattice, not this one): Onsager's energy per site \(fmt(u))\(r.exact.yangMagnetization.map { ", Yang's spontaneous magnetisation \(fmt($0))" } ?? "")")
         }

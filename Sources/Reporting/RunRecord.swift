@@ -206,6 +206,8 @@ public struct ExactRecord: Codable, Equatable, Sendable {
     public var yangMagnetization: Double?
     /// Spin glasses: every coupling as [i, j, J_ij].
     public var couplings: [[Double]]?
+    /// Where no exact ⟨E⟩ is known: a labelled *estimate* from a long cluster-algorithm run.
+    public var referenceEstimate: ReferenceEstimate?
     /// Exact energy levels and their probabilities (enumeration).
     public var energyLevels: [Double]?
     public var energyLevelProbabilities: [Double]?
@@ -218,7 +220,7 @@ public struct ExactRecord: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case logZ, logZMethod, nStates, meanEnergy, meanEnergyMethod, meanAbsMagnetizationPerSite, modeMass, logZKaufman, notes
-        case entropy, spinFlipSymmetric, onsagerEnergyPerSite, yangMagnetization, couplings, energyLevels, energyLevelProbabilities, magnetizationProbabilities, marginalsUp
+        case entropy, spinFlipSymmetric, onsagerEnergyPerSite, yangMagnetization, couplings, referenceEstimate, energyLevels, energyLevelProbabilities, magnetizationProbabilities, marginalsUp
     }
     // Encode absent values as explicit nulls: readers can tell "unknown" from "missing field".
     public func encode(to encoder: Encoder) throws {
@@ -237,10 +239,25 @@ public struct ExactRecord: Codable, Equatable, Sendable {
         try c.encode(onsagerEnergyPerSite, forKey: .onsagerEnergyPerSite)
         try c.encode(yangMagnetization, forKey: .yangMagnetization)
         try c.encode(couplings, forKey: .couplings)
+        try c.encode(referenceEstimate, forKey: .referenceEstimate)
         try c.encode(energyLevels, forKey: .energyLevels)
         try c.encode(energyLevelProbabilities, forKey: .energyLevelProbabilities)
         try c.encode(magnetizationProbabilities, forKey: .magnetizationProbabilities)
         try c.encode(marginalsUp, forKey: .marginalsUp)
+    }
+}
+
+/// A reference *estimate* (not exact) with its Monte Carlo standard errors.
+public struct ReferenceEstimate: Codable, Equatable, Sendable {
+    public var method: String
+    public var samples: Int
+    public var meanEnergy: Double
+    public var meanEnergyMcse: Double
+    public var meanAbsMagnetizationPerSite: Double
+    public var meanAbsMagnetizationPerSiteMcse: Double
+    public init(method: String, samples: Int, meanEnergy: Double, meanEnergyMcse: Double, meanAbsMagnetizationPerSite: Double, meanAbsMagnetizationPerSiteMcse: Double) {
+        self.method = method; self.samples = samples; self.meanEnergy = meanEnergy; self.meanEnergyMcse = meanEnergyMcse
+        self.meanAbsMagnetizationPerSite = meanAbsMagnetizationPerSite; self.meanAbsMagnetizationPerSiteMcse = meanAbsMagnetizationPerSiteMcse
     }
 }
 
