@@ -25,7 +25,20 @@ public enum ComparisonRun {
         case .ising: return try run(model: try settings.makeIsingModel(), settings: settings, command: command, progress: progress)
         case .potts: return try run(model: try settings.makePottsModel(), settings: settings, command: command, progress: progress)
         case .ea, .sk, .file: return try run(model: try settings.makePairwiseModel(), settings: settings, command: command, progress: progress)
+        case .custom: throw GFNError.invalidInput("a custom energy runs through ComparisonRun.run(custom:name:settings:command:progress:)")
         }
+    }
+
+    /// Runs the whole comparison on a library user's own ``EnergyModel``: both samplers, the exact
+    /// reference (enumeration, when the model has at most 2^24 states) and the record, from which
+    /// ``ReportFiles/render(_:)`` makes the report. `settings.energy` is replaced by `.custom(name:…)`.
+    public static func run<E: EnergyModel>(custom model: E, name: String, settings: RunSettings, command: String,
+                                           progress: ProgressReporter = ProgressReporter(enabled: false)) throws -> RunRecord {
+        var s = settings
+        s.energy = .custom(name: name, variables: model.variableCount)
+        guard s.beta.isFinite, s.beta >= 0 else { throw GFNError.invalidInput("beta must be a finite number ≥ 0 (got \(s.beta))") }
+        try s.validate(model: model)
+        return try run(model: model, settings: s, command: command, progress: progress)
     }
 
     /// The pipeline, specialised for the concrete energy (no existential dispatch in the samplers).

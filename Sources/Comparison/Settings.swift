@@ -16,6 +16,8 @@ public enum EnergySpec: Sendable, Equatable {
     case sk(spins: Int, instanceSeed: UInt64)
     /// A pairwise model read from a file (`--energy file:PATH`).
     case file(path: String)
+    /// A library user's own `EnergyModel` (see ``ComparisonRun/run(custom:name:settings:command:progress:)``).
+    case custom(name: String, variables: Int)
 
     public static let names = ["ising", "potts", "ea", "sk", "file:PATH"]
 
@@ -40,6 +42,9 @@ public enum EnergySpec: Sendable, Equatable {
             c.spins = spins
             c.instanceSeed = instanceSeed
             return c
+        case let .custom(name, variables):
+            return EnergyConfig(name: name, rows: 1, cols: variables, boundary: "none", beta: beta, coupling: 1, field: 0, q: nil,
+                                convention: "a user-defined EnergyModel; p(x) ∝ exp(−β·E(x))")
         case let .file(path):
             let n = (try? PairwiseModelFile.load(path: path))?.variableCount ?? 0
             var c = EnergyConfig(name: "file", rows: 1, cols: n, boundary: "none", beta: beta, coupling: 1, field: 0, q: nil,
@@ -88,10 +93,15 @@ public struct RunSettings: Sendable, Equatable {
         case .ising: try validate(model: try makeIsingModel())
         case .potts: try validate(model: try makePottsModel())
         case .ea, .sk, .file: try validate(model: try makePairwiseModel())
+        case .custom: break  // validated with the model in ComparisonRun.run(custom:…)
         }
     }
 
     func validate<E: EnergyModel>(model: E) throws {
+        try validateSchedule(model: model)
+    }
+
+    func validateSchedule<E: EnergyModel>(model: E) throws {
         if let gfn {
             try gfn.validate()
             guard gfnSamples >= 1 && gfnSamples <= 100_000_000 else {
