@@ -25,6 +25,10 @@ public enum ComparisonRun {
         case .ising: return try run(model: try settings.makeIsingModel(), settings: settings, command: command, progress: progress)
         case .potts: return try run(model: try settings.makePottsModel(), settings: settings, command: command, progress: progress)
         case .ea, .sk, .file: return try run(model: try settings.makePairwiseModel(), settings: settings, command: command, progress: progress)
+        case .hypergrid:
+            let grid = try settings.makeHypergridModel()
+            return try run(model: grid, environment: { _ in HypergridEnvironment(grid: grid, beta: settings.beta) },
+                           settings: settings, command: command, progress: progress)
         case .custom: throw GFNError.invalidInput("a custom energy runs through ComparisonRun.run(custom:name:settings:command:progress:)")
         }
     }
@@ -43,6 +47,14 @@ public enum ComparisonRun {
 
     /// The pipeline, specialised for the concrete energy (no existential dispatch in the samplers).
     static func run<E: EnergyModel>(model: E, settings: RunSettings, command: String, progress: ProgressReporter) throws -> RunRecord {
+        try run(model: model, environment: { SetVariableEnvironment(energy: model, beta: settings.beta, order: $0.order) },
+                settings: settings, command: command, progress: progress)
+    }
+
+    /// The pipeline for an energy and the GFlowNet environment that builds its states.
+    static func run<E: EnergyModel, Env: ExactTerminalDistribution>(
+        model: E, environment: (GFlowNetSettings) -> Env, settings: RunSettings, command: String, progress: ProgressReporter
+    ) throws -> RunRecord {
         let start = DispatchTime.now().uptimeNanoseconds
         let saved = try GFNRun.preload(settings: settings)
 
@@ -59,7 +71,7 @@ public enum ComparisonRun {
         var samplers = [mh]
         var gfnSettings: GFlowNetSettings?
         if settings.gfn != nil {
-            let (record, used) = try GFNRun.run(model: model, settings: settings, saved: saved, reference: reference, progress: progress)
+            let (record, used) = try GFNRun.run(model: model, environment: environment, settings: settings, saved: saved, reference: reference, progress: progress)
             samplers.append(record)
             gfnSettings = used
         }
@@ -102,6 +114,9 @@ public enum ComparisonRun {
         case .metropolis:
             traces = try ChainRunner.run(kernel: MetropolisKernel(energy: model, beta: kernelBeta), schedule: settings.schedule,
                                      seed: settings.seed, algorithm: settings.rng, progress: report)
+        case .gridStep:
+            traces = try ChainRunner.run(kernel: GridStepKernel(energy: model, beta: kernelBeta), schedule: settings.schedule,
+                                         seed: settings.seed, algorithm: settings.rng, progress: report)
         case .heatBath:
             traces = try ChainRunner.run(kernel: HeatBathKernel(energy: model, beta: kernelBeta), schedule: settings.schedule,
                                      seed: settings.seed, algorithm: settings.rng, progress: report)
@@ -120,7 +135,7 @@ public enum ComparisonRun {
         metrics.wallSeconds = wall
         if let p = reference.probabilities {
             metrics.curve = SampleAnalysis.mcmcCurve(traces: traces, variables: model.variableCount, schedule: settings.schedule,
-                                                     deltaPerUpdate: settings.kernel == .metropolis ? 1 : model.domainSize - 1, probabilities: p,
+                                                     deltaPerUpdate: settings.kernel == .heatBath ? model.domainSize - 1 : 1, probabilities: p,
                                                      burnInSeconds: metrics.burnInSeconds ?? 0, samplingSeconds: metrics.samplingSeconds ?? 0)
         }
         return SamplerRecord(name: "mh", metrics: metrics)

@@ -19,6 +19,7 @@ enum GFNRun {
         if let n = c.spins { t["spins"] = "\(n)" }
         if let i = c.instanceSeed { t["instance_seed"] = "\(i)" }
         if let f = c.fileFingerprint { t["file_fingerprint"] = f }
+        if let dims = c.dims, let side = c.side, let r = c.rewards { t["grid"] = "\(dims)x\(side) R=\(r)" }
         return t
     }
 
@@ -30,31 +31,32 @@ enum GFNRun {
         return saved
     }
 
-    static func run<E: EnergyModel>(model: E, settings: RunSettings, saved: SavedModel?, reference: ExactReference, progress: ProgressReporter) throws -> (SamplerRecord, GFlowNetSettings) {
+    static func run<E: EnergyModel, Env: ExactTerminalDistribution>(
+        model: E, environment makeEnvironment: (GFlowNetSettings) -> Env, settings: RunSettings, saved: SavedModel?,
+        reference: ExactReference, progress: ProgressReporter
+    ) throws -> (SamplerRecord, GFlowNetSettings) {
         guard var gfnSettings = settings.gfn else { throw GFNError.invalidInput("no GFlowNet settings") }
         let target = target(settings)
         BLASThreads.set(gfnSettings.blasThreads)
-        var gfn: GFlowNet<SetVariableEnvironment<E>>
+        var gfn: GFlowNet<Env>
         var training = TrainingRecord()
         var curve: QualityCurve?
         var deadlineNote: String?
         if let saved, let url = settings.loadModel {
             gfnSettings = saved.settings
             BLASThreads.set(gfnSettings.blasThreads)
-            let env = SetVariableEnvironment(energy: model, beta: settings.beta, order: gfnSettings.order)
-            gfn = try GFlowNet(environment: env, settings: gfnSettings, parameters: try saved.decodedParameters(), logZ: saved.logZ)
+            gfn = try GFlowNet(environment: makeEnvironment(gfnSettings), settings: gfnSettings, parameters: try saved.decodedParameters(), logZ: saved.logZ)
             training = saved.training
             progress.begin("GFlowNet loaded from \(url.path)")
             progress.end("\(saved.training.steps.count) iterations of training, no retraining")
         } else {
-            let env = SetVariableEnvironment(energy: model, beta: settings.beta, order: gfnSettings.order)
-            gfn = try GFlowNet(environment: env, settings: gfnSettings, seed: settings.seed)
+            gfn = try GFlowNet(environment: makeEnvironment(gfnSettings), settings: gfnSettings, seed: settings.seed)
             let trainer = Trainer(model: gfn, seed: settings.seed)
             let iterations = settings.fault == .gfnUndertrained ? gfnSettings.iterations / 10 : gfnSettings.iterations
             progress.begin("GFlowNet training (\(gfnSettings.objective.rawValue), \(gfnSettings.order.rawValue) order, \(gfnSettings.iterations) iterations)")
             let total = Double(max(gfnSettings.iterations, 1))
             // Train between checkpoints; at each, the exact TV of P_T (its cost is not counted as training time).
-            let curveTarget = reference.probabilities.flatMap { p in (p.count <= 1 << 18 && ModelDistribution.inexactReason(gfn) == nil) ? p : nil }
+            let curveTarget = reference.probabilities.flatMap { p in (p.count <= 1 << 18 && Env.inexactReason(gfn) == nil) ? p : nil }
             var checkpoints: [Int] = []
             var k = 10.0
             while Int(k) < iterations { checkpoints.append(Int(k)); k *= 1.6 }
@@ -65,7 +67,7 @@ enum GFNRun {
                 try trainer.train(iterations: c - done) { i, _ in progress.update(Double(done + i) / total); return true }
                 done = c
                 if let p = curveTarget {
-                    let pt = try ModelDistribution.exact(gfn).map { exp($0) }
+                    let pt = try Env.terminalDistribution(gfn)
                     evaluations.append(trainer.record.energyEvaluations)
                     seconds.append(trainer.record.seconds)
                     tvs.append(Distances.totalVariation(pt, p))
@@ -102,11 +104,11 @@ enum GFNRun {
         let sumW = w.reduce(0, +), sumW2 = w.reduce(0) { $0 + $1 * $1 }
         metrics.logZImportanceEss = sumW2 > 0 ? sumW * sumW / sumW2 : nil
         if reference.distribution != nil, let p = reference.probabilities {
-            if let why = ModelDistribution.inexactReason(gfn) {
+            if let why = Env.inexactReason(gfn) {
                 metrics.tvModelExactNote = why
             } else {
                 progress.begin("GFlowNet exact model distribution P_T")
-                let pt = try ModelDistribution.exact(gfn).map { exp($0) }
+                let pt = try Env.terminalDistribution(gfn)
                 let d = DistanceSet.exact(pt, p)
                 metrics.modelDistances = d
                 metrics.tvModelExact = d.tv

@@ -16,10 +16,12 @@ public enum EnergySpec: Sendable, Equatable {
     case sk(spins: Int, instanceSeed: UInt64)
     /// A pairwise model read from a file (`--energy file:PATH`).
     case file(path: String)
+    /// The hypergrid benchmark: E = −log R(x) on a D-dimensional grid of side H.
+    case hypergrid(dims: Int, side: Int, r0: Double, r1: Double, r2: Double)
     /// A library user's own `EnergyModel` (see ``ComparisonRun/run(custom:name:settings:command:progress:)``).
     case custom(name: String, variables: Int)
 
-    public static let names = ["ising", "potts", "ea", "sk", "file:PATH"]
+    public static let names = ["ising", "potts", "ea", "sk", "hypergrid", "file:PATH"]
 
     /// The record's description of this energy.
     public func config(beta: Double) -> EnergyConfig {
@@ -41,6 +43,11 @@ public enum EnergySpec: Sendable, Equatable {
                                  convention: "E(x) = −Σ_{i<j} J_ij s_i s_j, s_i = ±1, all pairs, J_ij ~ N(0, 1)/√n drawn from stream (instance_seed, 0)")
             c.spins = spins
             c.instanceSeed = instanceSeed
+            return c
+        case let .hypergrid(dims, side, r0, r1, r2):
+            var c = EnergyConfig(name: "hypergrid", rows: 1, cols: dims, boundary: "none", beta: beta, coupling: 1, field: 0, q: nil,
+                                 convention: "E(x) = −log R(x), R(x) = R0 + R1·Π_d 1[0.25 < |x_d/(H−1) − 0.5| ≤ 0.5] + R2·Π_d 1[0.3 < |x_d/(H−1) − 0.5| < 0.4]; β = 1 gives p ∝ R")
+            c.dims = dims; c.side = side; c.rewards = [r0, r1, r2]
             return c
         case let .custom(name, variables):
             return EnergyConfig(name: name, rows: 1, cols: variables, boundary: "none", beta: beta, coupling: 1, field: 0, q: nil,
@@ -93,6 +100,7 @@ public struct RunSettings: Sendable, Equatable {
         case .ising: try validate(model: try makeIsingModel())
         case .potts: try validate(model: try makePottsModel())
         case .ea, .sk, .file: try validate(model: try makePairwiseModel())
+        case .hypergrid: try validate(model: try makeHypergridModel())
         case .custom: break  // validated with the model in ComparisonRun.run(custom:…)
         }
     }
@@ -123,6 +131,7 @@ public struct RunSettings: Sendable, Equatable {
         switch kernel {
         case .metropolis: try ChainRunner.check(kernel: MetropolisKernel(energy: model, beta: beta), schedule: schedule)
         case .heatBath: try ChainRunner.check(kernel: HeatBathKernel(energy: model, beta: beta), schedule: schedule)
+        case .gridStep: try ChainRunner.check(kernel: GridStepKernel(energy: model, beta: beta), schedule: schedule)
         }
     }
 
@@ -146,6 +155,11 @@ public struct RunSettings: Sendable, Equatable {
         }
     }
 
+    func makeHypergridModel() throws -> HypergridModel {
+        guard case let .hypergrid(dims, side, r0, r1, r2) = energy else { throw GFNError.invalidInput("not a hypergrid configuration") }
+        return try HypergridModel(dims: dims, side: side, r0: r0, r1: r1, r2: r2)
+    }
+
     func makePottsModel() throws -> PottsModel {
         guard case let .potts(rows, cols, boundary, q, coupling, field) = energy else { throw GFNError.invalidInput("not a Potts configuration") }
         return try PottsModel(lattice: SquareLattice(rows: rows, cols: cols, boundary: boundary), q: q, coupling: coupling, field: field)
@@ -156,8 +170,8 @@ extension RunSettings {
     /// The settings a run record was made with (for `reproduce`).
     /// - Throws: ``GFNError/invalidInput(_:)`` when the record names something this version cannot run.
     public init(config c: RunConfig) throws {
-        guard ["ising", "potts", "ea", "sk", "file"].contains(c.energy.name) else { throw GFNError.invalidInput("the record's energy '\(c.energy.name)' is not one this gfn-compare runs") }
-        guard let boundary = Boundary(rawValue: c.energy.boundary) ?? (["sk", "file"].contains(c.energy.name) ? .open : nil), let rng = RandomAlgorithm(rawValue: c.rng),
+        guard ["ising", "potts", "ea", "sk", "hypergrid", "file"].contains(c.energy.name) else { throw GFNError.invalidInput("the record's energy '\(c.energy.name)' is not one this gfn-compare runs") }
+        guard let boundary = Boundary(rawValue: c.energy.boundary) ?? (["sk", "file", "hypergrid"].contains(c.energy.name) ? .open : nil), let rng = RandomAlgorithm(rawValue: c.rng),
               let kernel = KernelKind(rawValue: c.mh.kernel), let scan = ScanOrder(rawValue: c.mh.scan) else {
             throw GFNError.invalidInput("the record's configuration has a value this gfn-compare does not know")
         }
@@ -179,6 +193,10 @@ extension RunSettings {
         case "potts": energy = .potts(rows: c.energy.rows, cols: c.energy.cols, boundary: boundary, q: c.energy.q ?? 3, coupling: c.energy.coupling, field: c.energy.field)
         case "ea": energy = .ea(rows: c.energy.rows, cols: c.energy.cols, boundary: boundary, gaussian: c.energy.disorder == "gaussian", coupling: c.energy.coupling, instanceSeed: c.energy.instanceSeed ?? 1)
         case "sk": energy = .sk(spins: c.energy.spins ?? c.energy.cols, instanceSeed: c.energy.instanceSeed ?? 1)
+        case "hypergrid":
+            let r = c.energy.rewards ?? [0.1, 0.5, 2.0]
+            guard r.count == 3 else { throw GFNError.invalidInput("the record's hypergrid rewards must be three numbers") }
+            energy = .hypergrid(dims: c.energy.dims ?? c.energy.cols, side: c.energy.side ?? 8, r0: r[0], r1: r[1], r2: r[2])
         case "file":
             guard let path = c.energy.file else { throw GFNError.invalidInput("the record's file energy names no file") }
             if let recorded = c.energy.fileFingerprint, PairwiseModelFile.fingerprint(path: path) != recorded {

@@ -119,3 +119,14 @@ public struct HypergridEnvironment: ConstructionEnvironment {
 
     static func pow(_ b: Int, _ e: Int) -> Int { var r = 1; for _ in 0..<e { r *= b }; return r }
 }
+
+extension HypergridEnvironment: ExactTerminalDistribution {
+    public static func inexactReason(_ model: GFlowNet<Self>) -> String? {
+        let states = Foundation.pow(Double(model.environment.h), Double(model.environment.d))
+        return states <= Double(1 << 22) ? nil : String(format: "exact P_T visits all %.3g grid points, beyond 2^22", states)
+    }
+    public static func terminalDistribution(_ model: GFlowNet<Self>) throws -> [Double] {
+        if let why = inexactReason(model) { throw GFNError.invalidInput(why) }
+        return exactTerminalDistribution(model)
+    }
+}

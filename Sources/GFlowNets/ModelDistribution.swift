@@ -199,3 +199,16 @@ public enum ModelDistribution {
         return (estimate, (variance / Double(K)).squareRoot())
     }
 }
+
+/// Environments whose trained model's terminal distribution P_T can be computed exactly.
+public protocol ExactTerminalDistribution: ConstructionEnvironment {
+    /// Why P_T cannot be computed exactly for this model, or nil if it can.
+    static func inexactReason(_ model: GFlowNet<Self>) -> String?
+    /// P_T(x) for every terminal state, indexed by its key.
+    static func terminalDistribution(_ model: GFlowNet<Self>) throws -> [Double]
+}
+
+extension SetVariableEnvironment: ExactTerminalDistribution {
+    public static func inexactReason(_ model: GFlowNet<Self>) -> String? { ModelDistribution.inexactReason(model) }
+    public static func terminalDistribution(_ model: GFlowNet<Self>) throws -> [Double] { try ModelDistribution.exact(model).map { exp($0) } }
+}

@@ -43,6 +43,8 @@ public enum KernelKind: String, Sendable, Codable, CaseIterable {
     case metropolis
     /// Heat-bath (Gibbs): draw the site's value from its exact conditional distribution.
     case heatBath = "heat-bath"
+    /// ±1 steps along one coordinate with reflecting borders (ordered values, e.g. the hypergrid).
+    case gridStep = "grid-step"
 }
 
 /// Metropolis single-site update.

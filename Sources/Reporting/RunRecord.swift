@@ -160,6 +160,10 @@ public struct EnergyConfig: Codable, Equatable, Sendable {
     /// A model file's path and the FNV-1a fingerprint of its bytes (a rerun checks it is unchanged).
     public var file: String?
     public var fileFingerprint: String?
+    /// Hypergrid: dimensions, side and (R0, R1, R2).
+    public var dims: Int?
+    public var side: Int?
+    public var rewards: [Double]?
     /// The energy convention, spelled out for readers of the JSON alone.
     public var convention: String
     public init(name: String, rows: Int, cols: Int, boundary: String, beta: Double, coupling: Double, field: Double, q: Int?, convention: String) {

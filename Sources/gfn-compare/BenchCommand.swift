@@ -69,6 +69,7 @@ struct BenchCommand: ParsableCommand {
             switch kind {
             case .metropolis: trace = ChainRunner.runChain(kernel: MetropolisKernel(energy: model, beta: beta), schedule: schedule, rng: stream)
             case .heatBath: trace = ChainRunner.runChain(kernel: HeatBathKernel(energy: model, beta: beta), schedule: schedule, rng: stream)
+            case .gridStep: trace = ChainRunner.runChain(kernel: GridStepKernel(energy: model, beta: beta), schedule: schedule, rng: stream)
             }
             return Double(trace.counters.proposals) / (Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
         }

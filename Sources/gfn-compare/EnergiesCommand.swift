@@ -22,6 +22,10 @@ struct EnergiesCommand: ParsableCommand {
                 Exact: enumeration up to 2^24 states.
         sk      Sherrington–Kirkpatrick: E(x) = −Σ_{i<j} J_ij s_i s_j, J_ij ~ N(0, 1)/√n.
                 --spins N (16)  --instance-seed S (1)  --beta β. Exact: enumeration up to 24 spins.
+        hypergrid  The GFlowNet benchmark: a D-dimensional grid of side H, p(x) ∝ R(x) with
+                R = R0 + R1·Π 1[0.25 < |x_d/(H−1) − 0.5| ≤ 0.5] + R2·Π 1[0.3 < |x_d/(H−1) − 0.5| < 0.4] (E = −log R, β = 1).
+                --dims D (2)  --side H (8)  --r0 (0.1)  --r1 (0.5)  --r2 (2.0). MH: ±1 moves with reflecting borders
+                (--kernel grid-step); GFlowNet: increment a coordinate or stop. Exact: enumeration of the H^D points.
         file:PATH  A pairwise model from a text file (docs/model-files.md; examples/frustrated-ring.txt,
                 examples/potts-triangles.txt): `variables N [domain Q]`, then `coupling i j J` / `field i h`
                 lines (or bare `i j J` / `i h`), `#` comments. Domain 2: Ising spins; domain q > 2: Potts-style δ terms.

@@ -78,8 +78,23 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Lattice size ROWSxCOLS.", transform: LatticeSize.parse)
     var lattice: LatticeSize = LatticeSize(rows: 4, cols: 4)
 
-    @Option(parsing: .unconditional, help: "Inverse temperature β ≥ 0 (default: the critical β_c = ln(1+√2)/2, rounded).", transform: finiteDouble)
-    var beta: Double = 0.4406868
+    @Option(parsing: .unconditional, help: "Inverse temperature β ≥ 0 (default: the critical β_c = ln(1+√2)/2, rounded; 1 for the hypergrid).", transform: finiteDouble)
+    var beta: Double?
+
+    @Option(parsing: .unconditional, help: "Hypergrid dimensions D.")
+    var dims: Int = 2
+
+    @Option(parsing: .unconditional, help: "Hypergrid side H (values 0…H−1 per coordinate).")
+    var side: Int = 8
+
+    @Option(parsing: .unconditional, help: "Hypergrid reward R0.", transform: finiteDouble)
+    var r0: Double = 0.1
+
+    @Option(parsing: .unconditional, help: "Hypergrid reward R1.", transform: finiteDouble)
+    var r1: Double = 0.5
+
+    @Option(parsing: .unconditional, help: "Hypergrid reward R2.", transform: finiteDouble)
+    var r2: Double = 2.0
 
     @Option(parsing: .unconditional, help: "Coupling J (> 0 ferromagnetic).", transform: finiteDouble)
     var coupling: Double = 1
@@ -96,8 +111,8 @@ struct RunCommand: ParsableCommand {
     @Option(help: "GSL generator: \(RandomAlgorithm.allCases.map(\.rawValue).joined(separator: ", ")).")
     var rng: RandomAlgorithm = .taus2
 
-    @Option(help: "MCMC kernel: metropolis or heat-bath.")
-    var kernel: KernelKind = .metropolis
+    @Option(help: "MCMC kernel: metropolis, heat-bath or grid-step (±1 moves; the default for the hypergrid).")
+    var kernel: KernelKind?
 
     @Option(help: "Site order within a sweep: random or systematic.")
     var scan: ScanOrder = .random
@@ -139,7 +154,8 @@ struct RunCommand: ParsableCommand {
         guard (1...4096).contains(chains) else { throw GFNError.invalidInput("--chains must be between 1 and 4096 (got \(chains))") }
         let s = RunSettings(
             energy: try energySpec(),
-            beta: beta, seed: seed, rng: rng, kernel: kernel,
+            beta: beta ?? (energy == "hypergrid" ? 1 : 0.4406868), seed: seed, rng: rng,
+            kernel: kernel ?? (energy == "hypergrid" ? .gridStep : .metropolis),
             schedule: ChainSchedule(chains: chains, burnInSweeps: burnIn, samplesPerChain: samples / chains, thinSweeps: thin, scan: scan),
             gfn: gfn.noGFN ? nil : gfn.settings(), gfnSamples: gfn.gfnSamples,
             loadModel: gfn.loadModel.map { URL(fileURLWithPath: $0) }, saveModel: gfn.saveModel.map { URL(fileURLWithPath: $0) })
@@ -157,6 +173,8 @@ struct RunCommand: ParsableCommand {
             let path = String(name.dropFirst(5))
             guard !path.isEmpty else { throw GFNError.invalidInput("--energy file:PATH needs a path") }
             return .file(path: path)
+        case "hypergrid":
+            return .hypergrid(dims: dims, side: side, r0: r0, r1: r1, r2: r2)
         case "sk":
             guard spins >= 2 else { throw GFNError.invalidInput("--spins must be at least 2 (got \(spins))") }
             return .sk(spins: spins, instanceSeed: instanceSeed)

@@ -25,6 +25,10 @@ import TestSupport
         (["--energy", "sk", "--instance-seed", "x"], "--instance-seed"),
         (["--energy", "file:/nonexistent/model.txt"], "cannot read the model file"),
         (["--energy", "file:"], "needs a path"),
+        (["--energy", "hypergrid", "--side", "1"], "--side"),
+        (["--energy", "hypergrid", "--dims", "0"], "--dims"),
+        (["--energy", "hypergrid", "--r0", "0"], "r0 > 0"),
+        (["--energy", "hypergrid", "--kernel", "diagonal"], "--kernel"),
         (["--chains", "0"], "--chains"),
         (["--samples", "-5"], "--samples"),
         (["--thin", "0"], "--thin"),
@@ -111,6 +115,16 @@ import TestSupport
         #expect(a.exact.couplings?.count == 28 && a.config.energy.instanceSeed == 7)
         #expect(a.exact.couplings != b.exact.couplings)
         #expect(a.exact.logZMethod == "enumeration")
+    }
+
+    @Test func hypergridRunsWithGridStepsAndItsExactDistribution() throws {
+        let out = TestSupport.temporaryDirectory().appendingPathComponent("hg")
+        let r = try TestSupport.run(["--energy", "hypergrid", "--dims", "2", "--side", "5", "--samples", "4000", "--chains", "2", "--burn-in", "50",
+                                     "--iterations", "40", "--hidden", "16", "--batch", "16", "--gfn-samples", "500", "--quiet", "--out", out.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let record = try RunRecord.decode(try Data(contentsOf: out.appendingPathComponent("run.json")))
+        #expect(record.config.mh.kernel == "grid-step" && record.config.energy.beta == 1)
+        #expect(record.exact.nStates == 25 && record.samplers[1].metrics.tvModelExact != nil)
     }
 
     @Test func helpExitsZero() throws {
