@@ -75,8 +75,16 @@ public struct ExactReference: Sendable {
                 record.meanEnergyMethod = "kaufman (−∂ log Z/∂β)"
             }
         }
+        let potts = model as? PottsModel
+        let wolff: Wolff.Estimate?
         if record.meanEnergy == nil, let ising, Wolff.inapplicability(ising) == nil {
-            let w = try Wolff.run(ising, beta: beta, burnIn: 500, samples: 5000, rng: RandomStream(seed: seed, stream: 1 << 34))
+            wolff = try Wolff.run(ising, beta: beta, burnIn: 500, samples: 5000, rng: RandomStream(seed: seed, stream: 1 << 34))
+        } else if record.meanEnergy == nil, let potts, Wolff.inapplicability(potts) == nil {
+            wolff = try Wolff.run(potts, beta: beta, burnIn: 500, samples: 5000, rng: RandomStream(seed: seed, stream: 1 << 34))
+        } else {
+            wolff = nil
+        }
+        if let w = wolff {
             let mean = { (v: [Double]) in v.reduce(0, +) / Double(v.count) }
             record.referenceEstimate = ReferenceEstimate(
                 method: "Wolff cluster algorithm (an estimate, not exact)", samples: w.energies.count,

@@ -20,15 +20,39 @@ public enum Wolff {
         return nil
     }
 
+    /// Why Wolff does not apply to a Potts model, or nil (ferromagnetic, zero field).
+    public static func inapplicability(_ model: PottsModel) -> String? {
+        if model.coupling <= 0 { return "the Wolff algorithm needs a ferromagnetic coupling (J > 0)" }
+        if model.field != 0 { return "the Wolff algorithm needs zero field" }
+        return nil
+    }
+
+    /// Wolff for the q-state Potts model: grow a cluster of equal colours, adding each equal
+    /// neighbour with probability 1 − e^{−βJ}, and recolour it with a uniformly chosen other colour.
+    /// Records E and the order parameter |Σᵢ spin(xᵢ)|/n along colour 0 after each fixed-size step.
+    public static func run(_ model: PottsModel, beta: Double, burnIn: Int, samples: Int, rng: RandomStream) throws -> Estimate {
+        if let why = inapplicability(model) { throw GFNError.invalidInput(why) }
+        let pAdd = 1 - exp(-beta * model.coupling)
+        return try clusterRun(model, pAdd: pAdd, newValue: { v in
+            let r = rng.integer(below: model.q - 1)
+            return UInt8(r >= Int(v) ? r + 1 : r)
+        }, burnIn: burnIn, samples: samples, rng: rng)
+    }
+
     /// Runs `burnIn` + `samples` steps of a fixed number of cluster flips each (chosen after the
     /// burn-in so a step flips about n spins on average), recording E and |M|/n after each step.
     /// The number of flips per step is fixed, not "until n spins flipped": stopping at a time that
     /// depends on the cluster sizes would bias the measurements towards ordered states.
     public static func run(_ model: IsingModel, beta: Double, burnIn: Int, samples: Int, rng: RandomStream) throws -> Estimate {
         if let why = inapplicability(model) { throw GFNError.invalidInput(why) }
+        return try clusterRun(model, pAdd: 1 - exp(-2 * beta * model.coupling), newValue: { 1 &- $0 }, burnIn: burnIn, samples: samples, rng: rng)
+    }
+
+    /// The shared cluster loop: clusters of equal values grow with probability `pAdd` per bond and
+    /// take the value `newValue(old)`.
+    static func clusterRun<E: EnergyModel>(_ model: E, pAdd: Double, newValue: (UInt8) -> UInt8, burnIn: Int, samples: Int, rng: RandomStream) throws -> Estimate {
         let n = model.variableCount
-        let pAdd = 1 - exp(-2 * beta * model.coupling)
-        var x = (0..<n).map { _ in UInt8(rng.integer(below: 2)) }
+        var x = (0..<n).map { _ in UInt8(rng.integer(below: model.domainSize)) }
         var stack = [Int](), inCluster = [Bool](repeating: false, count: n)
         stack.reserveCapacity(n)
         let table = NeighborTable(siteCount: n, bonds: model.bonds)
@@ -55,14 +79,15 @@ public enum Wolff {
                         }
                     }
                 }
-                for s in members { x[s] ^= 1; inCluster[s] = false }
+                let recolour = newValue(value)
+                for s in members { x[s] = recolour; inCluster[s] = false }
                 if step < burnIn { burnInFlipped += members.count; burnInClusters += 1 }
             }
             if step >= burnIn {
                 let e = x.withUnsafeBufferPointer { model.energy($0.baseAddress!) }
-                let m = x.reduce(0) { $0 + ($1 == 1 ? 1 : -1) }
+                let m = x.reduce(0.0) { $0 + model.spin($1) }
                 result.energies.append(e)
-                result.absMagnetizationPerSite.append(Double(abs(m)) / Double(n))
+                result.absMagnetizationPerSite.append(abs(m) / Double(n))
             }
             if step % 256 == 0 { try Interruption.check() }
         }

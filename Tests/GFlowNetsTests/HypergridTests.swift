@@ -31,6 +31,19 @@ import TestSupport
         #expect(throws: GFNError.self) { try HypergridModel(dims: 2, side: 8, r0: 0) }
     }
 
+    @Test func deltaEnergyMatchesFullEnergyDifference() throws {
+        let grid = try HypergridModel(dims: 3, side: 6, r0: 0.2, r1: 1, r2: 3)
+        let rng = RandomStream(seed: 2)
+        for _ in 0..<300 {
+            let x = (0..<3).map { _ in UInt8(rng.integer(below: 6)) }
+            let site = rng.integer(below: 3)
+            var y = x
+            y[site] = UInt8(rng.integer(below: 6))
+            let local = x.withUnsafeBufferPointer { grid.deltaEnergy($0.baseAddress!, site: site, to: y[site]) }
+            #expect(abs(grid.energy(of: y) - grid.energy(of: x) - local) < 1e-12)
+        }
+    }
+
     /// A GFlowNet trained briefly (trajectory balance, increment-or-stop construction) reaches
     /// TV ≤ 0.05 of the exact reward distribution, measured on its exact P_T (no sampling noise).
     @Test func gflownetLearnsTheRewardDistribution() throws {
