@@ -13,3 +13,5 @@ $bin --energy ising --lattice 16x16 --beta 0.4 --samples 200000 --iterations 300
      --out reports/ising-16x16-beta0.4 --force --quiet
 # The 3-state Potts model on 3×3 (3^9 states, enumerated).
 $bin --energy potts --q 3 --lattice 3x3 --beta 0.6 --out reports/potts3-3x3-beta0.6 --force --quiet
+# The hypergrid benchmark, 2-D, H = 8 (β = 1, grid-step MH, increment-or-stop GFlowNet).
+$bin --energy hypergrid --dims 2 --side 8 --out reports/hypergrid-2d-8 --force --quiet
