@@ -80,34 +80,44 @@ import Testing
     /// draws nearly independent, so the test's nominal level holds. At a fixed seed the outcome
     /// is deterministic; the threshold p > 1e-3 is the false-alarm rate a correct sampler would
     /// have over random seeds.
-    func chiSquare<K: SiteKernel>(_ kernel: K, scan: ScanOrder, seed: UInt64) throws -> (ChiSquareResult, Int) where K.Energy == IsingModel {
+    func chiSquare<K: SiteKernel>(_ kernel: K, scan: ScanOrder, seed: UInt64) throws -> ChiSquareResult where K.Energy == IsingModel {
         let schedule = ChainSchedule(chains: 4, burnInSweeps: 200, samplesPerChain: 60_000, thinSweeps: 1, scan: scan)
         let traces = try ChainRunner.run(kernel: kernel, schedule: schedule, seed: seed)
-        let tau = max(Autocorrelation.integratedTime(traces.map(\.energies)), Autocorrelation.integratedTime(traces.map(\.magnetizations)), 1)
-        let thin = SampleThinning.interval(tau: tau)
-        let exact = try Enumerator.enumerate(Self.model, beta: 0.3, storeEnergies: true)
-        var observed = [Int](repeating: 0, count: 512)
-        for t in traces { for j in stride(from: thin - 1, to: t.keys.count, by: thin) { observed[Int(t.keys[j])] += 1 } }
-        let expected = exact.energies!.map { exp(exact.logProbability(energy: $0)) }
-        return (try ChiSquare.test(observed: observed, expected: expected), thin)
+        return try thinnedChiSquare(traces, expected: try exactProbabilities(Self.model, beta: 0.3))
     }
 
     @Test func metropolisPasses() throws {
-        let (r, _) = try chiSquare(MetropolisKernel(energy: Self.model, beta: 0.3), scan: .random, seed: 1)
+        let r = try chiSquare(MetropolisKernel(energy: Self.model, beta: 0.3), scan: .random, seed: 1)
         #expect(r.pValue > 1e-3, "χ² = \(r.statistic) on \(r.degreesOfFreedom) df")
         #expect(r.sampleSize > 5_000)  // enough draws for the test to have power
     }
 
     @Test(arguments: [ScanOrder.random, .systematic]) func heatBathPasses(_ scan: ScanOrder) throws {
-        let (r, _) = try chiSquare(HeatBathKernel(energy: Self.model, beta: 0.3), scan: scan, seed: 2)
+        let r = try chiSquare(HeatBathKernel(energy: Self.model, beta: 0.3), scan: scan, seed: 2)
         #expect(r.pValue > 1e-3, "χ² = \(r.statistic) on \(r.degreesOfFreedom) df")
     }
 
     /// The same test catches a sampler that targets 0.9·β: the test can fail.
     @Test func aBiasedSamplerIsRejected() throws {
-        let (r, _) = try chiSquare(MetropolisKernel(energy: Self.model, beta: 0.27), scan: .random, seed: 1)
+        let r = try chiSquare(MetropolisKernel(energy: Self.model, beta: 0.27), scan: .random, seed: 1)
         #expect(r.pValue < 1e-6, "χ² = \(r.statistic) on \(r.degreesOfFreedom) df")
     }
+}
+
+/// p(x) of every state by key, by enumeration.
+func exactProbabilities<E: EnergyModel>(_ model: E, beta: Double) throws -> [Double] {
+    let exact = try Enumerator.enumerate(model, beta: beta, storeEnergies: true)
+    return exact.energies!.map { exp(exact.logProbability(energy: $0)) }
+}
+
+/// Chi-square of MCMC draws against `expected`, on every ⌈2·τ_int⌉-th sample of each chain (τ the
+/// slower of the energy and magnetisation traces), so the draws are nearly independent.
+func thinnedChiSquare(_ traces: [ChainTrace], expected: [Double]) throws -> ChiSquareResult {
+    let tau = max(Autocorrelation.integratedTime(traces.map(\.energies)), Autocorrelation.integratedTime(traces.map(\.magnetizations)), 1)
+    let thin = SampleThinning.interval(tau: tau)
+    var observed = [Int](repeating: 0, count: expected.count)
+    for t in traces { for j in stride(from: thin - 1, to: t.keys.count, by: thin) { observed[Int(t.keys[j])] += 1 } }
+    return try ChiSquare.test(observed: observed, expected: expected)
 }
 
 @Suite struct PottsGoodnessOfFitTests {
@@ -115,16 +125,11 @@ import Testing
     /// (thinned by ⌈2·τ_int⌉; level 1e-3 at a fixed seed), for both kernels.
     @Test func mhPassesOnPotts() throws {
         let model = try PottsModel(lattice: SquareLattice(rows: 3, cols: 3, boundary: .periodic), q: 3, coupling: 1)
-        let exact = try Enumerator.enumerate(model, beta: 0.6, storeEnergies: true)
-        let expected = exact.energies!.map { exp(exact.logProbability(energy: $0)) }
+        let expected = try exactProbabilities(model, beta: 0.6)
         let schedule = ChainSchedule(chains: 4, burnInSweeps: 200, samplesPerChain: 60_000, thinSweeps: 1)
         for traces in [try ChainRunner.run(kernel: MetropolisKernel(energy: model, beta: 0.6), schedule: schedule, seed: 3),
                        try ChainRunner.run(kernel: HeatBathKernel(energy: model, beta: 0.6), schedule: schedule, seed: 4)] {
-            let tau = max(Autocorrelation.integratedTime(traces.map(\.energies)), Autocorrelation.integratedTime(traces.map(\.magnetizations)), 1)
-            let thin = SampleThinning.interval(tau: tau)
-            var observed = [Int](repeating: 0, count: expected.count)
-            for t in traces { for j in stride(from: thin - 1, to: t.keys.count, by: thin) { observed[Int(t.keys[j])] += 1 } }
-            let r = try ChiSquare.test(observed: observed, expected: expected)
+            let r = try thinnedChiSquare(traces, expected: expected)
             #expect(r.pValue > 1e-3, "χ² = \(r.statistic) on \(r.degreesOfFreedom) df")
         }
     }
@@ -137,15 +142,10 @@ import Testing
         let glasses = [try PairwiseModel.edwardsAnderson(lattice: SquareLattice(rows: 3, cols: 3, boundary: .periodic), gaussian: false, instanceSeed: 2),
                        try PairwiseModel.sherringtonKirkpatrick(spins: 9, instanceSeed: 3)]
         for model in glasses {
-            let exact = try Enumerator.enumerate(model, beta: 0.7, storeEnergies: true)
-            let expected = exact.energies!.map { exp(exact.logProbability(energy: $0)) }
+            let expected = try exactProbabilities(model, beta: 0.7)
             let traces = try ChainRunner.run(kernel: MetropolisKernel(energy: model, beta: 0.7),
                                              schedule: ChainSchedule(chains: 4, burnInSweeps: 200, samplesPerChain: 50_000, thinSweeps: 1), seed: 8)
-            let tau = max(Autocorrelation.integratedTime(traces.map(\.energies)), Autocorrelation.integratedTime(traces.map(\.magnetizations)), 1)
-            let thin = SampleThinning.interval(tau: tau)
-            var observed = [Int](repeating: 0, count: expected.count)
-            for t in traces { for j in stride(from: thin - 1, to: t.keys.count, by: thin) { observed[Int(t.keys[j])] += 1 } }
-            let r = try ChiSquare.test(observed: observed, expected: expected)
+            let r = try thinnedChiSquare(traces, expected: expected)
             #expect(r.pValue > 1e-3, "\(model.summary): χ² = \(r.statistic) on \(r.degreesOfFreedom) df")
         }
     }
