@@ -30,7 +30,9 @@ let package = Package(
         .target(name: "Exact", dependencies: ["Energies", "GFNCore", "CGSL"], swiftSettings: optimize),
         .target(name: "MCMC", dependencies: ["Energies", "GFNCore"], swiftSettings: optimize),
         // A small MLP over CBLAS with backprop and Adam; knows nothing of GFlowNets.
-        .target(name: "NeuralNet", dependencies: ["GFNCore", "CGSL"], swiftSettings: optimize),
+        // Elementwise network kernels in C, where the loop vectorizer makes them branch-free SIMD.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "NeuralNet", dependencies: ["GFNCore", "CGSL", "CKernels"], swiftSettings: optimize),
         // Environment, policy, objectives, trainer, sampler and exact P_T.
         .target(name: "GFlowNets", dependencies: ["Energies", "NeuralNet", "GFNCore", "Exact"], swiftSettings: optimize),
         .target(name: "Metrics", dependencies: ["GFNCore", "CGSL"], swiftSettings: optimize),

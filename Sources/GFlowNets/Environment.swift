@@ -41,6 +41,20 @@ public protocol ConstructionEnvironment: Sendable {
     func key(of x: UnsafePointer<Int32>) -> UInt64
     /// Number of actions taken to reach `s` from s₀.
     func depth(of s: UnsafePointer<Int32>) -> Int
+
+    /// Whether the encoding is additive one-hot: s₀ encodes to all zeros, and every forward
+    /// action switches exactly one more input from 0 to 1 and changes no other. Then a state's
+    /// first-layer pre-activation is the bias plus one weight column per action taken, which
+    /// training and sampling update in place (O(width) per step) instead of recomputing (O(input × width)).
+    var hasAdditiveEncoding: Bool { get }
+    /// The input that forward action `a`, taken at `step` from state `s`, switches on (only
+    /// called when ``hasAdditiveEncoding``).
+    func addedInput(byAction a: Int, step: Int, from s: UnsafePointer<Int32>) -> Int
+}
+
+extension ConstructionEnvironment {
+    public var hasAdditiveEncoding: Bool { false }
+    public func addedInput(byAction a: Int, step: Int, from s: UnsafePointer<Int32>) -> Int { -1 }
 }
 
 /// The order in which a ``SetVariableEnvironment`` assigns variables.
@@ -138,6 +152,13 @@ public struct SetVariableEnvironment<Energy: EnergyModel>: ConstructionEnvironme
         var d = 0
         for i in 0..<n where s[i] >= 0 { d += 1 }
         return d
+    }
+
+    /// One-hot per variable, all zero while unset: setting a variable switches on one input.
+    public var hasAdditiveEncoding: Bool { true }
+
+    @inlinable public func addedInput(byAction a: Int, step: Int, from s: UnsafePointer<Int32>) -> Int {
+        order == .fixed ? step * q + a : a
     }
 }
 

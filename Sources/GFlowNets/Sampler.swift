@@ -36,19 +36,32 @@ public enum GFlowNetSampler {
         var result = GFlowNetSamples(keys: [], logPF: [], logPB: [], seconds: 0)
         result.keys.reserveCapacity(count); result.logPF.reserveCapacity(count); result.logPB.reserveCapacity(count)
         var pf = [Double](repeating: 0, count: B), pb = [Double](repeating: 0, count: B)
+        // Additive encodings: each row's first-layer pre-activation is updated in place by the
+        // weight column of the input its action switches on (see ConstructionEnvironment.hasAdditiveEncoding).
+        let incremental = env.hasAdditiveEncoding
+        let H = model.network.shape.widths[1]
+        let columns = UnsafeMutablePointer<Float>.allocate(capacity: incremental ? W * H : 1)
+        defer { columns.deallocate() }
+        let z0 = ws.preActivations[0]
         model.parameters.withUnsafeBufferPointer { params in
+            if incremental { model.network.firstLayerColumns(parameters: params.baseAddress!, into: columns) }
+            let bias0 = params.baseAddress! + model.network.biasOffsets[0]
             var remaining = count
             while remaining > 0 && !Interruption.requested {
                 let rows = min(B, remaining)
-                for b in 0..<rows { env.writeInitialState(states + b * S); finishedAt[b] = Int.max; pf[b] = 0; pb[b] = 0 }
+                for b in 0..<rows {
+                    env.writeInitialState(states + b * S); finishedAt[b] = Int.max; pf[b] = 0; pb[b] = 0
+                    if incremental { (z0 + b * H).update(from: bias0, count: H) }
+                }
                 for t in 0...env.maxSteps {
                     // The network is needed by trajectories still running, and (learned P_B) by
                     // those that reached their terminal state at this step.
                     var needed = false
                     for b in 0..<rows where t < finishedAt[b] || (learnedPB != nil && t == finishedAt[b]) { needed = true; break }
                     if !needed { break }
-                    for b in 0..<rows { env.encode(UnsafePointer(states + b * S), into: ws.inputRow(b, width: W)) }
-                    let out = model.network.forward(parameters: params.baseAddress!, workspace: ws, start: 0, rows: rows)
+                    if !incremental { for b in 0..<rows { env.encode(UnsafePointer(states + b * S), into: ws.inputRow(b, width: W)) } }
+                    let out = model.network.forward(parameters: params.baseAddress!, workspace: ws, start: 0, rows: rows,
+                                                    firstPreActivationsGiven: incremental)
                     for b in 0..<rows where t <= finishedAt[b] {
                         let s = states + b * S
                         let row = out + b * width
@@ -66,6 +79,9 @@ public enum GFlowNetSampler {
                         let a = rng.categorical(weights: UnsafeBufferPointer(start: weights, count: A), total: total)
                         pf[b] += Double(row[a]) - lse
                         lastAction[b] = a
+                        if incremental {
+                            Float.add(columns + env.addedInput(byAction: a, step: t, from: UnsafePointer(s)) * H, to: z0 + b * H, count: H)
+                        }
                         if env.apply(a, to: s, step: t) { finishedAt[b] = t + 1 }
                         if learnedPB == nil { pb[b] += env.uniformBackwardLogProbability(UnsafePointer(s)) }
                     }

@@ -69,6 +69,19 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
     let gPB: UnsafeMutablePointer<Double>
     let gF: UnsafeMutablePointer<Double>
     let behaviour: UnsafeMutablePointer<Double>
+    // Additive encodings (see ``ConstructionEnvironment/hasAdditiveEncoding``): the first layer
+    // is never multiplied out. Row r's pre-activation is row (r − B)'s plus the weight column of
+    // the input its action switched on, and dL/dW₀'s column for an input is the sum of dL/dz₀
+    // over every later row of the trajectory. Flow matching keeps the dense path (its parents'
+    // inputs are encoded separately).
+    let incremental: Bool
+    /// The input each row's action switched on (−1: no action from that row).
+    let addedInputs: UnsafeMutablePointer<Int32>
+    /// W₀ transposed (input × width₁), refreshed before each rollout.
+    let firstColumns: UnsafeMutablePointer<T>?
+    /// dL/dW₀ in the same layout, and per-trajectory running sums of dL/dz₀.
+    let columnGradient: UnsafeMutablePointer<T>?
+    let laterRowsGradient: UnsafeMutablePointer<T>?
     // Flow matching: the parents of every visited state, with their own workspace.
     var parentWorkspace: MLPWorkspace<T>?
     var parentStates: [Int32] = []
@@ -113,6 +126,12 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
         gPB = .allocate(capacity: rows)
         gF = .allocate(capacity: rows)
         behaviour = .allocate(capacity: max(A, Bk))
+        incremental = env.hasAdditiveEncoding && model.settings.objective != .fm
+        addedInputs = .allocate(capacity: rows)
+        let inputs = env.encodingWidth, hidden = model.network.shape.widths[1]
+        firstColumns = incremental ? .allocate(capacity: inputs * hidden) : nil
+        columnGradient = incremental ? .allocate(capacity: inputs * hidden) : nil
+        laterRowsGradient = incremental ? .allocate(capacity: batch * hidden) : nil
     }
 
     deinit {
@@ -121,6 +140,7 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
         forwardProbs.deallocate(); forwardMasks.deallocate()
         backwardProbs?.deallocate(); backwardMasks?.deallocate(); backwardActions.deallocate()
         gPF.deallocate(); gPB.deallocate(); gF.deallocate(); behaviour.deallocate()
+        addedInputs.deallocate(); firstColumns?.deallocate(); columnGradient?.deallocate(); laterRowsGradient?.deallocate()
     }
 
     /// Runs `iterations` training steps.
@@ -179,11 +199,33 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
             gradient.withUnsafeMutableBufferPointer { g in
                 g.update(repeating: 0)
                 model.parameters.withUnsafeBufferPointer { p in
-                    model.network.backward(parameters: p.baseAddress!, workspace: workspace, rows: usedRows, gradient: g.baseAddress!)
+                    let dz0 = model.network.backward(parameters: p.baseAddress!, workspace: workspace, rows: usedRows, gradient: g.baseAddress!,
+                                                     firstLayerWeights: !incremental)
+                    if incremental { addFirstLayerWeightGradient(dz0, to: g.baseAddress!) }
                 }
             }
         }
         return loss
+    }
+
+    /// dL/dW₀ for an additive encoding: the input switched on by the action of row (t, b) is 1 in
+    /// every later row of trajectory b, so its column gets Σ_{t′ > t} dL/dz₀(t′, b).
+    func addFirstLayerWeightGradient(_ dz0: UnsafePointer<T>, to gradient: UnsafeMutablePointer<T>) {
+        guard let columns = columnGradient, let later = laterRowsGradient else { return }
+        let B = batch, H = model.network.shape.widths[1]
+        columns.update(repeating: 0, count: env.encodingWidth * H)
+        later.update(repeating: 0, count: B * H)
+        var t = usedRows / B - 1
+        while t >= 1 {
+            for b in 0..<B {
+                let sum = later + b * H
+                T.add(dz0 + (t * B + b) * H, to: sum, count: H)
+                let c = Int(addedInputs[(t - 1) * B + b])
+                if c >= 0 { T.add(sum, to: columns + c * H, count: H) }
+            }
+            t -= 1
+        }
+        model.network.addFirstLayerColumnGradient(columns, to: gradient)
     }
 
     /// Samples a batch and returns the loss and its analytic gradient without updating the model
@@ -227,7 +269,11 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
         let learnedPB = model.layout.backward != nil
         for b in 0..<B { env.writeInitialState(states + b * S); lengths[b] = Int.max }
         usedRows = 0
+        let H = model.network.shape.widths[1]
+        let z0 = workspace.preActivations[0]
         model.parameters.withUnsafeBufferPointer { params in
+            if let columns = firstColumns { model.network.firstLayerColumns(parameters: params.baseAddress!, into: columns) }
+            let bias0 = params.baseAddress! + model.network.biasOffsets[0]
             for t in 0...steps {
                 // Rows at step t serve trajectories still sampling, and (learned P_B) those just finished.
                 var needed = false
@@ -236,9 +282,26 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
                 for b in 0..<B {
                     // A finished trajectory's state is carried forward, so every row holds a valid state.
                     if t > lengths[b] { (states + (t * B + b) * S).update(from: states + ((t - 1) * B + b) * S, count: S) }
-                    env.encode(UnsafePointer(states + (t * B + b) * S), into: workspace.inputRow(t * B + b, width: W))
+                    if let columns = firstColumns {
+                        let z = z0 + (t * B + b) * H
+                        if t == 0 {
+                            z.update(from: bias0, count: H)
+                        } else {
+                            let previous = z0 + ((t - 1) * B + b) * H
+                            let c = Int(addedInputs[(t - 1) * B + b])
+                            if c >= 0 {
+                                T.sum(previous, columns + c * H, into: z, count: H)
+                            } else {
+                                z.update(from: previous, count: H)
+                            }
+                        }
+                    } else {
+                        env.encode(UnsafePointer(states + (t * B + b) * S), into: workspace.inputRow(t * B + b, width: W))
+                    }
+                    addedInputs[t * B + b] = -1
                 }
-                let out = model.network.forward(parameters: params.baseAddress!, workspace: workspace, start: t * B, rows: B)
+                let out = model.network.forward(parameters: params.baseAddress!, workspace: workspace, start: t * B, rows: B,
+                                                firstPreActivationsGiven: incremental)
                 usedRows = (t + 1) * B
                 for b in 0..<B where t < lengths[b] {
                     let r = t * B + b
@@ -247,6 +310,7 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
                     env.forwardMask(UnsafePointer(s), step: t, into: mask)
                     let a = sampleBehaviour(out + b * width, mask: mask, count: A, epsilon: eps, inverseTemperature: invT)
                     actions[r] = Int32(a)
+                    if incremental { addedInputs[r] = Int32(env.addedInput(byAction: a, step: t, from: UnsafePointer(s))) }
                     let next = states + ((t + 1) * B + b) * S
                     next.update(from: s, count: S)
                     if env.apply(a, to: next, step: t) {
@@ -504,3 +568,4 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
         return loss
     }
 }
+

@@ -1,4 +1,5 @@
 import CGSL
+import CKernels
 import Foundation
 
 /// A floating-point type with a CBLAS matrix product: `Float` (sgemm) for the network's
@@ -10,6 +11,20 @@ public protocol BLASScalar: BinaryFloatingPoint & Sendable & Codable where Self.
                      beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
     static func exp(_ x: Self) -> Self
     static func tanh(_ x: Self) -> Self
+
+    // Elementwise kernels (vectorized C, see CKernels.h).
+    /// out[i] = z[i] if z[i] > 0, else slope·z[i] (slope 0: ReLU).
+    static func rectify(_ z: UnsafePointer<Self>, into out: UnsafeMutablePointer<Self>, count: Int, slope: Self)
+    /// Per row of `width`: g ← g where z > 0, else slope·g; then the row is added to `columnSums`.
+    static func maskByPositiveAndSumRows(_ g: UnsafeMutablePointer<Self>, z: UnsafePointer<Self>, rows: Int, width: Int, slope: Self,
+                                         columnSums: UnsafeMutablePointer<Self>)
+    /// Per row: g ← g·(1 − a²); then the row is added to `columnSums`.
+    static func multiplyByTanhDerivativeAndSumRows(_ g: UnsafeMutablePointer<Self>, a: UnsafePointer<Self>, rows: Int, width: Int,
+                                                   columnSums: UnsafeMutablePointer<Self>)
+    /// y[i] += x[i] (x and y do not overlap).
+    static func add(_ x: UnsafePointer<Self>, to y: UnsafeMutablePointer<Self>, count: Int)
+    /// out[i] = x[i] + y[i] (out overlaps neither).
+    static func sum(_ x: UnsafePointer<Self>, _ y: UnsafePointer<Self>, into out: UnsafeMutablePointer<Self>, count: Int)
 }
 
 @usableFromInline @inline(__always) func cblasTranspose(_ t: Bool) -> CBLAS_TRANSPOSE { t ? CblasTrans : CblasNoTrans }
@@ -23,6 +38,21 @@ extension Float: BLASScalar {
     }
     @inlinable public static func exp(_ x: Float) -> Float { Foundation.expf(x) }
     @inlinable public static func tanh(_ x: Float) -> Float { Foundation.tanhf(x) }
+    @inlinable public static func rectify(_ z: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int, slope: Float) {
+        gfn_rectify_f(z, out, count, slope)
+    }
+    @inlinable public static func maskByPositiveAndSumRows(_ g: UnsafeMutablePointer<Float>, z: UnsafePointer<Float>, rows: Int, width: Int, slope: Float,
+                                                           columnSums: UnsafeMutablePointer<Float>) {
+        gfn_mask_positive_sum_rows_f(g, z, rows, width, slope, columnSums)
+    }
+    @inlinable public static func multiplyByTanhDerivativeAndSumRows(_ g: UnsafeMutablePointer<Float>, a: UnsafePointer<Float>, rows: Int, width: Int,
+                                                                     columnSums: UnsafeMutablePointer<Float>) {
+        gfn_tanh_derivative_sum_rows_f(g, a, rows, width, columnSums)
+    }
+    @inlinable public static func add(_ x: UnsafePointer<Float>, to y: UnsafeMutablePointer<Float>, count: Int) { gfn_add_f(x, y, count) }
+    @inlinable public static func sum(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int) {
+        gfn_sum_f(x, y, out, count)
+    }
 }
 
 extension Double: BLASScalar {
@@ -34,6 +64,21 @@ extension Double: BLASScalar {
     }
     @inlinable public static func exp(_ x: Double) -> Double { Foundation.exp(x) }
     @inlinable public static func tanh(_ x: Double) -> Double { Foundation.tanh(x) }
+    @inlinable public static func rectify(_ z: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>, count: Int, slope: Double) {
+        gfn_rectify_d(z, out, count, slope)
+    }
+    @inlinable public static func maskByPositiveAndSumRows(_ g: UnsafeMutablePointer<Double>, z: UnsafePointer<Double>, rows: Int, width: Int, slope: Double,
+                                                           columnSums: UnsafeMutablePointer<Double>) {
+        gfn_mask_positive_sum_rows_d(g, z, rows, width, slope, columnSums)
+    }
+    @inlinable public static func multiplyByTanhDerivativeAndSumRows(_ g: UnsafeMutablePointer<Double>, a: UnsafePointer<Double>, rows: Int, width: Int,
+                                                                     columnSums: UnsafeMutablePointer<Double>) {
+        gfn_tanh_derivative_sum_rows_d(g, a, rows, width, columnSums)
+    }
+    @inlinable public static func add(_ x: UnsafePointer<Double>, to y: UnsafeMutablePointer<Double>, count: Int) { gfn_add_d(x, y, count) }
+    @inlinable public static func sum(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>, count: Int) {
+        gfn_sum_d(x, y, out, count)
+    }
 }
 
 /// OpenBLAS threading.

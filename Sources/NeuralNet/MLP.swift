@@ -6,20 +6,22 @@ public enum Activation: String, Sendable, Codable, CaseIterable {
     case leakyRelu = "leaky-relu"
     case tanh
 
-    @inlinable func apply<T: BLASScalar>(_ z: T) -> T {
+    /// out[i] = σ(z[i]).
+    @inlinable func apply<T: BLASScalar>(_ z: UnsafePointer<T>, into out: UnsafeMutablePointer<T>, count: Int) {
         switch self {
-        case .relu: return z > 0 ? z : 0
-        case .leakyRelu: return z > 0 ? z : z * T(0.01)
-        case .tanh: return T.tanh(z)
+        case .relu: T.rectify(z, into: out, count: count, slope: 0)
+        case .leakyRelu: T.rectify(z, into: out, count: count, slope: T(0.01))
+        case .tanh: for i in 0..<count { out[i] = T.tanh(z[i]) }
         }
     }
 
-    /// dσ/dz given z and σ(z).
-    @inlinable func derivative<T: BLASScalar>(z: T, a: T) -> T {
+    /// For `rows` rows of `width`: g ← g ⊙ σ′(z) (a = σ(z)), and each row added to `columnSums`.
+    @inlinable func multiplyByDerivativeAndSumRows<T: BLASScalar>(_ g: UnsafeMutablePointer<T>, z: UnsafePointer<T>, a: UnsafePointer<T>,
+                                                                  rows: Int, width: Int, columnSums: UnsafeMutablePointer<T>) {
         switch self {
-        case .relu: return z > 0 ? 1 : 0
-        case .leakyRelu: return z > 0 ? 1 : T(0.01)
-        case .tanh: return 1 - a * a
+        case .relu: T.maskByPositiveAndSumRows(g, z: z, rows: rows, width: width, slope: 0, columnSums: columnSums)
+        case .leakyRelu: T.maskByPositiveAndSumRows(g, z: z, rows: rows, width: width, slope: T(0.01), columnSums: columnSums)
+        case .tanh: T.multiplyByTanhDerivativeAndSumRows(g, a: a, rows: rows, width: width, columnSums: columnSums)
         }
     }
 }
@@ -93,27 +95,34 @@ public struct MLP<T: BLASScalar>: Sendable {
     /// Forward pass of `rows` rows starting at row `start` of the workspace: reads the input
     /// block (which the caller filled), writes every layer's activations, and returns a pointer
     /// to the first output row (row-major, `shape.output` columns).
+    ///
+    /// With `firstPreActivationsGiven`, the caller has instead written the first layer's
+    /// pre-activations z₀ = a₀·W₀ᵀ + b₀ for these rows into `ws.preActivations[0]` (for sparse
+    /// inputs that change by one entry per call, where z₀ is cheaper to update than to
+    /// recompute; see ``firstLayerColumns(parameters:into:)``); the input block is not read.
     @discardableResult
-    public func forward(parameters: UnsafePointer<T>, workspace ws: MLPWorkspace<T>, start: Int, rows: Int) -> UnsafeMutablePointer<T> {
+    public func forward(parameters: UnsafePointer<T>, workspace ws: MLPWorkspace<T>, start: Int, rows: Int,
+                        firstPreActivationsGiven: Bool = false) -> UnsafeMutablePointer<T> {
         let w = shape.widths
         for l in 0..<layerCount {
             let a = ws.activations[l] + start * w[l]
             let z = ws.preActivations[l] + start * w[l + 1]
-            // z = b (broadcast), then z += a·Wᵀ.
-            let b = parameters + biasOffsets[l]
-            for r in 0..<rows {
-                let zr = z + r * w[l + 1]
-                for j in 0..<w[l + 1] { zr[j] = b[j] }
+            if l > 0 || !firstPreActivationsGiven {
+                // z = b (broadcast), then z += a·Wᵀ.
+                let b = parameters + biasOffsets[l]
+                for r in 0..<rows {
+                    let zr = z + r * w[l + 1]
+                    for j in 0..<w[l + 1] { zr[j] = b[j] }
+                }
+                T.gemm(transA: false, transB: true, m: rows, n: w[l + 1], k: w[l], alpha: 1,
+                       a: a, lda: w[l], b: parameters + weightOffsets[l], ldb: w[l], beta: 1, c: z, ldc: w[l + 1])
             }
-            T.gemm(transA: false, transB: true, m: rows, n: w[l + 1], k: w[l], alpha: 1,
-                   a: a, lda: w[l], b: parameters + weightOffsets[l], ldb: w[l], beta: 1, c: z, ldc: w[l + 1])
             let out = ws.activations[l + 1] + start * w[l + 1]
             let count = rows * w[l + 1]
             if l == layerCount - 1 {
                 if out != z { out.update(from: z, count: count) }
             } else {
-                let act = shape.activation
-                for i in 0..<count { out[i] = act.apply(z[i]) }
+                shape.activation.apply(UnsafePointer(z), into: out, count: count)
             }
         }
         return ws.activations[layerCount] + start * shape.output
@@ -121,29 +130,65 @@ public struct MLP<T: BLASScalar>: Sendable {
 
     /// Backward pass over rows 0..<rows of the workspace, given dL/d(output) in
     /// `ws.outputGradient`: adds dL/dθ into `gradient` (which the caller zeroes per step).
-    public func backward(parameters: UnsafePointer<T>, workspace ws: MLPWorkspace<T>, rows: Int, gradient: UnsafeMutablePointer<T>) {
+    ///
+    /// Without `firstLayerWeights`, dL/dW₀ is left to the caller (whose inputs are structured,
+    /// see ``forward(parameters:workspace:start:rows:firstPreActivationsGiven:)``); every other
+    /// gradient, dL/db₀ included, is added. Returns dL/dz₀ of every row (rows × width₁), valid
+    /// until the next call.
+    ///
+    /// Rows go through every layer in blocks of ``MLPWorkspace/blockRows``, so a block's dL/dz
+    /// of a hidden layer is used from cache (by σ′, the bias sum and the next products) instead
+    /// of in whole-batch passes through memory: with tens of thousands of rows those passes, not
+    /// the products, bounded the step.
+    @discardableResult
+    public func backward(parameters: UnsafePointer<T>, workspace ws: MLPWorkspace<T>, rows: Int, gradient: UnsafeMutablePointer<T>,
+                         firstLayerWeights: Bool = true) -> UnsafePointer<T> {
         let w = shape.widths
-        // delta holds dL/dz of the current layer; start with the output layer (linear).
-        var delta = ws.outputGradient
-        for l in stride(from: layerCount - 1, through: 0, by: -1) {
-            let a = ws.activations[l]
-            // dW += deltaᵀ·a   (out × in);   db += Σ_rows delta
-            T.gemm(transA: true, transB: false, m: w[l + 1], n: w[l], k: rows, alpha: 1,
-                   a: delta, lda: w[l + 1], b: a, ldb: w[l], beta: 1, c: gradient + weightOffsets[l], ldc: w[l])
-            let gb = gradient + biasOffsets[l]
-            for r in 0..<rows {
-                let dr = delta + r * w[l + 1]
-                for j in 0..<w[l + 1] { gb[j] += dr[j] }
+        let last = layerCount - 1
+        var start = 0
+        while start < rows {
+            let m = min(ws.blockRows, rows - start)
+            // delta holds dL/dz of layer l for this block; the output layer is linear.
+            var delta = UnsafePointer(ws.outputGradient + start * w[last + 1])
+            for r in 0..<m { T.add(delta + r * w[last + 1], to: gradient + biasOffsets[last], count: w[last + 1]) }
+            for l in stride(from: last, through: 0, by: -1) {
+                // dW_l += deltaᵀ·a_l   (out × in)
+                if l > 0 || firstLayerWeights {
+                    T.gemm(transA: true, transB: false, m: w[l + 1], n: w[l], k: m, alpha: 1,
+                           a: delta, lda: w[l + 1], b: ws.activations[l] + start * w[l], ldb: w[l], beta: 1, c: gradient + weightOffsets[l], ldc: w[l])
+                }
+                guard l > 0 else { break }
+                // dL/dz_{l−1} = (delta·W_l) ⊙ σ′(z_{l−1}), whose row sum is dL/db_{l−1}. Layer 0's goes
+                // to the whole-batch buffer the caller reads, deeper layers' to a block buffer.
+                let next = l == 1 ? ws.firstLayerDelta + start * w[1] : ws.blockDelta[l % 2]
+                T.gemm(transA: false, transB: false, m: m, n: w[l], k: w[l + 1], alpha: 1,
+                       a: delta, lda: w[l + 1], b: parameters + weightOffsets[l], ldb: w[l], beta: 0, c: next, ldc: w[l])
+                shape.activation.multiplyByDerivativeAndSumRows(next, z: ws.preActivations[l - 1] + start * w[l], a: ws.activations[l] + start * w[l],
+                                                               rows: m, width: w[l], columnSums: gradient + biasOffsets[l - 1])
+                delta = UnsafePointer(next)
             }
-            guard l > 0 else { break }
-            // dL/da_{l} = delta·W, then through σ: dL/dz_{l-1} = dL/da ⊙ σ′(z).
-            let next = ws.scratch[l - 1]
-            T.gemm(transA: false, transB: false, m: rows, n: w[l], k: w[l + 1], alpha: 1,
-                   a: delta, lda: w[l + 1], b: parameters + weightOffsets[l], ldb: w[l], beta: 0, c: next, ldc: w[l])
-            let z = ws.preActivations[l - 1], act = ws.activations[l]
-            let activation = shape.activation
-            for i in 0..<(rows * w[l]) { next[i] *= activation.derivative(z: z[i], a: act[i]) }
-            delta = next
+            start += m
+        }
+        return UnsafePointer(ws.firstLayerDelta)
+    }
+
+    /// W₀ transposed into `columns` (input × width₁): the weights of input i, contiguous at
+    /// `columns + i·width₁`, to update first-layer pre-activations one input at a time.
+    public func firstLayerColumns(parameters: UnsafePointer<T>, into columns: UnsafeMutablePointer<T>) {
+        let inputs = shape.input, outputs = shape.widths[1]
+        let w0 = parameters + weightOffsets[0]
+        for j in 0..<outputs {
+            for i in 0..<inputs { columns[i * outputs + j] = w0[j * inputs + i] }
+        }
+    }
+
+    /// Adds `columnGradient` (input × width₁, the layout of ``firstLayerColumns(parameters:into:)``)
+    /// to dL/dW₀ in `gradient`.
+    public func addFirstLayerColumnGradient(_ columnGradient: UnsafePointer<T>, to gradient: UnsafeMutablePointer<T>) {
+        let inputs = shape.input, outputs = shape.widths[1]
+        let g0 = gradient + weightOffsets[0]
+        for j in 0..<outputs {
+            for i in 0..<inputs { g0[j * inputs + i] += columnGradient[i * outputs + j] }
         }
     }
 }
@@ -155,9 +200,14 @@ public final class MLPWorkspace<T: BLASScalar>: @unchecked Sendable {
     /// activations[0] is the input block (capacity × input); activations[L] is the output.
     public let activations: [UnsafeMutablePointer<T>]
     public let preActivations: [UnsafeMutablePointer<T>]
-    /// dL/d(output), capacity × output, filled by the caller before ``MLP/backward(parameters:workspace:rows:gradient:)``.
+    /// dL/d(output), capacity × output, filled by the caller before ``MLP/backward(parameters:workspace:rows:gradient:firstLayerWeights:)``.
     public let outputGradient: UnsafeMutablePointer<T>
-    let scratch: [UnsafeMutablePointer<T>]
+    /// Rows per block of the backward pass (256 rows of 256 floats: 256 KB, an L2-sized block).
+    public let blockRows = 256
+    /// dL/dz₀ of every row (capacity × width₁), which the backward pass returns.
+    let firstLayerDelta: UnsafeMutablePointer<T>
+    /// Two block-sized buffers for dL/dz of deeper hidden layers, used alternately.
+    let blockDelta: [UnsafeMutablePointer<T>]
 
     public init(shape: MLPShape, capacity: Int) {
         self.capacity = capacity
@@ -165,7 +215,9 @@ public final class MLPWorkspace<T: BLASScalar>: @unchecked Sendable {
         activations = w.map { UnsafeMutablePointer<T>.allocate(capacity: max(1, capacity * $0)) }
         preActivations = w.dropFirst().map { UnsafeMutablePointer<T>.allocate(capacity: max(1, capacity * $0)) }
         outputGradient = .allocate(capacity: max(1, capacity * shape.output))
-        scratch = shape.hidden.map { UnsafeMutablePointer<T>.allocate(capacity: max(1, capacity * $0)) }
+        firstLayerDelta = .allocate(capacity: max(1, capacity * w[1]))
+        let widest = shape.hidden.max() ?? 1
+        blockDelta = [.allocate(capacity: blockRows * widest), .allocate(capacity: blockRows * widest)]
         for (p, width) in zip(activations, w) { p.initialize(repeating: 0, count: max(1, capacity * width)) }
         outputGradient.initialize(repeating: 0, count: max(1, capacity * shape.output))
     }
@@ -176,7 +228,8 @@ public final class MLPWorkspace<T: BLASScalar>: @unchecked Sendable {
     deinit {
         activations.forEach { $0.deallocate() }
         preActivations.forEach { $0.deallocate() }
-        scratch.forEach { $0.deallocate() }
+        firstLayerDelta.deallocate()
+        blockDelta.forEach { $0.deallocate() }
         outputGradient.deallocate()
     }
 }

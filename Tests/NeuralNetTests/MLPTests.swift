@@ -3,13 +3,24 @@ import NeuralNet
 import Testing
 
 @Suite struct MLPTests {
+    struct Case: CustomStringConvertible, Sendable {
+        let activation: Activation
+        let hidden: [Int]
+        let rows: Int
+        var description: String { "\(activation.rawValue) \(hidden) × \(rows) rows" }
+    }
+    /// Every activation; and more rows than one backward block (256), with a partial last block
+    /// and three hidden layers, so the block buffers alternate.
+    static let cases = Activation.allCases.map { Case(activation: $0, hidden: [4, 5], rows: 3) }
+        + [Case(activation: .relu, hidden: [4, 5, 3], rows: 600), Case(activation: .tanh, hidden: [4, 5, 3], rows: 600)]
+
     /// The backward pass matches central finite differences of L = Σ c ⊙ output, in Double.
-    @Test(arguments: Activation.allCases) func gradientMatchesFiniteDifferences(_ activation: Activation) {
-        let shape = MLPShape(input: 3, hidden: [4, 5], output: 2, activation: activation)
+    @Test(arguments: cases) func gradientMatchesFiniteDifferences(_ c: Case) {
+        let shape = MLPShape(input: 3, hidden: c.hidden, output: 2, activation: c.activation)
         let net = MLP<Double>(shape: shape)
         let rng = RandomStream(seed: 4)
         var params = net.initialParameters(rng: rng)
-        let rows = 3
+        let rows = c.rows
         let ws = MLPWorkspace<Double>(shape: shape, capacity: rows)
         let input = (0..<(rows * 3)).map { _ in rng.gaussian() }
         let weights = (0..<(rows * 2)).map { _ in rng.gaussian() }
@@ -30,6 +41,47 @@ import Testing
             params[i] = keep
             let fd = (up - down) / (2 * h)
             #expect(abs(fd - grad[i]) <= 1e-6 * max(1, abs(fd)), "parameter \(i): \(grad[i]) vs \(fd)")
+        }
+    }
+
+    /// The structured first layer: pre-activations built one weight column at a time give the
+    /// dense forward pass, and dL/dW₀ accumulated from the returned dL/dz₀ (Σ_rows dz₀ᵀ·x) equals
+    /// the dense backward's, with every other gradient unchanged. Float, as the trainer runs it.
+    @Test func firstLayerByColumnsMatchesTheDensePass() {
+        let shape = MLPShape(input: 6, hidden: [8, 8], output: 3, activation: .relu)
+        let net = MLP<Float>(shape: shape)
+        let rng = RandomStream(seed: 11)
+        let params = net.initialParameters(rng: rng)
+        let rows = 300
+        // Binary inputs, as a one-hot encoding has.
+        let input = (0..<(rows * 6)).map { _ in Float(rng.integer(below: 2)) }
+        let outputGradient = (0..<(rows * 3)).map { _ in Float(rng.gaussian()) }
+        let dense = MLPWorkspace<Float>(shape: shape, capacity: rows), byColumns = MLPWorkspace<Float>(shape: shape, capacity: rows)
+        var denseGradient = [Float](repeating: 0, count: params.count), columnGradient = denseGradient
+        var columns = [Float](repeating: 0, count: 6 * 8)
+        params.withUnsafeBufferPointer { p in
+            let p = p.baseAddress!
+            for i in input.indices { dense.activations[0][i] = input[i] }
+            let denseOut = net.forward(parameters: p, workspace: dense, start: 0, rows: rows)
+            columns.withUnsafeMutableBufferPointer { net.firstLayerColumns(parameters: p, into: $0.baseAddress!) }
+            for r in 0..<rows {
+                let z = byColumns.preActivations[0] + r * 8
+                for j in 0..<8 { z[j] = p[net.biasOffsets[0] + j] }
+                for i in 0..<6 where input[r * 6 + i] == 1 { for j in 0..<8 { z[j] += columns[i * 8 + j] } }
+            }
+            let columnOut = net.forward(parameters: p, workspace: byColumns, start: 0, rows: rows, firstPreActivationsGiven: true)
+            for i in 0..<(rows * 3) { #expect(abs(denseOut[i] - columnOut[i]) <= 1e-5 * max(1, abs(denseOut[i]))) }
+            for i in outputGradient.indices { dense.outputGradient[i] = outputGradient[i]; byColumns.outputGradient[i] = outputGradient[i] }
+            denseGradient.withUnsafeMutableBufferPointer { _ = net.backward(parameters: p, workspace: dense, rows: rows, gradient: $0.baseAddress!) }
+            columnGradient.withUnsafeMutableBufferPointer { g in
+                let dz0 = net.backward(parameters: p, workspace: byColumns, rows: rows, gradient: g.baseAddress!, firstLayerWeights: false)
+                var perColumn = [Float](repeating: 0, count: 6 * 8)
+                for r in 0..<rows { for i in 0..<6 where input[r * 6 + i] == 1 { for j in 0..<8 { perColumn[i * 8 + j] += dz0[r * 8 + j] } } }
+                perColumn.withUnsafeBufferPointer { net.addFirstLayerColumnGradient($0.baseAddress!, to: g.baseAddress!) }
+            }
+        }
+        for i in params.indices {
+            #expect(abs(denseGradient[i] - columnGradient[i]) <= 1e-4 * max(1, abs(denseGradient[i])), "parameter \(i)")
         }
     }
 

@@ -1,0 +1,30 @@
+#ifndef GFN_CKERNELS_H
+#define GFN_CKERNELS_H
+
+/* Elementwise kernels of the network (NeuralNet), in C so that the compiler's loop vectorizer
+   turns them into branch-free SIMD: the same loops in Swift over unsafe pointers stayed scalar
+   and branchy (a ReLU mask over 12,800 x 256 floats took 9 ms, a third of a training step).
+   Suffix _f: float, _d: double. */
+
+/* out[i] = z[i] > 0 ? z[i] : slope * z[i]   (slope 0: ReLU) */
+void gfn_rectify_f(const float *z, float *out, long count, float slope);
+void gfn_rectify_d(const double *z, double *out, long count, double slope);
+
+/* For each of `rows` rows of `width`: g = z > 0 ? g : slope * g (the ReLU family's derivative),
+   then the row is added to column_sums. */
+void gfn_mask_positive_sum_rows_f(float *g, const float *z, long rows, long width, float slope, float *column_sums);
+void gfn_mask_positive_sum_rows_d(double *g, const double *z, long rows, long width, double slope, double *column_sums);
+
+/* For each row: g *= 1 - a * a (tanh' from its output a), then the row is added to column_sums. */
+void gfn_tanh_derivative_sum_rows_f(float *g, const float *a, long rows, long width, float *column_sums);
+void gfn_tanh_derivative_sum_rows_d(double *g, const double *a, long rows, long width, double *column_sums);
+
+/* y[i] += x[i] */
+void gfn_add_f(const float *x, float *y, long count);
+void gfn_add_d(const double *x, double *y, long count);
+
+/* out[i] = x[i] + y[i] */
+void gfn_sum_f(const float *x, const float *y, float *out, long count);
+void gfn_sum_d(const double *x, const double *y, double *out, long count);
+
+#endif
