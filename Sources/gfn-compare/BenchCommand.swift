@@ -34,6 +34,11 @@ struct BenchResult: Codable {
     var timeToQualityIterations: Int?
     var mhTimeToQualitySeconds: Double?
     var peakRssBytes: Int
+    /// Peak resident memory of each measurement (the high-water mark is reset before each).
+    var peakRssBytesByMeasurement: [String: Int]
+    /// Wall seconds and peak resident memory of the default comparison (`gfn-compare --energy ising`), run in process.
+    var defaultRunSeconds: Double?
+    var defaultRunPeakRssBytes: Int?
     var cpuModel: String
 }
 
@@ -53,7 +58,25 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Folder for bench.md and bench.json.")
     var out: String?
 
+    @Flag(help: "No progress lines on stderr.")
+    var quiet = false
+
     func run() throws {
+        if let out { try AtomicOutput.checkWritable(directory: URL(fileURLWithPath: out), replace: true) }
+        let progress = ProgressReporter(enabled: !quiet)
+        var peaks: [String: Int] = [:]
+        /// Runs one measurement with the peak-memory mark reset, recording its own peak.
+        func tracking<R>(_ key: String, _ stage: String, _ body: () throws -> R) throws -> R {
+            try Interruption.check()
+            progress.begin(stage)
+            PeakMemory.reset()
+            defer {
+                peaks[key] = PeakMemory.peak()
+                PeakMemory.largest = max(PeakMemory.largest, peaks[key] ?? 0)
+                progress.end("done")
+            }
+            return try body()
+        }
         var rows: [String] = ["| measurement | value | ratio / share |", "|---|---:|---:|"]
         let side = 64
         let attempts = quick ? 2_000_000 : 40_000_000
@@ -83,8 +106,10 @@ struct BenchCommand: ParsableCommand {
         }
         // Interleave repetitions so drift in machine speed hits both alike; keep the best of each.
         var c = 0.0, metropolis = 0.0, heatBath = 0.0
-        for _ in 0..<3 {
-            c = max(c, cRate()); metropolis = max(metropolis, swiftRate(.metropolis)); heatBath = max(heatBath, swiftRate(.heatBath))
+        try tracking("mh_64x64", "MH and the C reference loop, 64×64") {
+            for _ in 0..<3 {
+                c = max(c, cRate()); metropolis = max(metropolis, swiftRate(.metropolis)); heatBath = max(heatBath, swiftRate(.heatBath))
+            }
         }
         rows.append(String(format: "| C reference Metropolis, 64×64, %@ | %.3g flips/s | 1.00 |", rng.rawValue, c))
         rows.append(String(format: "| Swift Metropolis, 64×64 | %.3g flips/s | %.2f× C |", metropolis, metropolis / c))
@@ -94,14 +119,14 @@ struct BenchCommand: ParsableCommand {
         let scaleSchedule = ChainSchedule(chains: 2, burnInSweeps: attempts / n / 2, samplesPerChain: 1, thinSweeps: 1, scan: .random)
         let kernel = MetropolisKernel(energy: model, beta: beta)
         var sequential = Double.infinity, parallel = Double.infinity
-        for _ in 0..<3 {
+        try tracking("mh_2_chains", "MH, 1 and 2 cores") { for _ in 0..<3 {
             var t0 = DispatchTime.now().uptimeNanoseconds
             for chain in 0..<2 { _ = ChainRunner.runChain(kernel: kernel, schedule: scaleSchedule, rng: RandomStream(seed: 3, stream: UInt64(chain))) }
             sequential = min(sequential, Double(DispatchTime.now().uptimeNanoseconds - t0))
             t0 = DispatchTime.now().uptimeNanoseconds
             _ = try ChainRunner.run(kernel: kernel, schedule: scaleSchedule, seed: 3)
             parallel = min(parallel, Double(DispatchTime.now().uptimeNanoseconds - t0))
-        }
+        } }
         rows.append(String(format: "| MH, 2 independent chains on 2 cores vs 1 | | %.2f× speed-up |", sequential / parallel))
 
         // (c) GFlowNet training and sampling at β_c, with the share of sgemm at the step's shapes.
@@ -110,12 +135,14 @@ struct BenchCommand: ParsableCommand {
         var defaultAtBatch64 = GFlowNetSettings()
         defaultAtBatch64.batch = 64
         var measured: [GFNBench.Result] = []
-        for (s, label, settings) in [(10, "any order, learned P_B, 256×2, batch 64 (torchgfn-like)", torchgfnLike),
-                                     (10, "project default (fixed order, 256×2, batch 128)", GFlowNetSettings()),
-                                     (10, "project default at the torchgfn batch (64)", defaultAtBatch64),
-                                     (4, "project default (fixed order, 256×2, batch 128)", GFlowNetSettings())] {
-            let r = try GFNBench.measure(side: s, settings: settings, iterations: quick ? 3 : (s == 10 ? 30 : 300),
-                                         warmup: quick ? 1 : 5, samples: quick ? 500 : 20_000)
+        for (key, s, label, settings) in [("gfn_10x10_torchgfn_like", 10, "any order, learned P_B, 256×2, batch 64 (torchgfn-like)", torchgfnLike),
+                                          ("gfn_10x10_default", 10, "project default (fixed order, 256×2, batch 128)", GFlowNetSettings()),
+                                          ("gfn_10x10_default_batch64", 10, "project default at the torchgfn batch (64)", defaultAtBatch64),
+                                          ("gfn_4x4_default", 4, "project default (fixed order, 256×2, batch 128)", GFlowNetSettings())] {
+            let r = try tracking(key, "GFlowNet \(s)×\(s) \(label)") {
+                try GFNBench.measure(side: s, settings: settings, iterations: quick ? 3 : (s == 10 ? 30 : 300),
+                                     warmup: quick ? 1 : 5, samples: quick ? 500 : 20_000)
+            }
             measured.append(r)
             let achieved = r.stepFLOPs / r.stepSeconds / 1e9
             rows.append(String(format: "| GFlowNet %d×%d %@: training | %.0f trajectories/s | %.0f%% of sgemm at these shapes (%.1f of %.1f GFLOP/s) |",
@@ -130,9 +157,11 @@ struct BenchCommand: ParsableCommand {
         var enumeration: [String: Double] = [:]
         for bits in quick ? [16] : [20, 24] {
             let m = try IsingModel(lattice: SquareLattice(rows: 4, cols: bits / 4, boundary: .periodic))
-            let t = DispatchTime.now().uptimeNanoseconds
-            _ = try Enumerator.enumerate(m, beta: beta)
-            let dt = Double(DispatchTime.now().uptimeNanoseconds - t) / 1e9
+            let dt = try tracking("enumeration_2^\(bits)", "enumeration of 2^\(bits) states") {
+                let t = DispatchTime.now().uptimeNanoseconds
+                _ = try Enumerator.enumerate(m, beta: beta)
+                return Double(DispatchTime.now().uptimeNanoseconds - t) / 1e9
+            }
             enumeration["2^\(bits)"] = Double(1 << bits) / dt
             rows.append(String(format: "| enumeration of 2^%d states (4×%d) | %.3f s | %.3g states/s |", bits, bits / 4, dt, Double(1 << bits) / dt))
         }
@@ -140,18 +169,31 @@ struct BenchCommand: ParsableCommand {
         // (e) Time to quality on 4×4 at β_c with the default settings.
         var ttq: (Double, Int)?
         var mhTTQ: Double?
+        var defaultRun: Double?
         if !quick {
-            ttq = try GFNBench.timeToQuality(maxIterations: 20_000)
-            mhTTQ = try GFNBench.mhTimeToQuality()
+            ttq = try tracking("gfn_time_to_quality", "GFlowNet time to quality, 4×4 at β_c") { try GFNBench.timeToQuality(maxIterations: 20_000) }
+            mhTTQ = try tracking("mh_time_to_quality", "MH time to quality, 4×4 at β_c") { try GFNBench.mhTimeToQuality() }
+            // The whole default comparison, as `gfn-compare --energy ising` runs it (without writing the report).
+            let defaults = try RunCommand.parse(["--energy", "ising"]).settings()
+            defaultRun = try tracking("default_run", "the default run (gfn-compare --energy ising)") {
+                let t = DispatchTime.now().uptimeNanoseconds
+                _ = try ComparisonRun.run(defaults, command: "gfn-compare bench")
+                return Double(DispatchTime.now().uptimeNanoseconds - t) / 1e9
+            }
             rows.append(ttq.map { String(format: "| GFlowNet time to quality, 4×4 at β_c (TV(P_T, p) ≤ 0.02 and |Δlog Z| < 0.02) | %.1f s | %d iterations |", $0.0, $0.1) }
                         ?? "| GFlowNet time to quality, 4×4 at β_c | not reached in 20,000 iterations | |")
             rows.append(mhTTQ.map { String(format: "| MH time to quality, 4×4 at β_c (10⁶ samples, thinned TV within its noise floor) | %.2f s | |", $0) }
                         ?? "| MH time to quality | not reached at 10⁶ samples | |")
+            rows.append(String(format: "| the default run (`gfn-compare --energy ising`: both samplers, metrics, no files) | %.1f s | peak %.0f MB |",
+                               defaultRun ?? 0, Double(peaks["default_run"] ?? 0) / 1_048_576))
         }
 
-        let rss = peakRSS()
+        let rss = PeakMemory.processPeak
         rows.append(String(format: "| peak resident memory of this benchmark | %.0f MB | |", Double(rss) / 1_048_576))
-        let table = rows.joined(separator: "\n") + "\n"
+        var memoryRows = ["", "Peak resident memory of each measurement (the high-water mark is reset before each; memory the process still holds from earlier measurements counts, so each figure is an upper bound\(PeakMemory.resettable ? "" : "; **the mark is not resettable here: each figure includes every measurement before it**")):", "",
+                          "| measurement | peak RSS |", "|---|---:|"]
+        for (key, bytes) in peaks.sorted(by: { $0.key < $1.key }) { memoryRows.append(String(format: "| %@ | %.0f MB |", key, Double(bytes) / 1_048_576)) }
+        let table = (rows + memoryRows).joined(separator: "\n") + "\n"
         print(table, terminator: "")
         if let out {
             let dir = URL(fileURLWithPath: out)
@@ -166,22 +208,44 @@ struct BenchCommand: ParsableCommand {
                 gfnDefaultBatch64TrainTrajectoriesPerS: measured[2].trajectoriesPerSecond,
                 gfn4x4TrainTrajectoriesPerS: measured[3].trajectoriesPerSecond, sgemmGflops: measured[1].sgemmGFLOPS,
                 enumerationStatesPerS: enumeration, timeToQualitySeconds: ttq?.0, timeToQualityIterations: ttq?.1,
-                mhTimeToQualitySeconds: mhTTQ, peakRssBytes: rss, cpuModel: MachineInfo.cpuModel)
+                mhTimeToQualitySeconds: mhTTQ, peakRssBytes: rss, peakRssBytesByMeasurement: peaks,
+                defaultRunSeconds: defaultRun, defaultRunPeakRssBytes: peaks["default_run"], cpuModel: MachineInfo.cpuModel)
             let enc = JSONEncoder()
             enc.outputFormatting = [.prettyPrinted, .sortedKeys]
             enc.keyEncodingStrategy = .convertToSnakeCase
-            try AtomicOutput.write(try enc.encode(result), to: dir.appendingPathComponent("bench.json"))
+            // Measurements skipped by --quick are null, not absent, so every key is always there.
+            var object = try JSONSerialization.jsonObject(with: enc.encode(result)) as? [String: Any] ?? [:]
+            for key in ["time_to_quality_seconds", "time_to_quality_iterations", "mh_time_to_quality_seconds",
+                        "default_run_seconds", "default_run_peak_rss_bytes"] where object[key] == nil {
+                object[key] = NSNull()
+            }
+            try AtomicOutput.write(try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]),
+                                   to: dir.appendingPathComponent("bench.json"))
             try AtomicOutput.write(Data(("# gfn-compare bench\n\n" + table).utf8), to: dir.appendingPathComponent("bench.md"))
         }
     }
+}
 
-    /// Peak resident set size (VmHWM) of this process, in bytes.
-    func peakRSS() -> Int {
+/// The process's peak resident memory (VmHWM), with the high-water mark resettable between
+/// measurements (Linux: writing 5 to /proc/self/clear_refs).
+enum PeakMemory {
+    /// Whether the mark could be reset (some sandboxes refuse the write).
+    nonisolated(unsafe) static var resettable = true
+
+    static func reset() {
+        do { try "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8) } catch { resettable = false }
+    }
+
+    /// Peak resident bytes since the last reset.
+    static func peak() -> Int {
         guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
         for line in s.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-            let kb = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
-            return kb * 1024
+            return (line.split(separator: " ").compactMap { Int($0) }.first ?? 0) * 1024
         }
         return 0
     }
+
+    /// The largest peak seen by any measurement so far (the process's own peak once the mark has been reset).
+    nonisolated(unsafe) static var largest = 0
+    static var processPeak: Int { max(largest, peak()) }
 }

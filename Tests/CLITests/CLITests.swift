@@ -127,6 +127,23 @@ import TestSupport
         #expect(record.exact.nStates == 25 && record.samplers[1].metrics.tvModelExact != nil)
     }
 
+    /// `bench --quick` (the CI smoke run) writes bench.md and a bench.json with every key issue 7
+    /// names, unmeasured ones as null; the ratios are positive numbers. (Speed itself is only
+    /// meaningful in release builds and is not asserted here.)
+    @Test func benchQuickWritesEveryRequiredKey() throws {
+        let out = TestSupport.temporaryDirectory().appendingPathComponent("bench")
+        let r = try TestSupport.run(["bench", "--quick", "--out", out.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("| C reference Metropolis"))
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("bench.md").path))
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("bench.json"))) as? [String: Any] ?? [:]
+        for key in ["mh_flips_per_s", "c_reference_flips_per_s", "gfn_train_trajectories_per_s", "gfn_default_train_trajectories_per_s",
+                    "sgemm_gflops", "peak_rss_bytes", "mh_ratio_to_c", "mh_two_core_speedup"] {
+            #expect(((json[key] as? Double) ?? 0) > 0, "\(key) = \(String(describing: json[key]))")
+        }
+        #expect(json["time_to_quality_seconds"] is NSNull, "--quick skips the time to quality, and says so with null")
+    }
+
     @Test func helpExitsZero() throws {
         let r = try TestSupport.run(["--help"])
         #expect(r.status == 0)
