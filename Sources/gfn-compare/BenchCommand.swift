@@ -20,6 +20,9 @@ struct BenchResult: Codable {
     var mhHeatBathUpdatesPerS: Double
     var mhRatioToC: Double
     var mhTwoCoreSpeedup: Double
+    /// k chains on k cores against one chain on one core, for k = 2, 4, … and all cores.
+    var mhSpeedupByCores: [String: Double]
+    var cores: Int
     var gfnTrainTrajectoriesPerS: Double
     var gfnSampleSamplesPerS: Double
     var gfnTrainShareOfSgemm: Double
@@ -28,6 +31,7 @@ struct BenchResult: Codable {
     var gfnDefaultTrainShareOfSgemm: Double
     var gfnDefaultBatch64TrainTrajectoriesPerS: Double
     var gfn4x4TrainTrajectoriesPerS: Double
+    var gfn4x4TorchgfnLikeTrainTrajectoriesPerS: Double
     var sgemmGflops: Double
     var enumerationStatesPerS: [String: Double]
     var timeToQualitySeconds: Double?
@@ -115,19 +119,34 @@ struct BenchCommand: ParsableCommand {
         rows.append(String(format: "| Swift Metropolis, 64×64 | %.3g flips/s | %.2f× C |", metropolis, metropolis / c))
         rows.append(String(format: "| Swift heat-bath, 64×64 | %.3g updates/s | %.2f× C |", heatBath, heatBath / c))
 
-        // (b) Independent chains: 2 chains one after the other against 2 chains on 2 threads.
-        let scaleSchedule = ChainSchedule(chains: 2, burnInSweeps: attempts / n / 2, samplesPerChain: 1, thinSweeps: 1, scan: .random)
+        // (b) Independent chains from 1 to all cores: the speed-up of k chains on k cores is k times
+        // one chain's time over the time of k chains run in parallel (the same work per chain).
+        let cores = ProcessInfo.processInfo.activeProcessorCount
         let kernel = MetropolisKernel(energy: model, beta: beta)
-        var sequential = Double.infinity, parallel = Double.infinity
-        try tracking("mh_2_chains", "MH, 1 and 2 cores") { for _ in 0..<3 {
-            var t0 = DispatchTime.now().uptimeNanoseconds
-            for chain in 0..<2 { _ = ChainRunner.runChain(kernel: kernel, schedule: scaleSchedule, rng: RandomStream(seed: 3, stream: UInt64(chain))) }
-            sequential = min(sequential, Double(DispatchTime.now().uptimeNanoseconds - t0))
-            t0 = DispatchTime.now().uptimeNanoseconds
-            _ = try ChainRunner.run(kernel: kernel, schedule: scaleSchedule, seed: 3)
-            parallel = min(parallel, Double(DispatchTime.now().uptimeNanoseconds - t0))
-        } }
-        rows.append(String(format: "| MH, 2 independent chains on 2 cores vs 1 | | %.2f× speed-up |", sequential / parallel))
+        let perChainSweeps = attempts / n / 2
+        func chainsSeconds(_ k: Int) throws -> Double {
+            let schedule = ChainSchedule(chains: k, burnInSweeps: perChainSweeps, samplesPerChain: 1, thinSweeps: 1, scan: .random)
+            var best = Double.infinity
+            for _ in 0..<3 {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                if k == 1 {
+                    _ = ChainRunner.runChain(kernel: kernel, schedule: schedule, rng: RandomStream(seed: 3, stream: 0))
+                } else {
+                    _ = try ChainRunner.run(kernel: kernel, schedule: schedule, seed: 3)
+                }
+                best = min(best, Double(DispatchTime.now().uptimeNanoseconds - t0))
+            }
+            return best
+        }
+        var speedups: [String: Double] = [:]
+        let coreCounts = Array(Set([2, cores] + (0..<7).map { 1 << $0 }.filter { $0 <= cores })).filter { $0 >= 2 }.sorted()
+        try tracking("mh_chains_on_all_cores", "MH, 1 to \(cores) cores") {
+            let one = try chainsSeconds(1)
+            for k in coreCounts { speedups[String(k)] = Double(k) * one / (try chainsSeconds(k)) }
+        }
+        for k in coreCounts {
+            rows.append(String(format: "| MH, %d independent chains on %d cores vs 1 chain on 1 | | %.2f× speed-up |", k, k, speedups[String(k)] ?? 0))
+        }
 
         // (c) GFlowNet training and sampling at β_c, with the share of sgemm at the step's shapes.
         var torchgfnLike = GFlowNetSettings()
@@ -138,7 +157,8 @@ struct BenchCommand: ParsableCommand {
         for (key, s, label, settings) in [("gfn_10x10_torchgfn_like", 10, "any order, learned P_B, 256×2, batch 64 (torchgfn-like)", torchgfnLike),
                                           ("gfn_10x10_default", 10, "project default (fixed order, 256×2, batch 128)", GFlowNetSettings()),
                                           ("gfn_10x10_default_batch64", 10, "project default at the torchgfn batch (64)", defaultAtBatch64),
-                                          ("gfn_4x4_default", 4, "project default (fixed order, 256×2, batch 128)", GFlowNetSettings())] {
+                                          ("gfn_4x4_default", 4, "project default (fixed order, 256×2, batch 128)", GFlowNetSettings()),
+                                          ("gfn_4x4_torchgfn_like", 4, "any order, learned P_B, 256×2, batch 64 (torchgfn-like)", torchgfnLike)] {
             let r = try tracking(key, "GFlowNet \(s)×\(s) \(label)") {
                 try GFNBench.measure(side: s, settings: settings, iterations: quick ? 3 : (s == 10 ? 30 : 300),
                                      warmup: quick ? 1 : 5, samples: quick ? 500 : 20_000)
@@ -150,6 +170,7 @@ struct BenchCommand: ParsableCommand {
             rows.append(String(format: "| GFlowNet %d×%d %@: sampling | %.0f samples/s | |", s, s, label, r.samplesPerSecond))
         }
         rows.append(String(format: "| torchgfn 2.4.1 reference (10×10, same configuration, 2 threads, quoted in issue 7) | 357 trajectories/s | ours %.1f× |", measured[0].trajectoriesPerSecond / 357))
+        rows.append(String(format: "| torchgfn 2.4.1 reference (4×4, same configuration, quoted in issue 7) | 3400 trajectories/s | ours %.1f× |", measured[4].trajectoriesPerSecond / 3400))
         rows.append(String(format: "| project default vs torchgfn reference (10×10) | | %.1f× (%.1f× at batch 64) |",
                            measured[1].trajectoriesPerSecond / 357, measured[2].trajectoriesPerSecond / 357))
 
@@ -200,13 +221,14 @@ struct BenchCommand: ParsableCommand {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             let result = BenchResult(
                 quick: quick, rng: rng.rawValue, cReferenceFlipsPerS: c, mhFlipsPerS: metropolis, mhHeatBathUpdatesPerS: heatBath,
-                mhRatioToC: metropolis / c, mhTwoCoreSpeedup: sequential / parallel,
+                mhRatioToC: metropolis / c, mhTwoCoreSpeedup: speedups["2"] ?? 0, mhSpeedupByCores: speedups, cores: cores,
                 gfnTrainTrajectoriesPerS: measured[0].trajectoriesPerSecond, gfnSampleSamplesPerS: measured[0].samplesPerSecond,
                 gfnTrainShareOfSgemm: measured[0].stepFLOPs / measured[0].stepSeconds / 1e9 / measured[0].sgemmGFLOPS,
                 gfnDefaultTrainTrajectoriesPerS: measured[1].trajectoriesPerSecond, gfnDefaultSampleSamplesPerS: measured[1].samplesPerSecond,
                 gfnDefaultTrainShareOfSgemm: measured[1].stepFLOPs / measured[1].stepSeconds / 1e9 / measured[1].sgemmGFLOPS,
                 gfnDefaultBatch64TrainTrajectoriesPerS: measured[2].trajectoriesPerSecond,
-                gfn4x4TrainTrajectoriesPerS: measured[3].trajectoriesPerSecond, sgemmGflops: measured[1].sgemmGFLOPS,
+                gfn4x4TrainTrajectoriesPerS: measured[3].trajectoriesPerSecond,
+                gfn4x4TorchgfnLikeTrainTrajectoriesPerS: measured[4].trajectoriesPerSecond, sgemmGflops: measured[1].sgemmGFLOPS,
                 enumerationStatesPerS: enumeration, timeToQualitySeconds: ttq?.0, timeToQualityIterations: ttq?.1,
                 mhTimeToQualitySeconds: mhTTQ, peakRssBytes: rss, peakRssBytesByMeasurement: peaks,
                 defaultRunSeconds: defaultRun, defaultRunPeakRssBytes: peaks["default_run"], cpuModel: MachineInfo.cpuModel)
