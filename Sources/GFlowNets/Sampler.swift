@@ -39,7 +39,7 @@ public enum GFlowNetSampler {
         // Additive encodings: each row's first-layer pre-activation is updated in place by the
         // weight column of the input its action switches on (see ConstructionEnvironment.hasAdditiveEncoding).
         let incremental = env.hasAdditiveEncoding
-        let H = model.network.shape.widths[1]
+        let H = model.network.widths[1]
         let columns = UnsafeMutablePointer<Float>.allocate(capacity: incremental ? W * H : 1)
         defer { columns.deallocate() }
         let z0 = ws.preActivations[0]

@@ -43,6 +43,8 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
     let rng: RandomStream
     let workspace: MLPWorkspace<T>
     var adam: Adam<T>
+    /// Every network parameter in one Adam group (built once: no allocation per step).
+    let adamGroups: [(range: Range<Int>, rate: Double)]
     // log Z has its own Adam state, in Double.
     var logZMoment1 = 0.0, logZMoment2 = 0.0
     /// dL/dθ of the last step (before clipping).
@@ -107,6 +109,7 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
         let rows = (steps + 1) * batch
         workspace = MLPWorkspace<T>(shape: model.network.shape, capacity: rows)
         adam = Adam<T>(parameterCount: model.parameters.count)
+        adamGroups = [(0..<model.parameters.count, model.settings.learningRate)]
         gradient = [T](repeating: 0, count: model.parameters.count)
         let A = env.forwardActionCount, Bk = env.backwardActionCount
         states = .allocate(capacity: rows * env.stateSize)
@@ -128,7 +131,7 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
         behaviour = .allocate(capacity: max(A, Bk))
         incremental = env.hasAdditiveEncoding && model.settings.objective != .fm
         addedInputs = .allocate(capacity: rows)
-        let inputs = env.encodingWidth, hidden = model.network.shape.widths[1]
+        let inputs = env.encodingWidth, hidden = model.network.widths[1]
         firstColumns = incremental ? .allocate(capacity: inputs * hidden) : nil
         columnGradient = incremental ? .allocate(capacity: inputs * hidden) : nil
         laterRowsGradient = incremental ? .allocate(capacity: batch * hidden) : nil
@@ -170,10 +173,9 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
                 format: "training diverged at iteration %d: the %@ is not finite; the learning rate (--lr %g, --lr-logz %g) is the likely cause",
                 iteration, loss.isFinite ? "gradient" : "loss", model.settings.learningRate, model.settings.learningRateLogZ))
         }
-        let rate = model.settings.learningRate
         gradient.withUnsafeBufferPointer { g in
             model.parameters.withUnsafeMutableBufferPointer { p in
-                adam.update(parameters: p.baseAddress!, gradient: g.baseAddress!, groups: [(0..<p.count, rate)])
+                adam.update(parameters: p.baseAddress!, gradient: g.baseAddress!, groups: adamGroups)
             }
         }
         if model.settings.objective != .fm { updateLogZ(logZGradient) }
@@ -212,7 +214,7 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
     /// every later row of trajectory b, so its column gets Σ_{t′ > t} dL/dz₀(t′, b).
     func addFirstLayerWeightGradient(_ dz0: UnsafePointer<T>, to gradient: UnsafeMutablePointer<T>) {
         guard let columns = columnGradient, let later = laterRowsGradient else { return }
-        let B = batch, H = model.network.shape.widths[1]
+        let B = batch, H = model.network.widths[1]
         columns.update(repeating: 0, count: env.encodingWidth * H)
         later.update(repeating: 0, count: B * H)
         var t = usedRows / B - 1
@@ -269,7 +271,7 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
         let learnedPB = model.layout.backward != nil
         for b in 0..<B { env.writeInitialState(states + b * S); lengths[b] = Int.max }
         usedRows = 0
-        let H = model.network.shape.widths[1]
+        let H = model.network.widths[1]
         let z0 = workspace.preActivations[0]
         model.parameters.withUnsafeBufferPointer { params in
             if let columns = firstColumns { model.network.firstLayerColumns(parameters: params.baseAddress!, into: columns) }

@@ -61,13 +61,17 @@ public struct MLPShape: Sendable, Codable, Equatable {
 /// workspace can keep the activations of many forward calls (rows) for a single backward pass.
 public struct MLP<T: BLASScalar>: Sendable {
     public let shape: MLPShape
+    /// Layer widths [input, h₁, …, output], stored: `MLPShape.widths` builds a new array per
+    /// call, which the per-step forward pass must not do.
+    public let widths: [Int]
     /// Offsets of W_ℓ and b_ℓ in the parameter vector.
     public let weightOffsets: [Int]
     public let biasOffsets: [Int]
 
     public init(shape: MLPShape) {
         self.shape = shape
-        let w = shape.widths
+        widths = shape.widths
+        let w = widths
         var wo: [Int] = [], bo: [Int] = [], off = 0
         for l in 0..<(w.count - 1) {
             wo.append(off); off += w[l] * w[l + 1]
@@ -76,14 +80,14 @@ public struct MLP<T: BLASScalar>: Sendable {
         weightOffsets = wo; biasOffsets = bo
     }
 
-    public var layerCount: Int { shape.widths.count - 1 }
+    public var layerCount: Int { widths.count - 1 }
 
     /// PyTorch's default `Linear` initialisation, U(−1/√fan_in, 1/√fan_in) for weights and
     /// biases, drawn from `rng`; the output layer is scaled by `outputScale` (a small value starts
     /// the policy near uniform).
     public func initialParameters(rng: RandomStream, outputScale: Double = 1) -> [T] {
         var p = [T](repeating: 0, count: shape.parameterCount)
-        let w = shape.widths
+        let w = widths
         for l in 0..<layerCount {
             let bound = 1 / Double(w[l]).squareRoot() * (l == layerCount - 1 ? outputScale : 1)
             for i in 0..<(w[l] * w[l + 1]) { p[weightOffsets[l] + i] = T((2 * rng.uniform() - 1) * bound) }
@@ -103,7 +107,7 @@ public struct MLP<T: BLASScalar>: Sendable {
     @discardableResult
     public func forward(parameters: UnsafePointer<T>, workspace ws: MLPWorkspace<T>, start: Int, rows: Int,
                         firstPreActivationsGiven: Bool = false) -> UnsafeMutablePointer<T> {
-        let w = shape.widths
+        let w = widths
         for l in 0..<layerCount {
             let a = ws.activations[l] + start * w[l]
             let z = ws.preActivations[l] + start * w[l + 1]
@@ -143,7 +147,7 @@ public struct MLP<T: BLASScalar>: Sendable {
     @discardableResult
     public func backward(parameters: UnsafePointer<T>, workspace ws: MLPWorkspace<T>, rows: Int, gradient: UnsafeMutablePointer<T>,
                          firstLayerWeights: Bool = true) -> UnsafePointer<T> {
-        let w = shape.widths
+        let w = widths
         let last = layerCount - 1
         var start = 0
         while start < rows {
@@ -175,7 +179,7 @@ public struct MLP<T: BLASScalar>: Sendable {
     /// W₀ transposed into `columns` (input × width₁): the weights of input i, contiguous at
     /// `columns + i·width₁`, to update first-layer pre-activations one input at a time.
     public func firstLayerColumns(parameters: UnsafePointer<T>, into columns: UnsafeMutablePointer<T>) {
-        let inputs = shape.input, outputs = shape.widths[1]
+        let inputs = shape.input, outputs = widths[1]
         let w0 = parameters + weightOffsets[0]
         for j in 0..<outputs {
             for i in 0..<inputs { columns[i * outputs + j] = w0[j * inputs + i] }
@@ -185,7 +189,7 @@ public struct MLP<T: BLASScalar>: Sendable {
     /// Adds `columnGradient` (input × width₁, the layout of ``firstLayerColumns(parameters:into:)``)
     /// to dL/dW₀ in `gradient`.
     public func addFirstLayerColumnGradient(_ columnGradient: UnsafePointer<T>, to gradient: UnsafeMutablePointer<T>) {
-        let inputs = shape.input, outputs = shape.widths[1]
+        let inputs = shape.input, outputs = widths[1]
         let g0 = gradient + weightOffsets[0]
         for j in 0..<outputs {
             for i in 0..<inputs { g0[j * inputs + i] += columnGradient[i * outputs + j] }
