@@ -46,16 +46,18 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Every test target names each module it imports: a module reached only through another
+        // target's dependencies may not be built yet when a clean parallel build compiles the test.
         .target(name: "TestSupport", dependencies: ["GFNCore", "Metrics", "CGSL"], path: "Tests/TestSupport"),
         .testTarget(name: "GFNCoreTests", dependencies: ["GFNCore", "TestSupport"]),
-        .testTarget(name: "EnergiesTests", dependencies: ["Energies", "TestSupport"]),
-        .testTarget(name: "ExactTests", dependencies: ["Exact", "Energies", "TestSupport"]),
-        .testTarget(name: "MCMCTests", dependencies: ["MCMC", "Exact", "Energies", "Metrics", "TestSupport"]),
-        .testTarget(name: "MetricsTests", dependencies: ["Metrics", "TestSupport"]),
+        .testTarget(name: "EnergiesTests", dependencies: ["Energies", "Exact", "GFNCore", "TestSupport"]),
+        .testTarget(name: "ExactTests", dependencies: ["Exact", "Energies", "GFNCore", "TestSupport"]),
+        .testTarget(name: "MCMCTests", dependencies: ["MCMC", "Exact", "Energies", "Metrics", "GFNCore", "TestSupport"]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics", "GFNCore", "CGSL", "TestSupport"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "GFNCore", "TestSupport"]),
-        .testTarget(name: "GFlowNetsTests", dependencies: ["GFlowNets", "NeuralNet", "Energies", "Exact", "GFNCore", "TestSupport"]),
-        .testTarget(name: "ComparisonTests", dependencies: ["Comparison", "Reporting", "GFlowNets", "TestSupport"],
+        .testTarget(name: "GFlowNetsTests", dependencies: ["GFlowNets", "NeuralNet", "Energies", "Exact", "MCMC", "Metrics", "GFNCore", "TestSupport"]),
+        .testTarget(name: "ComparisonTests", dependencies: ["Comparison", "Reporting", "GFlowNets", "Energies", "Exact", "MCMC", "Metrics", "GFNCore", "TestSupport"],
                     exclude: ["FuzzCorpus"]),
-        .testTarget(name: "CLITests", dependencies: ["gfn-compare", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["gfn-compare", "Reporting", "TestSupport"]),
     ]
 )
