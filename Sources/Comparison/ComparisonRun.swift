@@ -71,7 +71,10 @@ public enum ComparisonRun {
         var samplers = [mh]
         var gfnSettings: GFlowNetSettings?
         if settings.gfn != nil {
-            let (record, used) = try GFNRun.run(model: model, environment: environment, settings: settings, saved: saved, reference: reference, progress: progress)
+            let (record, used) = settings.fault == .gfnWrongBackward
+                ? try GFNRun.run(model: model, environment: { MisstatedBackwardEnvironment(base: environment($0)) }, settings: settings,
+                                 saved: saved, reference: reference, progress: progress)
+                : try GFNRun.run(model: model, environment: environment, settings: settings, saved: saved, reference: reference, progress: progress)
             samplers.append(record)
             gfnSettings = used
         }

@@ -80,6 +80,9 @@ public enum InjectedFault: String, Sendable, CaseIterable {
     case mhFrozenSite = "mh-frozen-site"
     /// The GFlowNet trains for a tenth of its iterations.
     case gfnUndertrained = "gfn-undertrained"
+    /// The GFlowNet's uniform backward policy is misstated (normalised by the forward action
+    /// count): the learned log Z is off; see `MisstatedBackwardEnvironment`.
+    case gfnWrongBackward = "gfn-wrong-backward"
 }
 
 public enum RegressionCheck {

@@ -29,7 +29,7 @@ import TestSupport
         }
     }
 
-    @Test(arguments: [(InjectedFault.mhBeta, "mh."), (.mhFrozenSite, "mh."), (.gfnUndertrained, "gfn.")])
+    @Test(arguments: [(InjectedFault.mhBeta, "mh."), (.mhFrozenSite, "mh."), (.gfnUndertrained, "gfn."), (.gfnWrongBackward, "gfn.")])
     func plantedRegressionsAreCaught(_ c: (InjectedFault, String)) throws {
         let regressed = try Self.check(seed: 3, fault: c.0).filter { $0.outcome == .regressed }.map { "\($0.sampler).\($0.metric)" }
         #expect(!regressed.isEmpty)
