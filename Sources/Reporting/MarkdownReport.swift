@@ -157,8 +157,12 @@ public enum MarkdownReport {
         if let c = r.comparison {
             line("## Cost")
             line()
-            line("- break-even (energy evaluations): \(c.breakEvenSamplesByEvaluations.map(fmt) ?? "never") effective samples")
-            line("- break-even (wall time): \(c.wallBreakEvenSamples.map(fmt) ?? "never") effective samples")
+            line("Break-even: how many MH effective samples (ESS of the energy) the GFlowNet's training is worth; beyond it, drawing from the trained GFlowNet is the cheaper way to get more. Quality is compared separately above.")
+            line()
+            line("- in energy evaluations: " + (c.breakEvenSamplesByEvaluations.map { "after \(fmt($0)) effective samples (GFlowNet sampling needs no evaluations)" }
+                                            ?? "never (MH's effective samples cost no evaluations here)"))
+            line("- in wall time: " + (c.wallBreakEvenSamples.map { "after \(fmt($0)) effective samples" }
+                                       ?? "never (a trained GFlowNet sample takes longer than an MH effective sample here)"))
             line()
         }
         line("## Reproduce")
