@@ -73,11 +73,13 @@ public enum GFlowNetSampler {
                         }
                         guard t < finishedAt[b] else { continue }
                         env.forwardMask(UnsafePointer(s), step: t, into: mask)
-                        let lse = maskedLogSumExp(row, mask: mask, count: A)
+                        // One exp per valid logit: unnormalised weights exp(x − max), and log Z of the row from their total.
+                        var m = -Double.infinity
+                        for j in 0..<A where mask[j] { m = max(m, Double(row[j])) }
                         var total = 0.0
-                        for j in 0..<A { weights[j] = mask[j] ? exp(Double(row[j]) - lse) : 0; total += weights[j] }
+                        for j in 0..<A { weights[j] = mask[j] ? exp(Double(row[j]) - m) : 0; total += weights[j] }
                         let a = rng.categorical(weights: UnsafeBufferPointer(start: weights, count: A), total: total)
-                        pf[b] += Double(row[a]) - lse
+                        pf[b] += Double(row[a]) - (m + log(total))
                         lastAction[b] = a
                         if incremental {
                             Float.add(columns + env.addedInput(byAction: a, step: t, from: UnsafePointer(s)) * H, to: z0 + b * H, count: H)
