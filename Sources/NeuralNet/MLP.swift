@@ -114,10 +114,7 @@ public struct MLP<T: BLASScalar>: Sendable {
             if l > 0 || !firstPreActivationsGiven {
                 // z = b (broadcast), then z += a·Wᵀ.
                 let b = parameters + biasOffsets[l]
-                for r in 0..<rows {
-                    let zr = z + r * w[l + 1]
-                    for j in 0..<w[l + 1] { zr[j] = b[j] }
-                }
+                for r in 0..<rows { (z + r * w[l + 1]).update(from: b, count: w[l + 1]) }
                 T.gemm(transA: false, transB: true, m: rows, n: w[l + 1], k: w[l], alpha: 1,
                        a: a, lda: w[l], b: parameters + weightOffsets[l], ldb: w[l], beta: 1, c: z, ldc: w[l + 1])
             }
