@@ -73,11 +73,7 @@ public enum GFlowNetSampler {
                         }
                         guard t < finishedAt[b] else { continue }
                         env.forwardMask(UnsafePointer(s), step: t, into: mask)
-                        // One exp per valid logit: unnormalised weights exp(x − max), and log Z of the row from their total.
-                        var m = -Double.infinity
-                        for j in 0..<A where mask[j] { m = max(m, Double(row[j])) }
-                        var total = 0.0
-                        for j in 0..<A { weights[j] = mask[j] ? exp(Double(row[j]) - m) : 0; total += weights[j] }
+                        let (m, total) = shiftedExponentials(row, mask: mask, count: A, into: weights)
                         let a = rng.categorical(weights: UnsafeBufferPointer(start: weights, count: A), total: total)
                         pf[b] += Double(row[a]) - (m + log(total))
                         lastAction[b] = a

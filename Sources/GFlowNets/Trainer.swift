@@ -367,14 +367,7 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
     @inline(__always)
     func logSoftmax(_ logits: UnsafePointer<T>, mask: UnsafePointer<Bool>, count: Int, probs: UnsafeMutablePointer<T>, pick: Int,
                     scratch: UnsafeMutablePointer<Double>) -> Double {
-        var m = -Double.infinity
-        for j in 0..<count where mask[j] { m = max(m, Double(logits[j])) }
-        var total = 0.0
-        for j in 0..<count {
-            let e = mask[j] ? exp(Double(logits[j]) - m) : 0
-            scratch[j] = e
-            total += e
-        }
+        let (m, total) = shiftedExponentials(logits, mask: mask, count: count, into: scratch)
         let scale = 1 / total
         for j in 0..<count { probs[j] = T(scratch[j] * scale) }
         return Double(logits[pick]) - (m + log(total))
@@ -389,10 +382,7 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
             var k = rng.integer(below: valid)
             for j in 0..<count where mask[j] { if k == 0 { return j }; k -= 1 }
         }
-        var m = -Double.infinity
-        for j in 0..<count where mask[j] { m = max(m, Double(logits[j]) * inverseTemperature) }
-        var total = 0.0
-        for j in 0..<count { behaviour[j] = mask[j] ? exp(Double(logits[j]) * inverseTemperature - m) : 0; total += behaviour[j] }
+        let total = shiftedExponentials(logits, mask: mask, count: count, scale: inverseTemperature, into: behaviour).total
         return rng.categorical(weights: UnsafeBufferPointer(start: behaviour, count: count), total: total)
     }
 
