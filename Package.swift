@@ -25,7 +25,9 @@ let package = Package(
         ),
         // A minimal C Metropolis loop: the speed reference the Swift sampler is measured against.
         .target(name: "CReference", dependencies: ["CGSL"], cSettings: [.unsafeFlags(["-O3"])]),
-        .target(name: "GFNCore", dependencies: ["CGSL"], swiftSettings: optimize),
+        // Linux system calls Swift cannot reach directly (renameat2, prctl).
+        .target(name: "CSystem"),
+        .target(name: "GFNCore", dependencies: ["CGSL", "CSystem"], swiftSettings: optimize),
         .target(name: "Energies", dependencies: ["GFNCore"], swiftSettings: optimize),
         .target(name: "Exact", dependencies: ["Energies", "GFNCore", "CGSL"], swiftSettings: optimize),
         .target(name: "MCMC", dependencies: ["Energies", "GFNCore"], swiftSettings: optimize),

@@ -64,19 +64,23 @@ public enum ComparisonRun {
 
         try Interruption.check()
         progress.begin("Metropolis-Hastings (\(settings.kernel.rawValue), \(settings.schedule.chains) chains)")
-        let mh = try runMH(model: model, settings: settings, reference: reference, progress: progress)
-        progress.end("TV \(mh.metrics.tv.map(MarkdownReport.fmt) ?? "n/a"), \(MarkdownReport.fmt(mh.metrics.wallSeconds)) s")
+        let (mh, mhAnalysis) = try runMH(model: model, settings: settings, reference: reference, progress: progress)
+        progress.end("TV \(mh.metrics.tv.map(MarkdownReport.fmt) ?? "n/a")")
 
         try Interruption.check()
         var samplers = [mh]
         var gfnSettings: GFlowNetSettings?
+        var comparison: ComparisonRecord?
         if settings.gfn != nil {
-            let (record, used) = settings.fault == .gfnWrongBackward
+            let (record, analysis, used) = settings.fault == .gfnWrongBackward
                 ? try GFNRun.run(model: model, environment: { MisstatedBackwardEnvironment(base: environment($0)) }, settings: settings,
                                  saved: saved, reference: reference, progress: progress)
                 : try GFNRun.run(model: model, environment: environment, settings: settings, saved: saved, reference: reference, progress: progress)
             samplers.append(record)
             gfnSettings = used
+            var gfnAnalysis = analysis
+            gfnAnalysis.metrics = record.metrics
+            comparison = Judgement.compare(mh: mhAnalysis, gfn: gfnAnalysis, reference: reference)
         }
 
         try Interruption.check()
@@ -85,7 +89,6 @@ public enum ComparisonRun {
             date: MachineInfo.now, gitCommit: MachineInfo.gitCommit, swiftVersion: MachineInfo.swiftVersion,
             gslVersion: GSL.version, openblas: GSL.openBLASConfig, cpuModel: MachineInfo.cpuModel,
             cores: MachineInfo.cores, totalWallSeconds: total)
-        let comparison = samplers.count == 2 ? Verdict.compare(mh: samplers[0].metrics, gfn: samplers[1].metrics, exact: reference.exact).record : nil
         return RunRecord(tool: toolInfo, command: command, config: config(settings, gfn: gfnSettings),
                          exact: reference.exact, samplers: samplers, comparison: comparison, environment: env)
     }
@@ -105,7 +108,8 @@ public enum ComparisonRun {
         return RunConfig(energy: energy, seed: s.seed, rng: s.rng.rawValue, mh: mh, gfn: gfn)
     }
 
-    static func runMH<E: EnergyModel>(model: E, settings: RunSettings, reference: ExactReference, progress: ProgressReporter) throws -> SamplerRecord {
+    static func runMH<E: EnergyModel>(model: E, settings: RunSettings, reference: ExactReference,
+                                      progress: ProgressReporter) throws -> (SamplerRecord, SamplerAnalysis) {
         let t0 = DispatchTime.now().uptimeNanoseconds
         let report: @Sendable (Double) -> Void = { progress.update($0) }
         let traces: [ChainTrace]
@@ -125,13 +129,19 @@ public enum ComparisonRun {
                                      seed: settings.seed, algorithm: settings.rng, progress: report)
         }
         let wall = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-        var metrics = SampleAnalysis.metrics(model: model, beta: settings.beta, draws: DrawSet(traces: traces), reference: reference,
-                                             seed: settings.seed, floorStream: noiseFloorStreamBase)
+        // The analysis of many samples takes longer than the chains (4·10⁶: ~30 s): its own stage.
+        progress.end(MarkdownReport.fmt(wall) + " s")
+        progress.begin("MH analysis (\(traces.reduce(0) { $0 + $1.energies.count }) samples: diagnostics, distances, noise floor)")
+        let analysis = SampleAnalysis.analyse(model: model, beta: settings.beta, draws: DrawSet(traces: traces), reference: reference,
+                                              seed: settings.seed, floorStream: noiseFloorStreamBase)
+        try Interruption.check()
+        var metrics = analysis.metrics
         var counters = MoveCounters()
         for t in traces { counters.add(t.counters) }
         metrics.energyEvaluations = counters.deltaEvaluations + counters.fullEvaluations
         metrics.deltaEnergyEvaluations = counters.deltaEvaluations
         metrics.fullEnergyEvaluations = counters.fullEvaluations
+        metrics.energyWork = counters.deltaEvaluations + model.variableCount * counters.fullEvaluations
         metrics.acceptanceRate = counters.proposals > 0 ? Double(counters.acceptances) / Double(counters.proposals) : nil
         metrics.burnInSeconds = traces.map(\.burnInSeconds).max()
         metrics.samplingSeconds = traces.map(\.samplingSeconds).max()
@@ -141,7 +151,7 @@ public enum ComparisonRun {
                                                      deltaPerUpdate: settings.kernel == .heatBath ? model.domainSize - 1 : 1, probabilities: p,
                                                      burnInSeconds: metrics.burnInSeconds ?? 0, samplingSeconds: metrics.samplingSeconds ?? 0)
         }
-        return SamplerRecord(name: "mh", metrics: metrics)
+        return (SamplerRecord(name: "mh", metrics: metrics), SamplerAnalysis(metrics: metrics, thinnedKeys: analysis.thinnedKeys))
     }
 }
 

@@ -52,6 +52,8 @@ public struct ExactReference: Sendable {
             }
             record.magnetizationProbabilities = d.magnetizationHistogram
             if model.domainSize == 2 { record.marginalsUp = stride(from: 1, to: d.marginals.count, by: 2).map { d.marginals[$0] } }
+            let q = model.domainSize, n = model.variableCount
+            if q > 2 && n <= 1024 { record.marginals = (0..<n).map { i in Array(d.marginals[(i * q)..<((i + 1) * q)]) } }
         }
         if dist == nil {
             record.notes.append(String(format: "not enumerated: %d^%d states exceed the 2^24 limit of exact enumeration, so state-level distances (TV, chi-square) and exact marginals are unknown", model.domainSize, model.variableCount))

@@ -34,7 +34,7 @@ enum GFNRun {
     static func run<E: EnergyModel, Env: ExactTerminalDistribution>(
         model: E, environment makeEnvironment: (GFlowNetSettings) -> Env, settings: RunSettings, saved: SavedModel?,
         reference: ExactReference, progress: ProgressReporter
-    ) throws -> (SamplerRecord, GFlowNetSettings) {
+    ) throws -> (SamplerRecord, SamplerAnalysis, GFlowNetSettings) {
         guard var gfnSettings = settings.gfn else { throw GFNError.invalidInput("no GFlowNet settings") }
         let target = target(settings)
         BLASThreads.set(gfnSettings.blasThreads)
@@ -91,8 +91,10 @@ enum GFNRun {
         progress.end(String(format: "%.2f s", samples.seconds))
 
         let draws = DrawSet(independentKeys: samples.keys, model: model)
-        var metrics = SampleAnalysis.metrics(model: model, beta: settings.beta, draws: draws, reference: reference,
-                                             seed: settings.seed, floorStream: ComparisonRun.noiseFloorStreamBase + 1)
+        let analysis = SampleAnalysis.analyse(model: model, beta: settings.beta, draws: draws, reference: reference,
+                                              seed: settings.seed, floorStream: ComparisonRun.noiseFloorStreamBase + 1)
+        try Interruption.check()
+        var metrics = analysis.metrics
         metrics.logZLearned = gfn.learnedLogZ()
         metrics.curve = curve
         if let deadlineNote { metrics.warnings.append(deadlineNote); metrics.wallLimited = true }
@@ -143,9 +145,10 @@ enum GFNRun {
         metrics.fullEnergyEvaluations = training.energyEvaluations
         metrics.deltaEnergyEvaluations = 0
         metrics.energyEvaluations = training.energyEvaluations
+        metrics.energyWork = model.variableCount * training.energyEvaluations
         metrics.samplingSeconds = samples.seconds
         metrics.wallSeconds = training.seconds + samples.seconds
-        return (SamplerRecord(name: "gfn", metrics: metrics, training: trainingCurve(training)), gfnSettings)
+        return (SamplerRecord(name: "gfn", metrics: metrics, training: trainingCurve(training)), analysis, gfnSettings)
     }
 
     /// At most 500 evenly spaced points of the training record (always including the last).

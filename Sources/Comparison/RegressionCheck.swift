@@ -45,9 +45,39 @@ public struct Baseline: Codable, Equatable, Sendable {
         guard version == currentVersion else {
             throw GFNError.invalidInput("baseline \(url.path) has baseline_version \(version); this gfn-compare reads version \(currentVersion)")
         }
-        do { return try dec.decode(Baseline.self, from: data) } catch {
+        let baseline: Baseline
+        do { baseline = try dec.decode(Baseline.self, from: data) } catch {
             throw GFNError.invalidInput("baseline \(url.path): corrupt (\(error.localizedDescription))")
         }
+        if let problem = baseline.implausibility { throw GFNError.invalidInput("baseline \(url.path) is unusable: \(problem)") }
+        return baseline
+    }
+
+    /// Why the baseline's numbers cannot be a calibration, or nil. A negative sd or z would flag
+    /// every run, a huge one no run: both would make `check` lie, so they are refused.
+    ///
+    /// Every tracked metric is an error or a distance (≥ 0); the TVs and marginal errors are at
+    /// most 1. An sd more than 10 times the larger of the mean and the allowance is not what a
+    /// few calibration seeds of an error metric produce (their spread is of the order of their mean).
+    public var implausibility: String? {
+        guard z.isFinite, z > 0, z <= 100 else { return "z = \(z) must be in (0, 100]" }
+        guard chiSquareThreshold.isFinite, chiSquareThreshold > 0, chiSquareThreshold <= 0.5 else {
+            return "chi_square_threshold = \(chiSquareThreshold) must be in (0, 0.5]"
+        }
+        guard !calibrationSeeds.isEmpty else { return "calibration_seeds is empty" }
+        for m in metrics {
+            let name = "\(m.sampler).\(m.metric)"
+            guard m.mean.isFinite, m.mean >= 0 else { return "\(name): mean = \(m.mean) must be a finite number ≥ 0" }
+            guard m.sd.isFinite, m.sd >= 0 else { return "\(name): sd = \(m.sd) must be a finite number ≥ 0" }
+            guard m.allowance.isFinite, m.allowance >= 0 else { return "\(name): allowance = \(m.allowance) must be a finite number ≥ 0" }
+            if ["thinned_tv", "tv_model_exact", "max_marginal_error"].contains(m.metric), m.mean > 1 {
+                return "\(name): mean = \(m.mean), but this metric is at most 1"
+            }
+            guard m.sd <= 10 * max(m.mean, m.allowance) else {
+                return "\(name): sd = \(m.sd) is implausible for a mean of \(m.mean) (at most 10 × the larger of the mean and the allowance \(m.allowance)); recalibrate with `check --update`"
+            }
+        }
+        return nil
     }
 }
 

@@ -59,6 +59,14 @@ public struct DrawSet: Sendable {
     }
 }
 
+/// A sampler's metrics together with the draws its verdict is judged on.
+public struct SamplerAnalysis: Sendable {
+    public var metrics: SamplerMetrics
+    /// The nearly independent draws (every ``SamplerMetrics/thinnedTv`` draw, chain by chain);
+    /// empty when the states have no keys or the target no probability table.
+    public var thinnedKeys: [UInt64]
+}
+
 /// Turns sampler output into metrics against the exact reference.
 public enum SampleAnalysis {
     /// Metrics of a set of draws. Cost and time fields are left 0 for the caller to fill.
@@ -66,6 +74,12 @@ public enum SampleAnalysis {
     /// - Parameter floorStream: the random stream index of this sampler's noise-floor simulation.
     public static func metrics<E: EnergyModel>(model: E, beta: Double, draws: DrawSet, reference: ExactReference,
                                                seed: UInt64, floorStream: UInt64) -> SamplerMetrics {
+        analyse(model: model, beta: beta, draws: draws, reference: reference, seed: seed, floorStream: floorStream).metrics
+    }
+
+    /// Metrics of a set of draws and the thinned draws they were judged on.
+    public static func analyse<E: EnergyModel>(model: E, beta: Double, draws: DrawSet, reference: ExactReference,
+                                               seed: UInt64, floorStream: UInt64) -> SamplerAnalysis {
         let n = model.variableCount, q = model.domainSize
         let energies = draws.energies.flatMap { $0 }
         let mags = draws.magnetizations.flatMap { $0 }
@@ -81,23 +95,41 @@ public enum SampleAnalysis {
 
         // Autocorrelation: energy, and signed magnetisation (which sees slow mode switching).
         let tauE = Autocorrelation.integratedTime(draws.energies)
+        if Interruption.requested { return SamplerAnalysis(metrics: m, thinnedKeys: []) }  // the caller throws
         let tauM = Autocorrelation.integratedTime(draws.magnetizations)
         let varE = energies.reduce(0) { $0 + ($1 - meanE) * ($1 - meanE) } / Double(max(samples - 1, 1))
+        if Interruption.requested { return SamplerAnalysis(metrics: m, thinnedKeys: []) }  // the caller throws
         if tauE.isFinite { m.tauIntEnergy = tauE }
+        if tauM.isFinite { m.tauIntMagnetization = tauM }
+        m.slowestObservable = (tauM.isFinite ? tauM : 0) > (tauE.isFinite ? tauE : 0) ? "magnetisation" : "energy"
         if draws.independent {
             // Independent draws: τ = 1 and ESS = N exactly; the measured τ is reported as a check.
             m.essEnergy = Double(samples)
+            m.effectiveDraws = Double(samples)
+            m.slowestObservable = nil  // every observable has N effective draws
             m.meanEnergyMcse = (varE / Double(samples)).squareRoot()
+            m.verdictRefusal = DecisionRule.refusal(rhat: [], bulkEss: [("draws", Double(samples))], chains: 1)
         } else {
             m.rhatEnergy = finite(MCMCDiagnostics.rankNormalizedSplitRhat(draws.energies))
             m.rhatMagnetization = finite(MCMCDiagnostics.rankNormalizedSplitRhat(draws.magnetizations))
+            if Interruption.requested { return SamplerAnalysis(metrics: m, thinnedKeys: []) }  // the caller throws
             m.essBulkEnergy = finite(MCMCDiagnostics.essBulk(draws.energies))
+            if Interruption.requested { return SamplerAnalysis(metrics: m, thinnedKeys: []) }  // the caller throws
             m.essTailEnergy = finite(MCMCDiagnostics.essTail(draws.energies))
+            if Interruption.requested { return SamplerAnalysis(metrics: m, thinnedKeys: []) }  // the caller throws
             m.essBulkMagnetization = finite(MCMCDiagnostics.essBulk(draws.magnetizations))
+            if Interruption.requested { return SamplerAnalysis(metrics: m, thinnedKeys: []) }  // the caller throws
             m.essTailMagnetization = finite(MCMCDiagnostics.essTail(draws.magnetizations))
+            if Interruption.requested { return SamplerAnalysis(metrics: m, thinnedKeys: []) }  // the caller throws
             m.essEnergy = finite(MCMCDiagnostics.essMean(draws.energies))
+            if Interruption.requested { return SamplerAnalysis(metrics: m, thinnedKeys: []) }  // the caller throws
             m.meanEnergyMcse = finite(MCMCDiagnostics.mcseMean(draws.energies))
             let chains = draws.energies.count
+            let bulk = [("energy", m.essBulkEnergy), ("magnetisation", m.essBulkMagnetization)]
+            m.effectiveDraws = bulk.compactMap(\.1).min()
+            if let (name, _) = bulk.filter({ $0.1 != nil }).min(by: { $0.1! < $1.1! }) { m.slowestObservable = name }
+            m.verdictRefusal = DecisionRule.refusal(rhat: [("energy", m.rhatEnergy), ("magnetisation", m.rhatMagnetization)],
+                                                    bulkEss: bulk, chains: chains)
             for (name, value) in [("energy", m.rhatEnergy), ("magnetisation", m.rhatMagnetization)] {
                 if let r = value, r > 1.01 {
                     m.warnings.append(String(format: "R-hat of the %@ trace is %.3f > 1.01: the chains disagree, so they have not mixed; estimates are not trustworthy.", name, r))
@@ -110,6 +142,7 @@ public enum SampleAnalysis {
                 }
             }
         }
+        if Interruption.requested { return SamplerAnalysis(metrics: m, thinnedKeys: []) }  // the caller throws
         m.meanEnergyExact = reference.exact.meanEnergy
         m.meanAbsMagnetizationPerSiteExact = reference.exact.meanAbsMagnetizationPerSite
         if let exactModes = reference.exact.modeMass {
@@ -121,6 +154,7 @@ public enum SampleAnalysis {
                                        what: "its samples (the target is symmetric under s → −s, so both signs hold equal mass)")
         }
 
+        if Interruption.requested { return SamplerAnalysis(metrics: m, thinnedKeys: []) }  // the caller throws
         // Histograms against the exact ones.
         if let levels = reference.exact.energyLevels {
             let index = Dictionary(uniqueKeysWithValues: levels.enumerated().map { ($1, $0) })
@@ -138,22 +172,23 @@ public enum SampleAnalysis {
             m.magnetizationHistogram = h.map { $0 / Double(samples) }
         }
         if q == 2 && n <= 1024 { m.marginalsUp = (0..<n).map { Double(draws.valueCounts[2 * $0 + 1]) / Double(samples) } }
+        if q > 2 && n <= 1024 { m.marginals = (0..<n).map { i in (0..<q).map { Double(draws.valueCounts[i * q + $0]) / Double(samples) } } }
 
-        guard let exact = reference.distribution else { return m }
+        guard let exact = reference.distribution else { return SamplerAnalysis(metrics: m, thinnedKeys: []) }
         m.maxMarginalError = zip(draws.valueCounts, exact.marginals).map { abs(Double($0) / Double(samples) - $1) }.max()
         m.maxCorrelationError = zip(draws.bondSums, exact.bondCorrelations).map { abs($0 / Double(samples) - $1) }.max()
-        if q == 2 {
-            let ess = draws.independent ? Double(samples) : min(m.essBulkEnergy ?? Double(samples), m.essBulkMagnetization ?? Double(samples))
-            m.maxMarginalErrorInMcse = (0..<n).map { i -> Double in
-                let estimate = Double(draws.valueCounts[2 * i + 1]) / Double(samples)
-                let mcse = max((estimate * (1 - estimate) / max(ess, 1)).squareRoot(), 1e-12)
-                return abs(estimate - exact.marginals[2 * i + 1]) / mcse
-            }.max()
-        }
+        // Every value of every site (for two values, P(xᵢ = 1) carries all of it).
+        let ess = m.effectiveDraws ?? Double(samples)
+        m.maxMarginalErrorInMcse = (0..<n).flatMap { i in (q == 2 ? 1..<2 : 0..<q).map { i * q + $0 } }.map { k -> Double in
+            let estimate = Double(draws.valueCounts[k]) / Double(samples)
+            let mcse = max((estimate * (1 - estimate) / max(ess, 1)).squareRoot(), 1e-12)
+            return abs(estimate - exact.marginals[k]) / mcse
+        }.max()
 
+        if Interruption.requested { return SamplerAnalysis(metrics: m, thinnedKeys: []) }  // the caller throws
         // State-level distances.
         let keys = draws.keys.flatMap { $0 }
-        guard keys.count == samples else { return m }
+        guard keys.count == samples else { return SamplerAnalysis(metrics: m, thinnedKeys: []) }
         let empirical = EmpiricalDistribution(keys: keys)
         m.distinctStates = empirical.keys.count
         let x = UnsafeMutablePointer<UInt8>.allocate(capacity: n)
@@ -169,6 +204,7 @@ public enum SampleAnalysis {
         m.distances = d
         m.tv = d.tv
         let tauMax = max(tauE.isFinite ? tauE : 1, tauM.isFinite ? tauM : 1, 1)
+        var thinnedKeys: [UInt64] = []
         if let p = reference.probabilities {
             // Nearly independent draws: every k-th sample of each chain, k = ⌈2·τ_int⌉ of the slower
             // trace (all draws for an independent sampler). The noise floor is simulated for that
@@ -178,23 +214,24 @@ public enum SampleAnalysis {
             var observed = [Int](repeating: 0, count: exact.stateCount)
             var tested = 0
             for chain in draws.keys {
-                for j in stride(from: thin - 1, to: chain.count, by: thin) { observed[Int(chain[j])] += 1; tested += 1 }
+                for j in stride(from: thin - 1, to: chain.count, by: thin) { observed[Int(chain[j])] += 1; tested += 1; thinnedKeys.append(chain[j]) }
             }
             if tested > 0 {
                 let thinnedVisited = observed.indices.lazy.filter { observed[$0] > 0 }.map { (observed[$0], p[$0]) }
                 let thinned = DistanceSet.empirical(visited: thinnedVisited, draws: tested, targetEntropy: entropy, stateCount: Double(exact.stateCount))
-                let floor = NoiseFloor.simulate(p: p, draws: tested, replicates: 20, targetEntropy: entropy,
+                let floor = NoiseFloor.simulate(p: p, draws: tested, replicates: NoiseFloor.defaultReplicates, targetEntropy: entropy,
                                                 rng: RandomStream(seed: seed, stream: floorStream))
                 m.thinnedTv = thinned.tv
                 m.noiseFloor = floor
-                m.withinNoiseFloor = floor.contains(tv: thinned.tv)
+                // No verdict from draws that cannot support one (the TV and floor are still shown).
+                m.withinNoiseFloor = m.verdictRefusal == nil ? floor.contains(tv: thinned.tv) : nil
                 if let chi = try? ChiSquare.test(observed: observed, expected: p) {
                     m.chiSquare = ChiSquareRecord(statistic: chi.statistic, degreesOfFreedom: chi.degreesOfFreedom,
                                                   pValue: chi.pValue, draws: tested, thin: thin)
                 }
             }
         }
-        return m
+        return SamplerAnalysis(metrics: m, thinnedKeys: thinnedKeys)
     }
 
     /// Plain-words warnings when a distribution has (nearly) lost a mode the target gives real mass to.

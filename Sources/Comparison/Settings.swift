@@ -106,10 +106,56 @@ public struct RunSettings: Sendable, Equatable {
     }
 
     func validate<E: EnergyModel>(model: E) throws {
+        try Self.validateScale(model: model, beta: beta)
         try validateSchedule(model: model)
     }
 
+    /// Largest |β·E| accepted: far beyond any meaningful Boltzmann weight (exp(−β·ΔE) under- or
+    /// overflows long before), and far enough below the largest double that sums of energies,
+    /// differences and log-space shifts in enumeration, kernels and training stay finite.
+    static let maxScaledEnergy = 1e250
+
+    /// Refuses parameters whose energies, or their product with β, do not fit a double with room
+    /// to spare (e.g. `--coupling 1e308` on a lattice with 18 bonds sums to infinity).
+    static func validateScale<E: EnergyModel>(model: E, beta: Double) throws {
+        let bounds = model.energyBounds
+        let scale = max(abs(bounds.lowerBound), abs(bounds.upperBound))
+        guard scale.isFinite, scale <= maxScaledEnergy, (beta * scale).isFinite, beta * scale <= maxScaledEnergy else {
+            throw GFNError.invalidInput(String(format: "the energies are out of range: |E(x)| reaches %g and β·|E(x)| %g (at most %g each); lower --coupling, --field or --beta (or the couplings and fields of the model file)",
+                                               scale, beta * scale, maxScaledEnergy))
+        }
+    }
+
+    /// Most single-site updates a run may ask for: 10^12, about four hours on 2 cores at the
+    /// measured ~7·10⁷ updates/s per core. More cannot finish in a session; it is refused up front.
+    static let maxSiteUpdates = 1e12
+    /// Most memory the recorded draws and their analysis may need: 16 GiB of the machines' 24.
+    static let maxDrawBytes = 16.0 * 1_073_741_824
+
+    /// Refuses a run whose work or memory cannot fit, naming the flag that makes it so.
+    func validateWork<E: EnergyModel>(model: E) throws {
+        let s = schedule, n = Double(model.variableCount)
+        let burnIn = Double(s.chains) * Double(s.burnInSweeps) * n
+        let sampling = Double(s.chains) * Double(s.samplesPerChain) * Double(s.thinSweeps) * n
+        if burnIn + sampling > Self.maxSiteUpdates {
+            let flag = burnIn > sampling ? "--burn-in" : (s.thinSweeps > 1 && Double(s.thinSweeps) >= Double(s.samplesPerChain) ? "--thin" : "--samples")
+            throw GFNError.invalidInput(String(format: "the Markov chains would make %.3g single-site updates (%d chains × (%d burn-in + %d samples × %d thinning) sweeps × %d sites), more than the %.0e that can finish (about four hours on 2 cores); lower %@",
+                                               burnIn + sampling, s.chains, s.burnInSweeps, s.samplesPerChain, s.thinSweeps, model.variableCount, Self.maxSiteUpdates, flag))
+        }
+        // Per recorded MH sample: key, energy, magnetisation (24 bytes), about 6 copies during the
+        // analysis (flattening, ranks, split chains); per GFlowNet sample also log P_F and log P_B.
+        let mhBytes = Double(s.chains) * Double(s.samplesPerChain) * 24 * 6
+        if mhBytes > Self.maxDrawBytes {
+            throw GFNError.invalidInput(String(format: "the MH draws and their analysis would need %.1f GiB (limit %.0f GiB); lower --samples", mhBytes / 1_073_741_824, Self.maxDrawBytes / 1_073_741_824))
+        }
+        let gfnBytes = gfn == nil ? 0 : Double(gfnSamples) * (40 + n) * 6
+        if gfnBytes > Self.maxDrawBytes {
+            throw GFNError.invalidInput(String(format: "the GFlowNet's draws and their analysis would need %.1f GiB (limit %.0f GiB); lower --gfn-samples", gfnBytes / 1_073_741_824, Self.maxDrawBytes / 1_073_741_824))
+        }
+    }
+
     func validateSchedule<E: EnergyModel>(model: E) throws {
+        try validateWork(model: model)
         if let gfn {
             try gfn.validate()
             guard gfnSamples >= 1 && gfnSamples <= 100_000_000 else {

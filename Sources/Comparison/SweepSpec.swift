@@ -43,8 +43,14 @@ public struct SweepSpec: Codable, Equatable, Sendable {
                 throw GFNError.invalidInput("sweep spec \(path): '\(a.flag)' cannot be a sweep axis")
             }
         }
-        guard !base.contains(where: { ["--out", "--force", "--save-model", "--load-model"].contains($0) }) else {
-            throw GFNError.invalidInput("sweep spec \(path): base arguments may not set --out, --force, --save-model or --load-model (the sweep manages them)")
+        // Both spellings: `--out DIR` and `--out=DIR` (and a value that smuggles one in).
+        func managed(_ token: String) -> Bool {
+            guard token.hasPrefix("--") else { return false }
+            let name = token.dropFirst(2).split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+            return ["out", "force", "save-model", "load-model"].contains(name)
+        }
+        guard !base.contains(where: managed), !axes.contains(where: { $0.values.contains(where: managed) }) else {
+            throw GFNError.invalidInput("sweep spec \(path): base arguments and axis values may not set --out, --force, --save-model or --load-model, in either the `--flag value` or the `--flag=value` form (the sweep manages them; a saved model per run would be overwritten by every run)")
         }
         var count = 1
         for a in axes { count *= a.values.count; guard count <= 100_000 else { break } }

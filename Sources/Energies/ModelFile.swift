@@ -12,32 +12,83 @@ import GFNCore
 /// E = −Σ J_ij δ(xᵢ, xⱼ) − Σ hᵢ δ(xᵢ, 0). Variables are numbered from 0. Every problem is reported
 /// with the file and line; nothing is sampled from a half-read model.
 public enum PairwiseModelFile {
+    /// Largest model file read: 256 MiB (about ten million coupling lines); larger ones are
+    /// refused before reading, so one flag cannot exhaust memory.
+    public static let maxFileBytes = 256 << 20
+    /// Longest line: 4,096 bytes (a line holds at most a keyword and three numbers).
+    public static let maxLineBytes = 4096
+
+    /// Reads the file line by line in 1 MiB chunks (never whole), checking for a stop request
+    /// between chunks.
     public static func load(path: String) throws -> PairwiseModel {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw GFNError.invalidInput("\(path): cannot read the model file")
+        var st = stat()
+        guard stat(path, &st) == 0 else { throw GFNError.invalidInput("\(path): cannot read the model file") }
+        guard (st.st_mode & S_IFMT) == S_IFREG else { throw GFNError.invalidInput("\(path): not a regular file") }
+        guard Int(st.st_size) <= maxFileBytes else {
+            throw GFNError.invalidInput("\(path): the model file has \(st.st_size) bytes; the limit is \(maxFileBytes) (256 MiB)")
         }
-        return try parse(data, name: path)
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw GFNError.invalidInput("\(path): cannot read the model file") }
+        defer { try? handle.close() }
+        var parser = Parser(name: path)
+        var pending = Data()
+        var lineNumber = 0
+        var total = 0
+        while true {
+            try Interruption.check()
+            let chunk: Data
+            do { chunk = try handle.read(upToCount: 1 << 20) ?? Data() } catch { throw GFNError.invalidInput("\(path): cannot read the model file") }
+            total += chunk.count
+            guard total <= maxFileBytes else { throw GFNError.invalidInput("\(path): the model file grew past the \(maxFileBytes)-byte limit while being read") }
+            if chunk.isEmpty { break }
+            pending.append(chunk)
+            var start = pending.startIndex
+            while let newline = pending[start...].firstIndex(of: 0x0A) {
+                lineNumber += 1
+                try parser.consume(pending[start..<newline], line: lineNumber)
+                start = pending.index(after: newline)
+            }
+            pending = Data(pending[start...])
+            guard pending.count <= maxLineBytes else { throw parser.fail(lineNumber + 1, "line longer than \(maxLineBytes) bytes") }
+        }
+        if !pending.isEmpty { lineNumber += 1; try parser.consume(pending[...], line: lineNumber) }
+        return try parser.finish()
     }
 
+    /// Parses a whole model file held in memory (tests, fuzzing).
     public static func parse(_ data: Data, name: String) throws -> PairwiseModel {
-        func fail(_ line: Int?, _ message: String) -> GFNError {
-            .invalidInput(line.map { "\(name):\($0): \(message)" } ?? "\(name): \(message)")
+        var parser = Parser(name: name)
+        var lineNumber = 0
+        for raw in data.split(separator: 0x0A, omittingEmptySubsequences: false) {
+            lineNumber += 1
+            guard raw.count <= maxLineBytes else { throw parser.fail(lineNumber, "line longer than \(maxLineBytes) bytes") }
+            try parser.consume(raw, line: lineNumber)
         }
-        guard !data.contains(0), let text = String(data: data, encoding: .utf8) else {
-            throw fail(nil, "not a text file (binary data or invalid UTF-8)")
-        }
+        return try parser.finish()
+    }
+
+    /// The line-by-line state of one file being read.
+    struct Parser {
+        let name: String
         var header: (n: Int, q: Int)?
         var edges: [(Int, Int, Double)] = []
         var seen = Set<Bond>()
         var fields: [Double] = []
         var fieldSet = Set<Int>()
         var sawContent = false
-        for (k, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let lineNumber = k + 1
-            let content = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+
+        init(name: String) { self.name = name }
+
+        func fail(_ line: Int?, _ message: String) -> GFNError {
+            .invalidInput(line.map { "\(name):\($0): \(message)" } ?? "\(name): \(message)")
+        }
+
+        mutating func consume(_ bytes: Data.SubSequence, line lineNumber: Int) throws {
+            guard !bytes.contains(0), let text = String(data: Data(bytes), encoding: .utf8) else {
+                throw fail(lineNumber, "not a text file (binary data or invalid UTF-8)")
+            }
+            let content = text.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
             var tokens = content.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }).map(String.init)
-            if tokens.isEmpty { continue }
+            if tokens.isEmpty { return }
             sawContent = true
             var keyword: String?
             if let first = tokens.first, first.first?.isLetter == true, Double(first) == nil {
@@ -54,7 +105,7 @@ public enum PairwiseModelFile {
                 guard let q, (2...255).contains(q) else { throw fail(lineNumber, "the domain must be an integer from 2 to 255") }
                 header = (n, q)
                 fields = [Double](repeating: 0, count: n)
-                continue
+                return
             }
             guard let (n, _) = header else {
                 throw fail(lineNumber, "missing header: the first line must be `variables N [domain Q]`")
@@ -91,16 +142,22 @@ public enum PairwiseModelFile {
                 throw fail(lineNumber, "expected `i j J` (a coupling) or `i h` (a field), found \(tokens.count) numbers")
             }
         }
-        guard sawContent else { throw fail(nil, "the model file is empty") }
-        guard let (n, q) = header else { throw fail(nil, "missing header `variables N [domain Q]`") }
-        return try PairwiseModel(variables: n, domain: q, edges: edges, fields: fields, name: "model file \(name)")
+
+        func finish() throws -> PairwiseModel {
+            guard sawContent else { throw fail(nil, "the model file is empty") }
+            guard let (n, q) = header else { throw fail(nil, "missing header `variables N [domain Q]`") }
+            return try PairwiseModel(variables: n, domain: q, edges: edges, fields: fields, name: "model file \(name)")
+        }
     }
 
     /// FNV-1a (64-bit) of the file's bytes: recorded so a rerun can tell the file changed.
     public static func fingerprint(path: String) -> String? {
-        guard let data = try? Data(contentsOf: URL(fileURLWithPath: path)) else { return nil }
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
         var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        for b in data { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+        while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty, !Interruption.requested {
+            for b in chunk { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+        }
         return String(format: "%016llx", h)
     }
 }

@@ -20,9 +20,13 @@ public struct PairwiseModel: EnergyModel {
     /// Coupling of each adjacency entry of `table` (same order as `table.neighbors`).
     @usableFromInline let adjacentCoupling: [Double]
 
+    /// - Parameter parallelEdges: keep an edge listed twice as two bonds (a lattice with 2 rows or
+    ///   columns and periodic boundaries joins neighbours twice, as Ising and Potts do); otherwise
+    ///   a repeated edge is an error (model files).
     /// - Throws: ``GFNError/invalidInput(_:)`` for indices out of range, self-loops, duplicate
     ///   edges or non-finite numbers.
-    public init(variables n: Int, domain q: Int = 2, edges: [(Int, Int, Double)], fields: [Double]? = nil, name: String) throws {
+    public init(variables n: Int, domain q: Int = 2, edges: [(Int, Int, Double)], fields: [Double]? = nil, name: String,
+                parallelEdges: Bool = false) throws {
         guard n >= 1 else { throw GFNError.invalidInput("a pairwise model needs at least one variable") }
         guard (2...255).contains(q) else { throw GFNError.invalidInput("the domain size must be between 2 and 255 (got \(q))") }
         var seen = Set<Bond>()
@@ -32,7 +36,7 @@ public struct PairwiseModel: EnergyModel {
             guard a != b else { throw GFNError.invalidInput("edge \(a)–\(b) is a self-loop") }
             guard j.isFinite else { throw GFNError.invalidInput("edge \(a)–\(b) has a non-finite coupling") }
             let key = Bond(min(a, b), max(a, b))
-            guard seen.insert(key).inserted else { throw GFNError.invalidInput("edge \(a)–\(b) is listed twice") }
+            guard seen.insert(key).inserted || parallelEdges else { throw GFNError.invalidInput("edge \(a)–\(b) is listed twice") }
             list.append((Bond(a, b), j))
         }
         let h = fields ?? [Double](repeating: 0, count: n)
@@ -57,7 +61,8 @@ public struct PairwiseModel: EnergyModel {
         let rng = RandomStream(seed: instanceSeed, stream: 0)
         let edges = lattice.bonds.map { b in (b.a, b.b, gaussian ? coupling * rng.gaussian() : (rng.uniform() < 0.5 ? -coupling : coupling)) }
         return try PairwiseModel(variables: lattice.siteCount, edges: edges,
-                                 name: "Edwards–Anderson \(gaussian ? "Gaussian" : "±J") \(lattice.rows)×\(lattice.cols) \(lattice.boundary.rawValue), instance \(instanceSeed)")
+                                 name: "Edwards–Anderson \(gaussian ? "Gaussian" : "±J") \(lattice.rows)×\(lattice.cols) \(lattice.boundary.rawValue), instance \(instanceSeed)",
+                                 parallelEdges: true)
     }
 
     /// Sherrington–Kirkpatrick: all pairs, J_ij ~ N(0, 1)/√n from stream (instanceSeed, 0).

@@ -4,10 +4,12 @@ import NeuralNet
 
 /// A trained GFlowNet on disk: architecture, parameters, log Z, the energy it was trained on,
 /// the seed and the training record. Parameters are stored as base64 of little-endian float32,
-/// so a save → load round trip is exact.
+/// so a save → load round trip is exact. A checksum over everything else in the file (FNV-1a of
+/// its canonical JSON without the checksum) makes a changed digit a refused load, not a
+/// silently different model.
 public struct SavedModel: Codable, Equatable, Sendable {
     public static let formatName = "gfn-compare-model"
-    public static let currentFormatVersion = 1
+    public static let currentFormatVersion = 2
 
     public var format: String
     public var formatVersion: Int
@@ -20,6 +22,8 @@ public struct SavedModel: Codable, Equatable, Sendable {
     public var parameterCount: Int
     public var parameters: String
     public var training: TrainingRecord
+    /// FNV-1a (64-bit, hex) of the file's canonical JSON with this field empty.
+    public var checksum: String = ""
 
     public init<Env: ConstructionEnvironment>(model: GFlowNetModel<Env, Float>, target: [String: String], seed: UInt64, training: TrainingRecord, toolVersion: String) {
         format = Self.formatName; formatVersion = Self.currentFormatVersion
@@ -31,6 +35,24 @@ public struct SavedModel: Codable, Equatable, Sendable {
             return data.base64EncodedString()
         }
         self.training = training
+        checksum = (try? computedChecksum()) ?? ""
+    }
+
+    /// The checksum of this model's content: FNV-1a over its canonical JSON (sorted keys) with
+    /// `checksum` empty. JSON numbers round-trip exactly, so a read → write gives the same bytes.
+    public func computedChecksum() throws -> String {
+        var copy = self
+        copy.checksum = ""
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for b in try Self.encoder().encode(copy) { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+        return String(format: "%016llx", h)
+    }
+
+    static func encoder() -> JSONEncoder {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        enc.keyEncodingStrategy = .convertToSnakeCase
+        return enc
     }
 
     /// The decoded parameter vector.
@@ -53,10 +75,7 @@ public struct SavedModel: Codable, Equatable, Sendable {
 
     /// Writes the model atomically.
     public func write(to url: URL) throws {
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-        enc.keyEncodingStrategy = .convertToSnakeCase
-        try AtomicOutput.write(try enc.encode(self), to: url)
+        try AtomicOutput.write(try Self.encoder().encode(self), to: url)
     }
 
     /// Reads and checks a model file; `target` must equal the one it was trained for.
@@ -73,6 +92,9 @@ public struct SavedModel: Codable, Equatable, Sendable {
         }
         guard model.format == formatName, model.formatVersion == currentFormatVersion else {
             throw GFNError.invalidInput("--load-model \(url.path): format \(model.format) version \(model.formatVersion); this gfn-compare reads \(formatName) version \(currentFormatVersion)")
+        }
+        guard let expected = try? model.computedChecksum(), model.checksum == expected else {
+            throw GFNError.invalidInput("--load-model \(url.path): checksum mismatch (the file says \(model.checksum.isEmpty ? "nothing" : model.checksum), its content gives \((try? model.computedChecksum()) ?? "nothing")): the file was changed or damaged after it was saved")
         }
         try model.settings.validate()
         guard model.target == target else {

@@ -38,7 +38,7 @@ public struct ChainSchedule: Sendable, Codable, Equatable {
 public struct ChainTrace: Sendable {
     /// Mixed-radix keys of the recorded states (empty when states do not fit in 64 bits).
     public var keys: [UInt64]
-    /// E(x) of each recorded state.
+    /// E(x) of each recorded state, computed from the state (equal states, equal numbers).
     public var energies: [Double]
     /// M = Σ spin(xᵢ) of each recorded state.
     public var magnetizations: [Double]
@@ -124,20 +124,23 @@ public enum ChainRunner {
                     }
                 }
                 sweepsDone += 1
-                if sweepsDone % progressEvery == 0 {
-                    progress?(Double(sweepsDone) / Double(totalSweeps))
-                    if Interruption.requested { stopped = true; return }
-                }
+                if sweepsDone % progressEvery == 0 { progress?(Double(sweepsDone) / Double(totalSweeps)) }
+                // Every sweep (one relaxed atomic load per n updates): a stop request is seen
+                // within one sweep, however long the run (--thin 10^9 made the old check, every
+                // 1% of the run, never come).
+                if Interruption.requested { stopped = true; return }
             }
         }
 
         let t0 = DispatchTime.now().uptimeNanoseconds
         sweeps(schedule.burnInSweeps)
+        if stopped { trace.counters = counters; return trace }
         let t1 = DispatchTime.now().uptimeNanoseconds
         trace.valueCounts.withUnsafeMutableBufferPointer { counts in
             trace.bondSums.withUnsafeMutableBufferPointer { bsum in
                 for _ in 0..<schedule.samplesPerChain where !stopped {
                     sweeps(schedule.thinSweeps)
+                    if stopped { break }
                     var m = 0.0
                     for i in 0..<n {
                         counts[i * q + Int(x[i])] += 1
@@ -145,6 +148,11 @@ public enum ChainRunner {
                     }
                     for k in 0..<bonds.count { bsum[k] += spin[Int(x[bonds[k].a])] * spin[Int(x[bonds[k].b])] }
                     if keyed { trace.keys.append(model.key(of: UnsafePointer(x))) }
+                    // Record E(x) computed from the state, not the running sum of ΔE: equal states
+                    // then give bit-equal energies (rank diagnostics break ties by the last bits
+                    // otherwise), and the running sum cannot drift. Like M and the bond sums, this
+                    // is the observer's cost, not the chain's: it is not counted as an evaluation.
+                    energy = model.energy(UnsafePointer(x))
                     trace.energies.append(energy)
                     trace.magnetizations.append(m)
                 }

@@ -1,5 +1,6 @@
 import CGSL
 import Foundation
+import GFNCore
 
 /// Integrated autocorrelation time, estimated as in emcee (Foreman-Mackey et al.).
 public enum Autocorrelation {
@@ -37,6 +38,7 @@ public enum Autocorrelation {
         guard let n = usable.map(\.count).min(), n > 1 else { return .nan }
         var rho = [Double](repeating: 0, count: n)
         for chain in usable {
+            if Interruption.requested { return .nan }  // the caller throws
             let f = function(Array(chain.prefix(n)))
             for t in 0..<n { rho[t] += f[t] / Double(usable.count) }
         }

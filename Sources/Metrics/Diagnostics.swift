@@ -1,5 +1,6 @@
 import CGSL
 import Foundation
+import GFNCore
 
 /// Multi-chain MCMC diagnostics as ArviZ defines them (Vehtari, Gelman, Simpson, Carpenter &
 /// Bürkner 2021): rank-normalised split R-hat, bulk and tail ESS, and the MCSE of the mean.
@@ -69,10 +70,13 @@ public enum MCMCDiagnostics {
         let flat = chains.flatMap { $0 }
         if (flat.max()! - flat.min()!) < 1e-15 { return Double(flat.count) }
         // Autocovariances (normalised by n) of each chain.
-        let acov: [[Double]] = chains.map { c in
+        var acov: [[Double]] = []
+        for c in chains {
+            // One FFT per chain: a stop request is seen between them (the caller then throws).
+            if Interruption.requested { return .nan }
             let mu = c.reduce(0, +) / Double(n)
             let variance = c.reduce(0) { $0 + ($1 - mu) * ($1 - mu) } / Double(n)
-            return Autocorrelation.function(c).map { $0 * variance }
+            acov.append(Autocorrelation.function(c).map { $0 * variance })
         }
         let means = chains.map { $0.reduce(0, +) / Double(n) }
         func meanAcov(_ t: Int) -> Double { acov.reduce(0) { $0 + $1[t] } / Double(m) }

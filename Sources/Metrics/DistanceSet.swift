@@ -87,11 +87,16 @@ public struct NoiseFloor: Sendable, Codable, Equatable {
     public var mean: DistanceSet
     public var sd: DistanceSet
 
+    /// Replicates behind a floor's sd. Verdicts compare against mean + k·sd, so the sd's own
+    /// sampling error feeds their false-call rate: with 20 replicates `verdict-rates` measured
+    /// 1.0% false calls at k = 3, with 50 the rates in the README.
+    public static let defaultReplicates = 50
+
     /// Simulates `replicates` multinomial(N, p) samples (`gsl_ran_multinomial`) from stream `rng`.
-    public static func simulate(p: [Double], draws: Int, replicates: Int = 20, targetEntropy: Double, rng: RandomStream) -> NoiseFloor {
+    public static func simulate(p: [Double], draws: Int, replicates: Int = defaultReplicates, targetEntropy: Double, rng: RandomStream) -> NoiseFloor {
         var counts = [UInt32](repeating: 0, count: p.count)
         var sets: [DistanceSet] = []
-        for _ in 0..<replicates {
+        for _ in 0..<replicates where !Interruption.requested {  // a stopped run discards the floor
             counts.withUnsafeMutableBufferPointer { c in
                 p.withUnsafeBufferPointer { gsl_ran_multinomial(rng.pointer, p.count, UInt32(draws), $0.baseAddress, c.baseAddress) }
             }
@@ -110,6 +115,6 @@ public struct NoiseFloor: Sendable, Codable, Equatable {
                           sd: DistanceSet(tv: tv.1, klSampleToTarget: kqp.1, klTargetToSample: kpq.1, jensenShannon: js.1, hellinger: h.1))
     }
 
-    /// Whether a TV lies within the floor (below its mean + 2 sd).
-    public func contains(tv: Double) -> Bool { tv <= mean.tv + 2 * sd.tv }
+    /// Whether a TV lies within the floor (``DecisionRule/withinFloor(tv:floorMean:floorSd:)``).
+    public func contains(tv: Double) -> Bool { DecisionRule.withinFloor(tv: tv, floorMean: mean.tv, floorSd: sd.tv) }
 }

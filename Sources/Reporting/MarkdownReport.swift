@@ -19,29 +19,31 @@ public enum MarkdownReport {
         func row(_ name: String, exact: String, _ value: (SamplerMetrics) -> String) {
             line("| \(name) | " + r.samplers.map { value($0.metrics) }.joined(separator: " | ") + " | \(exact) |")
         }
-        /// A row where smaller is better: the best value is bolded.
-        func lowerIsBetter(_ name: String, exact: String, _ value: (SamplerMetrics) -> Double?) {
-            let values = r.samplers.map { value($0.metrics) }
-            let best = values.compactMap { $0 }.min()
-            let marked = values.count > 1 && values.compactMap { $0 }.count > 1
-            line("| \(name) | " + values.map { v in
-                guard let v else { return "n/a" }
-                return marked && v == best ? "**\(fmt(v))**" : fmt(v)
-            }.joined(separator: " | ") + " | \(exact) |")
+        /// A row of numbers (no bold: only the decision rule's row marks a winner).
+        func numbers(_ name: String, exact: String, _ value: (SamplerMetrics) -> Double?) {
+            row(name, exact: exact) { opt(value($0)) }
         }
         row("samples", exact: "") { "\($0.samples)" }
-        lowerIsBetter("TV distance to target (all draws)", exact: "0") { $0.tv }
-        row("TV of nearly independent draws (N)", exact: "") { m in m.thinnedTv.map { "\(fmt($0)) (\(m.noiseFloor?.draws ?? 0))" } ?? "n/a" }
+        row("effective draws (slowest observable)", exact: "") { m in m.effectiveDraws.map { "\(fmt($0)) (\(m.slowestObservable ?? "independent draws"))" } ?? "n/a" }
+        numbers("TV distance to target (all draws)", exact: "0") { $0.tv }
+        row("TV of thinned draws (N)", exact: "") { m in m.thinnedTv.map { "\(fmt($0)) (\(m.noiseFloor?.draws ?? 0))" } ?? "n/a" }
         row("noise floor: TV of as many exact draws", exact: "") { m in m.noiseFloor.map { "\(fmt($0.mean.tv)) ± \(fmt($0.sd.tv))" } ?? "n/a" }
-        row("within the noise floor?", exact: "") { m in m.withinNoiseFloor.map { $0 ? "yes" : "**no**" } ?? "n/a" }
-        if r.samplers.contains(where: { $0.metrics.tvModelExact != nil }) {
-            lowerIsBetter("TV of the exact model distribution P_T", exact: "0") { $0.tvModelExact }
+        row("indistinguishable from exact sampling?", exact: "") { m in
+            m.verdictRefusal != nil ? "no verdict (see below)" : m.withinNoiseFloor.map { $0 ? "yes" : "no" } ?? "n/a"
         }
-        lowerIsBetter("\\|mean energy − exact\\|", exact: "0") { m in m.meanEnergyExact.map { abs(m.meanEnergy - $0) } }
+        if let c = r.comparison, r.samplers.count == 2, let n = c.matchedDraws, let a = c.mhMatchedTv, let b = c.gfnMatchedTv {
+            // The one row where bold means "better": by the decision rule at an equal number of draws.
+            let cells = [(a, c.decision == "mh-better"), (b, c.decision == "gfn-better")].map { v, wins in wins ? "**\(fmt(v))**" : fmt(v) }
+            line("| TV at an equal \(n) draws each | " + cells.joined(separator: " | ") + " | \(fmt(c.matchedFloorMean ?? .nan)) ± \(fmt(c.matchedFloorSd ?? .nan)) |")
+        }
+        if r.samplers.contains(where: { $0.metrics.tvModelExact != nil }) {
+            numbers("TV of the exact model distribution P_T", exact: "0") { $0.tvModelExact }
+        }
+        numbers("\\|mean energy − exact\\|", exact: "0") { m in m.meanEnergyExact.map { abs(m.meanEnergy - $0) } }
         row("mean energy ± MCSE", exact: opt(r.exact.meanEnergy)) { m in fmt(m.meanEnergy) + (m.meanEnergyMcse.map { " ± " + fmt($0) } ?? "") }
-        lowerIsBetter("max marginal error", exact: "0") { $0.maxMarginalError }
+        numbers("max marginal error", exact: "0") { $0.maxMarginalError }
         row("max marginal error in MCSE units", exact: "") { opt($0.maxMarginalErrorInMcse) }
-        lowerIsBetter("max NN-correlation error", exact: "0") { $0.maxCorrelationError }
+        numbers("max NN-correlation error", exact: "0") { $0.maxCorrelationError }
         if r.exact.modeMass != nil || r.exact.spinFlipSymmetric == true { row("mass on m > 0 / m < 0", exact: r.exact.modeMass.map { "\(fmt($0.positive)) / \(fmt($0.negative))" } ?? "n/a") {
             "\(fmt($0.modeMass.positive)) / \(fmt($0.modeMass.negative))"
         } }
@@ -49,10 +51,18 @@ public enum MarkdownReport {
             row("learned log Z", exact: opt(r.exact.logZ)) { opt($0.logZLearned) }
         }
         row("energy evaluations", exact: "") { "\($0.energyEvaluations)" }
-        lowerIsBetter("wall time (s)", exact: "") { $0.wallSeconds }
+        row("energy work (local ΔE units)", exact: "") { m in m.energyWork.map(String.init) ?? "n/a" }
+        numbers("wall time (s)", exact: "") { $0.wallSeconds }
         line()
         if r.samplers.count == 2 {
-            line("**Verdict.** \(Verdict.compare(mh: r.samplers[0].metrics, gfn: r.samplers[1].metrics, exact: r.exact).words)")
+            line("Bold marks the sampler that the decision rule (README, \"Reading a report\") calls better at an equal number of draws; no bold means no measurable difference or no verdict.")
+            line()
+        }
+        if r.samplers.count == 2, let c = r.comparison {
+            line("**Verdict.** \(Verdict.words(mh: r.samplers[0].metrics, gfn: r.samplers[1].metrics, comparison: c, exact: r.exact))")
+            line()
+        } else if let mh = r.samplers.first {
+            line("**Verdict.** \(Verdict.floorSentence(mh.metrics))")
             line()
         }
         let warnings = r.samplers.flatMap { s in s.metrics.warnings.map { "`\(s.name)`: \($0)" } }
@@ -130,10 +140,8 @@ public enum MarkdownReport {
                 drow("Jensen–Shannon", \.jensenShannon)
                 drow("Hellinger", \.hellinger)
                 line()
-                if let w = m.withinNoiseFloor, let floor = m.noiseFloor, let t = m.thinnedTv {
-                    let which = floor.draws == m.samples ? "Its TV (\(fmt(t)))" : "The TV of its \(floor.draws) thinned, nearly independent draws (\(fmt(t)); every \(m.chiSquare?.thin ?? 1)-th sample)"
-                    line(w ? "\(which) lies within the noise floor of as many exact draws (\(fmt(floor.mean.tv)) ± \(fmt(floor.sd.tv))): these draws cannot be told from exact sampling."
-                           : "\(which) lies above the noise floor of as many exact draws (\(fmt(floor.mean.tv)) ± \(fmt(floor.sd.tv))): these draws are measurably further from the target than exact sampling.")
+                if m.noiseFloor != nil {
+                    line(Verdict.floorSentence(m))
                     line()
                 }
             }
@@ -144,25 +152,35 @@ public enum MarkdownReport {
                     line("- " + modeCoverage(model: m.modeMassModelExact ?? m.modeMass, exactModel: m.modeMassModelExact != nil, target: target, settings: g))
                 }
             }
-            line("- τ_int of the energy trace: \(opt(m.tauIntEnergy)) samples; ESS ≈ \(opt(m.essEnergy))\(s.name == "gfn" ? " (independent draws: τ = 1 by construction; the measured τ is a check)" : "")")
+            line("- τ_int: energy \(opt(m.tauIntEnergy)), magnetisation \(opt(m.tauIntMagnetization)) samples; effective draws \(opt(m.effectiveDraws)) (\(m.slowestObservable.map { "slowest observable: \($0)" } ?? "independent draws"))\(s.name == "gfn" ? "; τ = 1 by construction, the measured τ is a check" : "")")
+            if let why = m.verdictRefusal { line("- no verdict from these draws: \(why)") }
             if let c = m.chiSquare {
-                let which = c.thin == 1 ? "all draws" : "every \(c.thin)-th sample of each chain, ⌈2·τ_int⌉ apart, so nearly independent"
+                let slow = max(m.tauIntEnergy ?? 1, m.tauIntMagnetization ?? 1)
+                let which = c.thin == 1 ? "all draws" : "every \(c.thin)-th sample of each chain: ⌈2·τ_int⌉ for the larger τ_int, \(fmt(slow))"
+                    + (m.verdictRefusal == nil ? "" : "; with so few effective draws even these are not nearly independent")
                 line("- chi-square: χ² = \(fmt(c.statistic)) on \(c.degreesOfFreedom) df, p = \(fmt(c.pValue)), on \(c.draws) draws (\(which))")
             }
             line("- distinct states visited: \(m.distinctStates.map(String.init) ?? "n/a")")
-            line("- cost: \(m.energyEvaluations) energy evaluations (\(m.deltaEnergyEvaluations) local ΔE, \(m.fullEnergyEvaluations) full E(x)\(s.name == "gfn" ? ", all during training: sampling needs none" : "")); one local ΔE is O(degree), one full E(x) is O(n)")
+            line("- cost: \(m.energyEvaluations) energy evaluations (\(m.deltaEnergyEvaluations) local ΔE, \(m.fullEnergyEvaluations) full E(x)\(s.name == "gfn" ? ", all during training: sampling needs none" : "")) = \(m.energyWork.map(String.init) ?? "n/a") units of energy work (a local ΔE is one unit, a full E(x) n units for n variables)")
             line("- wall time: \(fmt(m.wallSeconds)) s" + (m.burnInSeconds.map { " (burn-in \(fmt($0)) s, sampling \(fmt(m.samplingSeconds ?? 0)) s per chain)" } ?? ""))
             line()
         }
         if let c = r.comparison {
             line("## Cost")
             line()
-            line("Break-even: how many MH effective samples (ESS of the energy) the GFlowNet's training is worth; beyond it, drawing from the trained GFlowNet is the cheaper way to get more. Quality is compared separately above.")
+            line("Break-even: how many MH effective draws (bulk ESS of its slowest observable) the GFlowNet's training is worth; beyond it, drawing from the trained GFlowNet is the cheaper way to get more. It is quoted only when the GFlowNet's draws are within their noise floor or no worse than MH's at an equal number of draws.")
             line()
-            line("- in energy evaluations: " + (c.breakEvenSamplesByEvaluations.map { "after \(fmt($0)) effective samples (GFlowNet sampling needs no evaluations)" }
-                                            ?? "never (MH's effective samples cost no evaluations here)"))
-            line("- in wall time: " + (c.wallBreakEvenSamples.map { "after \(fmt($0)) effective samples" }
-                                       ?? "never (a trained GFlowNet sample takes longer than an MH effective sample here)"))
+            if let note = c.breakEvenNote {
+                line("- no break-even: \(note)")
+            } else {
+                if let gfn = r.samplers.last?.metrics, gfn.withinNoiseFloor == false, let n = c.matchedDraws {
+                    line("- caveat: the GFlowNet's own \(gfn.samples) draws are measurably off the target; the break-even holds for needs of up to about \(n) draws, where the rule found no difference")
+                }
+                line("- MH: \(opt(c.mhEnergyWorkPerEffectiveDraw)) units of energy work per effective draw (\(opt(c.mhEffectiveDraws)) effective draws); GFlowNet training: \(c.gfnTrainingEnergyWork.map(String.init) ?? "n/a") units")
+                line("- in energy work: " + (c.breakEvenByEnergyWork.map { "after \(fmt($0)) effective draws (GFlowNet sampling needs no energy evaluations)" } ?? "never"))
+                line("- in wall time: " + (c.wallBreakEvenSamples.map { "after \(fmt($0)) effective draws" }
+                                           ?? "never (a trained GFlowNet sample takes longer than an MH effective draw here)"))
+            }
             line()
         }
         line("## Reproduce")
@@ -185,8 +203,7 @@ public enum MarkdownReport {
         let smaller = min(mass.positive / target.positive, mass.negative / target.negative)
         guard smaller >= 0.5 else {
             return "Mode collapse: \(source) put\(exactModel ? "s" : "") \(fmt(mass.positive)) / \(fmt(mass.negative)) on m > 0 / m < 0 "
-                + "against the target's \(fmt(target.positive)) / \(fmt(target.negative)); more exploration (--epsilon, --temperature), "
-                + "more iterations or the fixed order may recover the missing mode."
+                + "against the target's \(fmt(target.positive)) / \(fmt(target.negative)); " + collapseRemedies(g) + " may recover the missing mode."
         }
         var reasons = ["the policy starts near uniform (output layer scaled by 0.1), so both signs are drawn from the first iteration"]
         if g.order == "fixed" {
@@ -200,6 +217,16 @@ public enum MarkdownReport {
         }
         return "Both magnetised modes kept: \(source) put\(exactModel ? "s" : "") \(fmt(mass.positive)) / \(fmt(mass.negative)) on m > 0 / m < 0 "
             + "(target \(fmt(target.positive)) / \(fmt(target.negative))). What works against mode collapse here: " + reasons.joined(separator: "; ") + "."
+    }
+
+    /// What to try against a collapsed mode, from what this run did not already use.
+    static func collapseRemedies(_ g: GFNConfig) -> String {
+        var out: [String] = []
+        out.append(g.epsilon > 0 ? "more exploration (--epsilon above its \(fmt(g.epsilon)))" : "uniform exploration while training (--epsilon, 0 in this run)")
+        out.append(g.temperature > 1 ? "a higher behaviour temperature (--temperature above its \(fmt(g.temperature)))" : "a behaviour temperature above 1 (--temperature, \(fmt(g.temperature)) in this run)")
+        out.append("more iterations (--iterations above its \(g.iterations))")
+        if g.order != "fixed" { out.append("the fixed construction order (--order fixed; this run used \(g.order))") }
+        return out.count > 1 ? out.dropLast().joined(separator: ", ") + " or " + out.last! : out[0]
     }
 
     static func opt(_ x: Double?) -> String { x.map(fmt) ?? "n/a" }

@@ -8,7 +8,7 @@ import Metrics
 /// or `_per_second`) and the `environment` block describe the machine and the moment; every
 /// other field is a deterministic function of the configuration, the seed and the binary.
 public struct RunRecord: Codable, Equatable, Sendable {
-    public static let currentSchemaVersion = 1
+    public static let currentSchemaVersion = 2
 
     public var schemaVersion: Int
     public var tool: ToolInfo
@@ -17,7 +17,7 @@ public struct RunRecord: Codable, Equatable, Sendable {
     public var config: RunConfig
     public var exact: ExactRecord
     public var samplers: [SamplerRecord]
-    /// The two samplers against each other (null with one sampler).
+    /// The two samplers against each other (null with one sampler; written as an explicit null).
     public var comparison: ComparisonRecord?
     public var environment: EnvironmentRecord
 
@@ -56,6 +56,19 @@ public struct RunRecord: Codable, Equatable, Sendable {
         return record
     }
 
+    enum CodingKeys: String, CodingKey { case schemaVersion, tool, command, config, exact, samplers, comparison, environment }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(schemaVersion, forKey: .schemaVersion)
+        try c.encode(tool, forKey: .tool)
+        try c.encode(command, forKey: .command)
+        try c.encode(config, forKey: .config)
+        try c.encode(exact, forKey: .exact)
+        try c.encode(samplers, forKey: .samplers)
+        try c.encode(comparison, forKey: .comparison)
+        try c.encode(environment, forKey: .environment)
+    }
+
     /// Checks the record's internal consistency (array lengths, counts), so nothing downstream
     /// indexes past an array of a damaged or hand-edited record.
     public func validate() throws {
@@ -74,6 +87,9 @@ public struct RunRecord: Codable, Equatable, Sendable {
             if let h = m.energyHistogram { try check(h.count == exact.energyLevels?.count, "samplers[\(i)].metrics.energy_histogram") }
             if let h = m.magnetizationHistogram { try check(h.count == exact.magnetizationProbabilities?.count, "samplers[\(i)].metrics.magnetization_histogram") }
             if let u = m.marginalsUp, let e = exact.marginalsUp { try check(u.count == e.count, "samplers[\(i)].metrics.marginals_up") }
+            if let u = m.marginals, let e = exact.marginals {
+                try check(u.count == e.count && zip(u, e).allSatisfy { $0.count == $1.count }, "samplers[\(i)].metrics.marginals")
+            }
         }
     }
 }
@@ -219,12 +235,15 @@ public struct ExactRecord: Codable, Equatable, Sendable {
     public var magnetizationProbabilities: [Double]?
     /// Exact P(xᵢ = 1) per site (enumeration; binary models).
     public var marginalsUp: [Double]?
+    /// Exact P(xᵢ = v) per site i and value v (enumeration; models with more than two values,
+    /// up to 1,024 sites).
+    public var marginals: [[Double]]?
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case logZ, logZMethod, nStates, meanEnergy, meanEnergyMethod, meanAbsMagnetizationPerSite, modeMass, logZKaufman, notes
-        case entropy, spinFlipSymmetric, onsagerEnergyPerSite, yangMagnetization, couplings, referenceEstimate, energyLevels, energyLevelProbabilities, magnetizationProbabilities, marginalsUp
+        case entropy, spinFlipSymmetric, onsagerEnergyPerSite, yangMagnetization, couplings, referenceEstimate, energyLevels, energyLevelProbabilities, magnetizationProbabilities, marginalsUp, marginals
     }
     // Encode absent values as explicit nulls: readers can tell "unknown" from "missing field".
     public func encode(to encoder: Encoder) throws {
@@ -248,6 +267,7 @@ public struct ExactRecord: Codable, Equatable, Sendable {
         try c.encode(energyLevelProbabilities, forKey: .energyLevelProbabilities)
         try c.encode(magnetizationProbabilities, forKey: .magnetizationProbabilities)
         try c.encode(marginalsUp, forKey: .marginalsUp)
+        try c.encode(marginals, forKey: .marginals)
     }
 }
 
@@ -321,8 +341,22 @@ public struct SamplerMetrics: Codable, Equatable, Sendable {
     public var modeMass: ModeMassRecord
     /// Integrated autocorrelation time of the energy trace, in recorded samples.
     public var tauIntEnergy: Double?
+    /// Integrated autocorrelation time of the signed magnetisation trace, in recorded samples.
+    public var tauIntMagnetization: Double?
     /// N / τ_int(energy).
     public var essEnergy: Double?
+    /// The tracked observable that mixes slowest ("energy" or "magnetisation"): its τ_int sets the
+    /// thinning and its bulk ESS the effective draws.
+    public var slowestObservable: String?
+    /// The smallest bulk ESS over the tracked observables (MCMC), N for independent draws: what
+    /// verdicts and the cost per effective draw use.
+    public var effectiveDraws: Double?
+    /// Why these draws support no verdict (R-hat or bulk ESS of some observable out of bounds,
+    /// see the README's decision rule); null when they do.
+    public var verdictRefusal: String?
+    /// Energy work: local ΔE evaluations plus n per full E(x) evaluation (one full E(x) touches
+    /// every site, a local ΔE one site's neighbourhood). The common unit of cost.
+    public var energyWork: Int?
     public var acceptanceRate: Double?
     /// The GFlowNet's learned log Z (null for MCMC).
     public var logZLearned: Double?
@@ -335,9 +369,10 @@ public struct SamplerMetrics: Codable, Equatable, Sendable {
     /// TV of the nearly independent draws the floor and the chi-square test use: every ⌈2·τ_int⌉-th
     /// sample of each chain for MCMC (see chi_square.thin), all draws for an independent sampler.
     public var thinnedTv: Double?
-    /// The distances of as many exact independent draws as thinned_tv uses (mean and sd over 20 replicates).
+    /// The distances of as many exact independent draws as thinned_tv uses (mean and sd over 50 replicates).
     public var noiseFloor: NoiseFloor?
-    /// Whether thinned_tv lies within the noise floor (≤ mean + 2 sd): indistinguishable from exact sampling at that size.
+    /// Whether thinned_tv lies within the noise floor (≤ mean + 3 sd): indistinguishable from exact
+    /// sampling at that size. Null when the draws support no verdict (see verdict_refusal).
     public var withinNoiseFloor: Bool?
     /// The GFlowNet's exact model distribution P_T against the target: every distance, no sampling noise.
     public var modelDistances: DistanceSet?
@@ -363,6 +398,8 @@ public struct SamplerMetrics: Codable, Equatable, Sendable {
     public var magnetizationHistogram: [Double]?
     /// Estimated P(xᵢ = 1) per site (binary models, up to 1,024 sites).
     public var marginalsUp: [Double]?
+    /// Estimated P(xᵢ = v) per site and value (models with more than two values, up to 1,024 sites).
+    public var marginals: [[Double]]?
     /// Quality against cost, recorded at checkpoints during the run.
     public var curve: QualityCurve?
     /// True when `--time-limit` cut the run short (volatile: depends on the machine's speed).
@@ -390,10 +427,10 @@ public struct SamplerMetrics: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey {
         case samples, tv, distinctStates, chiSquare, meanEnergy, meanEnergyExact, meanEnergyMcse
         case meanAbsMagnetizationPerSite, meanAbsMagnetizationPerSiteExact, maxMarginalError, maxMarginalErrorInMcse, maxCorrelationError
-        case modeMass, tauIntEnergy, essEnergy, acceptanceRate, logZLearned, tvModelExact, tvModelExactNote
+        case modeMass, tauIntEnergy, tauIntMagnetization, essEnergy, slowestObservable, effectiveDraws, verdictRefusal, energyWork, acceptanceRate, logZLearned, tvModelExact, tvModelExactNote
         case distances, thinnedTv, noiseFloor, withinNoiseFloor, modelDistances, modeMassModelExact, rhatEnergy, rhatMagnetization
         case essBulkEnergy, essTailEnergy, essBulkMagnetization, essTailMagnetization, logZImportance, logZImportanceEss
-        case warnings, energyHistogram, magnetizationHistogram, marginalsUp, curve, wallLimited
+        case warnings, energyHistogram, magnetizationHistogram, marginalsUp, marginals, curve, wallLimited
         case trainingTrajectories, trainingSeconds, energyEvaluations, deltaEnergyEvaluations
         case fullEnergyEvaluations, wallSeconds, burnInSeconds, samplingSeconds
     }
@@ -413,7 +450,12 @@ public struct SamplerMetrics: Codable, Equatable, Sendable {
         try c.encode(maxCorrelationError, forKey: .maxCorrelationError)
         try c.encode(modeMass, forKey: .modeMass)
         try c.encode(tauIntEnergy, forKey: .tauIntEnergy)
+        try c.encode(tauIntMagnetization, forKey: .tauIntMagnetization)
         try c.encode(essEnergy, forKey: .essEnergy)
+        try c.encode(slowestObservable, forKey: .slowestObservable)
+        try c.encode(effectiveDraws, forKey: .effectiveDraws)
+        try c.encode(verdictRefusal, forKey: .verdictRefusal)
+        try c.encode(energyWork, forKey: .energyWork)
         try c.encode(acceptanceRate, forKey: .acceptanceRate)
         try c.encode(logZLearned, forKey: .logZLearned)
         try c.encode(tvModelExact, forKey: .tvModelExact)
@@ -436,6 +478,7 @@ public struct SamplerMetrics: Codable, Equatable, Sendable {
         try c.encode(energyHistogram, forKey: .energyHistogram)
         try c.encode(magnetizationHistogram, forKey: .magnetizationHistogram)
         try c.encode(marginalsUp, forKey: .marginalsUp)
+        try c.encode(marginals, forKey: .marginals)
         try c.encode(curve, forKey: .curve)
         try c.encode(wallLimited, forKey: .wallLimited)
         try c.encode(trainingTrajectories, forKey: .trainingTrajectories)
@@ -462,21 +505,60 @@ public struct QualityCurve: Codable, Equatable, Sendable {
     }
 }
 
-/// Sampler against sampler: where the GFlowNet's training cost pays off.
+/// Sampler against sampler: quality at an equal number of draws, and where the GFlowNet's
+/// training cost pays off. Every field is decided by ``DecisionRule`` (README, "Reading a report").
 public struct ComparisonRecord: Codable, Equatable, Sendable {
-    /// Effective samples after which the GFlowNet (training + sampling) has spent fewer energy
-    /// evaluations than MH (per effective sample, ESS of the energy); null when it never does.
-    public var breakEvenSamplesByEvaluations: Double?
+    /// "mh-better", "gfn-better", "no-measurable-difference" or "no-verdict".
+    public var decision: String
+    /// Why there is no verdict (decision "no-verdict"), in words; null otherwise.
+    public var decisionReason: String?
+    /// Draws each sampler is judged on: the smaller of the two thinned draw counts (the larger set
+    /// is subsampled evenly to it), so like is compared with like.
+    public var matchedDraws: Int?
+    /// TV to the target of each sampler's matched draws.
+    public var mhMatchedTv: Double?
+    public var gfnMatchedTv: Double?
+    /// The noise floor (TV of as many exact draws): mean and sd over its replicates.
+    public var matchedFloorMean: Double?
+    public var matchedFloorSd: Double?
+    /// (mh_matched_tv − gfn_matched_tv) / (√2·matched_floor_sd): below −3 MH is better, above 3 the GFlowNet.
+    public var differenceZ: Double?
+    /// MH's effective draws (smallest bulk ESS over its tracked observables).
+    public var mhEffectiveDraws: Double?
+    /// MH's energy work per effective draw (burn-in included).
+    public var mhEnergyWorkPerEffectiveDraw: Double?
+    /// The GFlowNet's training energy work (sampling needs none).
+    public var gfnTrainingEnergyWork: Int?
+    /// MH effective draws whose energy work equals the GFlowNet's training; null when no
+    /// break-even is quoted (see break_even_note).
+    public var breakEvenByEnergyWork: Double?
     /// The same in wall time (volatile).
     public var wallBreakEvenSamples: Double?
-    public init(breakEvenSamplesByEvaluations: Double?, wallBreakEvenSamples: Double?) {
-        self.breakEvenSamplesByEvaluations = breakEvenSamplesByEvaluations; self.wallBreakEvenSamples = wallBreakEvenSamples
+    /// Why no break-even is quoted, when it is not.
+    public var breakEvenNote: String?
+
+    public init(decision: String) { self.decision = decision }
+
+    enum CodingKeys: String, CodingKey {
+        case decision, decisionReason, matchedDraws, mhMatchedTv, gfnMatchedTv, matchedFloorMean, matchedFloorSd, differenceZ
+        case mhEffectiveDraws, mhEnergyWorkPerEffectiveDraw, gfnTrainingEnergyWork, breakEvenByEnergyWork, wallBreakEvenSamples, breakEvenNote
     }
-    enum CodingKeys: String, CodingKey { case breakEvenSamplesByEvaluations, wallBreakEvenSamples }
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(breakEvenSamplesByEvaluations, forKey: .breakEvenSamplesByEvaluations)
+        try c.encode(decision, forKey: .decision)
+        try c.encode(decisionReason, forKey: .decisionReason)
+        try c.encode(matchedDraws, forKey: .matchedDraws)
+        try c.encode(mhMatchedTv, forKey: .mhMatchedTv)
+        try c.encode(gfnMatchedTv, forKey: .gfnMatchedTv)
+        try c.encode(matchedFloorMean, forKey: .matchedFloorMean)
+        try c.encode(matchedFloorSd, forKey: .matchedFloorSd)
+        try c.encode(differenceZ, forKey: .differenceZ)
+        try c.encode(mhEffectiveDraws, forKey: .mhEffectiveDraws)
+        try c.encode(mhEnergyWorkPerEffectiveDraw, forKey: .mhEnergyWorkPerEffectiveDraw)
+        try c.encode(gfnTrainingEnergyWork, forKey: .gfnTrainingEnergyWork)
+        try c.encode(breakEvenByEnergyWork, forKey: .breakEvenByEnergyWork)
         try c.encode(wallBreakEvenSamples, forKey: .wallBreakEvenSamples)
+        try c.encode(breakEvenNote, forKey: .breakEvenNote)
     }
 }
 

@@ -1,49 +1,70 @@
 import Foundation
+import Metrics
 
-/// The two samplers against each other, in numbers and in words (rendered from the record, so
-/// `report` re-renders it byte for byte; it quotes wall times, so it is not stored in run.json).
+/// The two samplers against each other in words, rendered from the record alone (so `report`
+/// re-renders it byte for byte). Every claim comes from a field that ``DecisionRule`` decided.
 public enum Verdict {
-    public static func compare(mh: SamplerMetrics, gfn: SamplerMetrics, exact: ExactRecord) -> (record: ComparisonRecord, words: String) {
-        // MH's cost per effective sample (ESS of the energy), burn-in included.
-        let mhEffective = max(mh.essEnergy ?? Double(mh.samples), 1)
-        let mhEvaluationsPerEffective = Double(mh.energyEvaluations) / mhEffective
-        let mhSecondsPerEffective = mh.wallSeconds / mhEffective
-        let gfnSecondsPerSample = (gfn.samplingSeconds ?? 0) / Double(max(gfn.samples, 1))
-        let training = Double(gfn.energyEvaluations)
-        let byEvaluations = mhEvaluationsPerEffective > 0 ? training / mhEvaluationsPerEffective : nil
-        let byTime = mhSecondsPerEffective > gfnSecondsPerSample ? (gfn.trainingSeconds ?? 0) / (mhSecondsPerEffective - gfnSecondsPerSample) : nil
-
+    public static func words(mh: SamplerMetrics, gfn: SamplerMetrics, comparison c: ComparisonRecord, exact: ExactRecord) -> String {
         let f = MarkdownReport.fmt
         var words: [String] = []
-        if let mtv = mh.tv, let gtv = gfn.tv {
-            let mhFloor = mh.withinNoiseFloor == true ? " (its thinned draws are within the noise floor: indistinguishable from exact sampling)" : (mh.noiseFloor.map { " (its thinned draws are above their noise floor of \(f($0.mean.tv)))" } ?? "")
-            let gfnFloor = gfn.withinNoiseFloor == true ? ", within its noise floor" : (gfn.noiseFloor.map { ", above its noise floor of \(f($0.mean.tv))" } ?? "")
-            words.append("Metropolis-Hastings drew \(mh.samples) samples at TV \(f(mtv)) from the exact target\(mhFloor), in \(f(mh.wallSeconds)) s and \(mh.energyEvaluations) local energy evaluations.")
-            words.append("The GFlowNet trained for \(f(gfn.trainingSeconds ?? 0)) s (\(gfn.energyEvaluations) full energy evaluations), then drew \(gfn.samples) independent samples at TV \(f(gtv))\(gfnFloor) in \(f(gfn.samplingSeconds ?? 0)) s.")
-        }
+        let mhEffective = mh.effectiveDraws.map { ", \(f($0)) effective draws of its slowest observable (\(mh.slowestObservable ?? "energy"))" } ?? ""
+        words.append("Metropolis-Hastings drew \(mh.samples) samples\(mhEffective) in \(f(mh.wallSeconds)) s and \(mh.energyWork.map(String.init) ?? "n/a") units of energy work. \(floorSentence(mh))")
+        words.append("The GFlowNet trained for \(f(gfn.trainingSeconds ?? 0)) s (\(gfn.energyWork.map(String.init) ?? "n/a") units of energy work), then drew \(gfn.samples) independent samples in \(f(gfn.samplingSeconds ?? 0)) s. \(floorSentence(gfn))")
         if let model = gfn.tvModelExact {
             words.append("Its exact model distribution is at TV \(f(model)) from the target: that is the GFlowNet's bias, which no number of samples removes.")
         }
         if let lz = exact.logZ, let learned = gfn.logZLearned {
             words.append("Its learned log Z is \(f(learned)) against the exact \(f(lz)) (error \(f(learned - lz))).")
         }
-        if let mtv = mh.thinnedTv, let gtv = gfn.thinnedTv, let mf = mh.noiseFloor, let gf = gfn.noiseFloor {
-            // Compare each sampler's excess over what exact draws of the same size would score.
-            let mhExcess = mtv - mf.mean.tv, gfnExcess = gtv - gf.mean.tv
-            if mhExcess <= gfnExcess {
-                words.append("MH is the better sampler here: its excess over exact-sampling quality (\(f(mhExcess)) in TV) is smaller than the GFlowNet's (\(f(gfnExcess))), and it took \(f(mh.wallSeconds)) s against the GFlowNet's \(f(gfn.wallSeconds)) s.")
-            } else {
-                words.append("The GFlowNet is the better sampler here: its excess over exact-sampling quality (\(f(gfnExcess)) in TV) is smaller than MH's (\(f(mhExcess))).")
-            }
+        words.append(decisionSentence(c))
+        words.append(contentsOf: costSentences(mh: mh, gfn: gfn, c))
+        return words.joined(separator: " ")
+    }
+
+    /// One sampler against exact sampling at its own number of thinned draws.
+    static func floorSentence(_ m: SamplerMetrics) -> String {
+        let f = MarkdownReport.fmt
+        if let why = m.verdictRefusal { return "Its draws support no verdict: \(why)." }
+        guard let within = m.withinNoiseFloor, let floor = m.noiseFloor, let t = m.thinnedTv else {
+            return "Its draws cannot be compared with exact sampling here (no probability table of the target)."
         }
-        if let be = byTime {
-            words.append("In wall time the GFlowNet's training pays off after about \(f(be)) effective samples.")
-        } else {
-            words.append("In wall time the GFlowNet never pays off its training here: MH makes an effective sample in \(f(mhSecondsPerEffective * 1e6)) µs, the trained GFlowNet needs \(f(gfnSecondsPerSample * 1e6)) µs per sample.")
+        let which = floor.draws == m.samples ? "Its \(floor.draws) draws" : "Its \(floor.draws) thinned draws"
+        return within
+            ? "\(which) (TV \(f(t))) are within the noise floor of as many exact draws (\(f(floor.mean.tv)) ± \(f(floor.sd.tv))): indistinguishable from exact sampling."
+            : "\(which) (TV \(f(t))) lie more than \(f(DecisionRule.floorSds)) sd above the noise floor of as many exact draws (\(f(floor.mean.tv)) ± \(f(floor.sd.tv))): measurably further from the target than exact sampling."
+    }
+
+    static func decisionSentence(_ c: ComparisonRecord) -> String {
+        let f = MarkdownReport.fmt
+        guard let n = c.matchedDraws, let a = c.mhMatchedTv, let b = c.gfnMatchedTv else {
+            return "No verdict on which sampler is better: " + (c.decisionReason ?? "the draws cannot be compared") + "."
         }
-        if let be = byEvaluations {
-            words.append("In energy evaluations the GFlowNet's training equals what MH spends on \(f(be)) effective samples (MH: \(f(mhEvaluationsPerEffective)) evaluations per effective sample; GFlowNet sampling needs none).")
+        let z = c.differenceZ.map { f(abs($0)) } ?? "∞"
+        let at = "At an equal \(n) draws each (TV \(f(a)) for MH, \(f(b)) for the GFlowNet; exact sampling: \(f(c.matchedFloorMean ?? .nan)) ± \(f(c.matchedFloorSd ?? .nan)))"
+        switch c.decision {
+        case "mh-better": return "\(at), MH is the better sampler: the difference is \(z) sd of what two exact samplers would show, beyond the rule's \(f(DecisionRule.differenceSds))."
+        case "gfn-better": return "\(at), the GFlowNet is the better sampler: the difference is \(z) sd of what two exact samplers would show, beyond the rule's \(f(DecisionRule.differenceSds))."
+        default: return "\(at), there is no measurable difference between the samplers: the difference is \(z) sd of what two exact samplers would show, within the rule's \(f(DecisionRule.differenceSds))."
         }
-        return (ComparisonRecord(breakEvenSamplesByEvaluations: byEvaluations, wallBreakEvenSamples: byTime), words.joined(separator: " "))
+    }
+
+    static func costSentences(mh: SamplerMetrics, gfn: SamplerMetrics, _ c: ComparisonRecord) -> [String] {
+        let f = MarkdownReport.fmt
+        if let note = c.breakEvenNote { return ["Cost: \(note)."] }
+        var out: [String] = []
+        if gfn.withinNoiseFloor == false, let n = c.matchedDraws {
+            out.append("The GFlowNet's own \(gfn.samples) draws are measurably off the target, so what follows holds for needs of up to about \(n) draws, where no difference was measurable.")
+        }
+        if let work = c.mhEnergyWorkPerEffectiveDraw {
+            out.append("MH spends \(f(work)) units of energy work per effective draw; the GFlowNet's training (\(c.gfnTrainingEnergyWork.map(String.init) ?? "n/a") units) equals "
+                       + (c.breakEvenByEnergyWork.map { "what MH spends on \(f($0)) effective draws, and its sampling needs none." } ?? "no finite number of MH's effective draws."))
+        }
+        if let be = c.wallBreakEvenSamples {
+            out.append("In wall time the GFlowNet's training pays off after about \(f(be)) effective draws.")
+        } else if let e = c.mhEffectiveDraws {
+            let mhPer = mh.wallSeconds / e, gfnPer = (gfn.samplingSeconds ?? 0) / Double(max(gfn.samples, 1))
+            out.append("In wall time the GFlowNet never pays off its training here: MH makes an effective draw in \(f(mhPer * 1e6)) µs, the trained GFlowNet needs \(f(gfnPer * 1e6)) µs per sample.")
+        }
+        return out
     }
 }

@@ -11,7 +11,7 @@ struct GFNCompare: ParsableCommand {
         counted once; the target is p(x) ∝ exp(−β·E(x)). torchgfn's DiscreteEBM counts each bond twice: its J is 2J here.
         """,
         version: toolInfo.version,
-        subcommands: [RunCommand.self, ReportCommand.self, ReproduceCommand.self, CheckCommand.self, SweepCommand.self, MergeCommand.self, EnergiesCommand.self, BenchCommand.self],
+        subcommands: [RunCommand.self, ReportCommand.self, ReproduceCommand.self, CheckCommand.self, SweepCommand.self, MergeCommand.self, EnergiesCommand.self, BenchCommand.self, VerdictRatesCommand.self],
         defaultSubcommand: RunCommand.self
     )
 }

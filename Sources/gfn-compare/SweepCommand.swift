@@ -76,11 +76,17 @@ struct SweepCommand: ParsableCommand {
         progress.begin("sweep \(s.name): \(todo.count) of \(mine.count) runs to do (\(mine.count - todo.count) already complete), \(jobs) at a time")
         let exe = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
         let executable = FileManager.default.isExecutableFile(atPath: exe.path) ? exe : Bundle.main.executableURL!
-        let failures = SweepRunner.run(todo, jobs: jobs, executable: executable) { r in
-            r.arguments + ["--out", runsDir.appendingPathComponent(s.folder(r.index)).path, "--force", "--quiet"]
+        let folder = { (r: SweepSpec.Run) in runsDir.appendingPathComponent(s.folder(r.index)) }
+        let (failures, busy) = SweepRunner.run(todo, jobs: jobs, executable: executable,
+                                               lockPath: { runsDir.appendingPathComponent(".\(s.folder($0.index)).lock").path },
+                                               isDone: { FileManager.default.fileExists(atPath: folder($0).appendingPathComponent("run.json").path) }) { r in
+            r.arguments + ["--out", folder(r).path, "--force", "--quiet"]
         } progress: { done in progress.update(Double(done) / Double(max(todo.count, 1))) }
         try Interruption.check()
         progress.end(failures.isEmpty ? "done" : "\(failures.count) failed")
+        if !busy.isEmpty {
+            throw GFNError.runtime("\(busy.count) run(s) are being run by another sweep on the same folder (\(busy.map { s.folder($0.index) }.joined(separator: ", "))); rerun when it has finished")
+        }
         if !failures.isEmpty {
             for (r, message) in failures {
                 FileHandle.standardError.write(Data("run \(r.index) (\(r.label)) failed: \(message)\n".utf8))
@@ -97,32 +103,42 @@ struct SweepCommand: ParsableCommand {
 }
 
 /// Runs sweep runs as child processes, `jobs` at a time. Results go to files, so the order in
-/// which children finish cannot change them.
+/// which children finish cannot change them. Each run is claimed with a lock file first (two
+/// sweeps on one folder never run the same run), and each child dies with this process.
 enum SweepRunner {
-    static func run(_ runs: [SweepSpec.Run], jobs: Int, executable: URL, arguments: (SweepSpec.Run) -> [String],
-                    progress: (Int) -> Void) -> [(SweepSpec.Run, String)] {
+    /// - Returns: the failed runs with their messages, and the runs another process held.
+    static func run(_ runs: [SweepSpec.Run], jobs: Int, executable: URL, lockPath: (SweepSpec.Run) -> String,
+                    isDone: (SweepSpec.Run) -> Bool, arguments: (SweepSpec.Run) -> [String],
+                    progress: (Int) -> Void) -> (failures: [(SweepSpec.Run, String)], busy: [SweepSpec.Run]) {
         var next = 0, done = 0
         var failures: [(SweepSpec.Run, String)] = []
-        var running: [(Process, Pipe, SweepSpec.Run)] = []
+        var busy: [SweepSpec.Run] = []
+        var running: [(Process, Pipe, SweepSpec.Run, Int32)] = []
+        var environment = ProcessInfo.processInfo.environment
+        environment[ProcessTies.parentVariable] = String(getpid())
         while next < runs.count || !running.isEmpty {
             while running.count < jobs && next < runs.count && !Interruption.requested {
                 let r = runs[next]; next += 1
+                guard let lock = ProcessTies.tryLock(lockPath(r)) else { busy.append(r); done += 1; progress(done); continue }
+                if isDone(r) { close(lock); done += 1; progress(done); continue }  // finished by another sweep meanwhile
                 let p = Process()
                 p.executableURL = executable
                 p.arguments = ["run"] + arguments(r)
+                p.environment = environment
                 let err = Pipe()
                 p.standardError = err
                 p.standardOutput = FileHandle.nullDevice
-                do { try p.run(); running.append((p, err, r)) } catch { failures.append((r, "cannot start: \(error)")) }
+                do { try p.run(); running.append((p, err, r, lock)) } catch { close(lock); failures.append((r, "cannot start: \(error)")) }
             }
             if Interruption.requested {
-                for (p, _, _) in running { p.interrupt() }
-                for (p, _, _) in running { p.waitUntilExit() }
-                return failures
+                for (p, _, _, _) in running { p.interrupt() }
+                for (p, _, _, lock) in running { p.waitUntilExit(); close(lock) }
+                return (failures, busy)
             }
             Thread.sleep(forTimeInterval: 0.02)
-            running.removeAll { p, err, r in
+            running.removeAll { p, err, r, lock in
                 guard !p.isRunning else { return false }
+                close(lock)
                 if p.terminationStatus != 0 {
                     failures.append((r, String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
                 }
@@ -131,6 +147,6 @@ enum SweepRunner {
                 return true
             }
         }
-        return failures
+        return (failures, busy)
     }
 }

@@ -34,7 +34,7 @@ import TestSupport
     @Test func recordHonoursTheRunJSONContract() throws {
         let data = try ComparisonRun.run(Self.settings(seed: 1, gfn: true), command: "gfn-compare --energy ising").jsonData()
         let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        #expect(json["schema_version"] as? Int == 1)
+        #expect(json["schema_version"] as? Int == RunRecord.currentSchemaVersion)
         #expect(json["command"] as? String == "gfn-compare --energy ising")
         let config = try #require(json["config"] as? [String: Any])
         #expect(config["seed"] as? Int == 1)

@@ -46,7 +46,7 @@ import Testing
     @Test func binaryGarbageIsRefused() {
         var bytes: [UInt8] = Array("variables 3\n".utf8)
         bytes += [0, 0xFF, 0xFE, 7]
-        #expect(throws: GFNError.invalidInput("m.txt: not a text file (binary data or invalid UTF-8)")) {
+        #expect(throws: GFNError.invalidInput("m.txt:2: not a text file (binary data or invalid UTF-8)")) {
             try PairwiseModelFile.parse(Data(bytes), name: "m.txt")
         }
     }

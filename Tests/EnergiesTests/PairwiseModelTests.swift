@@ -72,4 +72,30 @@ import Testing
         #expect(throws: GFNError.self) { try PairwiseModel(variables: 3, edges: [(0, 1, .nan)], name: "x") }
         #expect(throws: GFNError.self) { try PairwiseModel(variables: 3, edges: [], fields: [1, 2], name: "x") }
     }
+
+    /// Issue 13, defect 8: EA refused 2-row and 2-column periodic lattices ("edge 4–0 is listed
+    /// twice") that Ising and Potts accept. The wrap-around bond joins the same pair twice, each
+    /// with its own coupling, as on the torus; E(x) and ΔE agree with a sum over those bonds.
+    @Test func edwardsAndersonAcceptsTwoRowPeriodicLattices() throws {
+        for (rows, cols) in [(2, 4), (4, 2), (2, 2)] {
+            let lattice = try SquareLattice(rows: rows, cols: cols, boundary: .periodic)
+            let ea = try PairwiseModel.edwardsAnderson(lattice: lattice, gaussian: true, instanceSeed: 5)
+            #expect(ea.edges.count == lattice.bonds.count)
+            let n = lattice.siteCount
+            var x = [UInt8](repeating: 0, count: n)
+            for key in 0..<(1 << n) {
+                for i in 0..<n { x[i] = UInt8((key >> i) & 1) }
+                let s = x.map { $0 == 0 ? -1.0 : 1.0 }
+                let direct = -ea.edges.reduce(0) { $0 + $1.coupling * s[$1.bond.a] * s[$1.bond.b] }
+                let e = x.withUnsafeBufferPointer { ea.energy($0.baseAddress!) }
+                #expect(abs(e - direct) < 1e-12)
+                let flipped = x.withUnsafeBufferPointer { ea.deltaEnergy($0.baseAddress!, site: key % n, to: 1 - x[key % n]) }
+                var y = x; y[key % n] = 1 - y[key % n]
+                let e2 = y.withUnsafeBufferPointer { ea.energy($0.baseAddress!) }
+                #expect(abs(flipped - (e2 - e)) < 1e-12)
+            }
+        }
+        // A model file's repeated edge is still an error.
+        #expect(throws: GFNError.self) { try PairwiseModel(variables: 3, edges: [(0, 1, 1), (1, 0, 2)], name: "x") }
+    }
 }

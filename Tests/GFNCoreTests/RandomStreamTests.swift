@@ -97,14 +97,59 @@ import Testing
     @Test func publishCreatesThenRefusesThenReplaces() throws {
         let root = tempDir()
         let out = root.appendingPathComponent("report")
-        try AtomicOutput.publish(files: ["a.txt": Data("one".utf8)], to: out, replace: false)
-        #expect(try String(contentsOf: out.appendingPathComponent("a.txt"), encoding: .utf8) == "one")
-        #expect(throws: GFNError.self) { try AtomicOutput.publish(files: ["a.txt": Data("two".utf8)], to: out, replace: false) }
-        #expect(try String(contentsOf: out.appendingPathComponent("a.txt"), encoding: .utf8) == "one")
-        try AtomicOutput.publish(files: ["b.txt": Data("two".utf8)], to: out, replace: true)
-        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("a.txt").path))
+        try AtomicOutput.publish(files: ["run.json": Data("one".utf8)], to: out, replace: false)
+        #expect(try String(contentsOf: out.appendingPathComponent("run.json"), encoding: .utf8) == "one")
+        // Losing the race for a new folder is a runtime failure (exit 1), not bad input.
+        #expect(throws: GFNError.self) { try AtomicOutput.publish(files: ["run.json": Data("two".utf8)], to: out, replace: false) }
+        do { try AtomicOutput.publish(files: ["run.json": Data("two".utf8)], to: out, replace: false) } catch let e as GFNError {
+            if case .runtime = e {} else { Issue.record("expected a runtime error, got \(e)") }
+        }
+        #expect(try String(contentsOf: out.appendingPathComponent("run.json"), encoding: .utf8) == "one")
+        try AtomicOutput.publish(files: ["report.md": Data("two".utf8)], to: out, replace: true)
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("run.json").path))
         // No staging or backup folders are left behind.
         #expect(try FileManager.default.contentsOfDirectory(atPath: root.path) == ["report"])
+    }
+
+    /// Issue 20, defect 2: `--force` replaced a folder that was never a report (a thesis).
+    @Test func forceReplacesOnlyFoldersThisToolWrote() throws {
+        let root = tempDir()
+        let thesis = root.appendingPathComponent("thesis")
+        try FileManager.default.createDirectory(at: thesis, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: thesis.appendingPathComponent("thesis.tex").path, contents: Data("\\begin".utf8))
+        #expect(throws: GFNError.self) { try AtomicOutput.checkWritable(directory: thesis, replace: true) }
+        #expect(throws: GFNError.self) { try AtomicOutput.publish(files: ["run.json": Data()], to: thesis, replace: true) }
+        #expect(FileManager.default.fileExists(atPath: thesis.appendingPathComponent("thesis.tex").path))
+        // An empty folder, or one holding a report, may be replaced.
+        let empty = root.appendingPathComponent("empty")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        try AtomicOutput.checkWritable(directory: empty, replace: true)
+        try AtomicOutput.publish(files: ["run.json": Data()], to: empty, replace: true)
+        try AtomicOutput.checkWritable(directory: empty, replace: true)
+    }
+
+    /// Issue 20, defect 8: a dangling symlink at --out was found only after the whole run.
+    @Test func aSymbolicLinkAtTheOutputIsRefusedUpFront() throws {
+        let root = tempDir()
+        let link = root.appendingPathComponent("out")
+        try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: root.appendingPathComponent("nowhere").path)
+        #expect(throws: GFNError.invalidInput("--out \(link.path) is a symbolic link to nothing (dangling); give a real folder path")) {
+            try AtomicOutput.checkWritable(directory: link, replace: true)
+        }
+    }
+
+    /// Issue 20, defect 3: leftovers of a killed run (.NAME.partial-PID, .NAME.old-PID of a dead
+    /// process) are removed by the next run; a live process's staging folder is left alone.
+    @Test func leftoversOfKilledRunsAreCleanedUp() throws {
+        let root = tempDir()
+        let out = root.appendingPathComponent("report")
+        let fm = FileManager.default
+        let dead = root.appendingPathComponent(".report.partial-999999999"), old = root.appendingPathComponent(".report.old-999999998")
+        let live = root.appendingPathComponent(".report.partial-1")  // pid 1 is alive
+        for d in [dead, old, live] { try fm.createDirectory(at: d, withIntermediateDirectories: true) }
+        try AtomicOutput.checkWritable(directory: out, replace: false)
+        #expect(!fm.fileExists(atPath: dead.path) && !fm.fileExists(atPath: old.path))
+        #expect(fm.fileExists(atPath: live.path))
     }
 
     @Test func checkWritableNamesTheProblem() throws {

@@ -1,0 +1,83 @@
+import Exact
+import Foundation
+import Metrics
+import Reporting
+
+/// MH against the GFlowNet by ``DecisionRule``: quality at an equal number of draws, then cost in
+/// energy work and wall time, with a break-even quoted only where the quality allows it.
+enum Judgement {
+    /// The comparison record of two analysed samplers.
+    ///
+    /// - Parameter variables: n, the sites one full E(x) touches (the energy-work unit).
+    static func compare(mh: SamplerAnalysis, gfn: SamplerAnalysis, reference: ExactReference) -> ComparisonRecord {
+        var c = quality(mh: mh, gfn: gfn, reference: reference)
+        cost(mh: mh.metrics, gfn: gfn.metrics, into: &c)
+        return c
+    }
+
+    /// Decision at an equal number of draws: the larger thinned set is subsampled evenly to the
+    /// smaller, whose noise floor (N exact draws) then serves both.
+    static func quality(mh: SamplerAnalysis, gfn: SamplerAnalysis, reference: ExactReference) -> ComparisonRecord {
+        let refusals = [("MH", mh.metrics.verdictRefusal), ("the GFlowNet", gfn.metrics.verdictRefusal)]
+            .compactMap { name, why in why.map { "\(name)'s draws support no verdict (\($0))" } }
+        guard refusals.isEmpty else {
+            var c = ComparisonRecord(decision: "no-verdict")
+            c.decisionReason = refusals.joined(separator: "; ")
+            return c
+        }
+        guard let p = reference.probabilities, let entropy = reference.exact.entropy,
+              !mh.thinnedKeys.isEmpty, !gfn.thinnedKeys.isEmpty,
+              let mhFloor = mh.metrics.noiseFloor, let gfnFloor = gfn.metrics.noiseFloor else {
+            var c = ComparisonRecord(decision: "no-verdict")
+            c.decisionReason = reference.probabilities == nil
+                ? "the target's probabilities are not known state by state (not enumerated, or more than 2^22 states), so the samplers' distributions cannot be compared with it"
+                : "a sampler recorded no draws that can be compared with the target"
+            return c
+        }
+        let n = min(mh.thinnedKeys.count, gfn.thinnedKeys.count)
+        func tv(_ keys: [UInt64]) -> Double {
+            let sub = DecisionRule.evenSubsample(keys, count: n)
+            let empirical = EmpiricalDistribution(keys: sub)
+            let visited = zip(empirical.counts, empirical.keys).map { ($0, p[Int($1)]) }
+            return DistanceSet.empirical(visited: visited, draws: n, targetEntropy: entropy, stateCount: Double(p.count)).tv
+        }
+        // The floor simulated for exactly n draws: the smaller set's own.
+        let floor = mhFloor.draws == n ? mhFloor : gfnFloor
+        let mhTv = tv(mh.thinnedKeys), gfnTv = tv(gfn.thinnedKeys)
+        let (z, outcome) = DecisionRule.compare(tvFirst: mhTv, tvSecond: gfnTv, floorSd: floor.sd.tv)
+        var c = ComparisonRecord(decision: outcome == .firstBetter ? "mh-better" : outcome == .secondBetter ? "gfn-better" : "no-measurable-difference")
+        c.matchedDraws = n
+        c.mhMatchedTv = mhTv
+        c.gfnMatchedTv = gfnTv
+        c.matchedFloorMean = floor.mean.tv
+        c.matchedFloorSd = floor.sd.tv
+        c.differenceZ = z.isFinite ? z : nil
+        return c
+    }
+
+    /// Cost per effective draw in energy work and wall time, and the break-even where the
+    /// GFlowNet's quality is within its noise floor or no worse than MH's.
+    static func cost(mh: SamplerMetrics, gfn: SamplerMetrics, into c: inout ComparisonRecord) {
+        c.gfnTrainingEnergyWork = gfn.energyWork
+        guard mh.verdictRefusal == nil, let mhEffective = mh.effectiveDraws, mhEffective >= 1, let mhWork = mh.energyWork else {
+            c.breakEvenNote = "MH's draws support no verdict, so its cost per effective draw is not measured reliably: no break-even is quoted"
+            return
+        }
+        c.mhEffectiveDraws = mhEffective
+        let workPerEffective = Double(mhWork) / mhEffective
+        c.mhEnergyWorkPerEffectiveDraw = workPerEffective
+        let gfnGoodEnough = gfn.withinNoiseFloor == true || c.decision == "gfn-better" || c.decision == "no-measurable-difference"
+        guard gfnGoodEnough else {
+            c.breakEvenNote = c.decision == "mh-better"
+                ? "the GFlowNet's draws are measurably worse than MH's at an equal number of draws, so no number of them buys MH's quality: no break-even is quoted"
+                : "without a quality verdict (see above) the GFlowNet's draws cannot be shown to match MH's, so no break-even is quoted"
+            return
+        }
+        if let training = gfn.energyWork, workPerEffective > 0 { c.breakEvenByEnergyWork = Double(training) / workPerEffective }
+        let mhSecondsPerEffective = mh.wallSeconds / mhEffective
+        let gfnSecondsPerSample = (gfn.samplingSeconds ?? 0) / Double(max(gfn.samples, 1))
+        if mhSecondsPerEffective > gfnSecondsPerSample {
+            c.wallBreakEvenSamples = (gfn.trainingSeconds ?? 0) / (mhSecondsPerEffective - gfnSecondsPerSample)
+        }
+    }
+}
