@@ -105,7 +105,9 @@ public enum ComparisonRun {
                       temperature: $0.temperature, subtbLambda: $0.subtbLambda, clipNorm: $0.clipNorm, blasThreads: $0.blasThreads, samples: s.gfnSamples,
                       loadedModel: s.loadModel?.path)
         }
-        return RunConfig(energy: energy, seed: s.seed, rng: s.rng.rawValue, mh: mh, gfn: gfn)
+        var gfnConfig = gfn
+        if let start = g?.logZStart { gfnConfig?.logZStart = start.rawValue }
+        return RunConfig(energy: energy, seed: s.seed, rng: s.rng.rawValue, mh: mh, gfn: gfnConfig)
     }
 
     static func runMH<E: EnergyModel>(model: E, settings: RunSettings, reference: ExactReference,

@@ -63,8 +63,24 @@ enum GFNRun {
             checkpoints.append(iterations)
             var evaluations: [Int] = [], seconds: [Double] = [], tvs: [Double] = []
             var done = 0
+            // After the first iterations (2 s or 50 of them), the expected duration; then the
+            // iteration, loss, learned log Z and time left on the progress line.
+            let started = DispatchTime.now().uptimeNanoseconds
+            var announced = false
+            let report: (Int, Double) -> Bool = { i, loss in
+                let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+                let left = i > 0 ? elapsed / Double(i) * Double(max(iterations - i, 0)) : .nan
+                if !announced && i > 0 && (elapsed >= 2 || i >= 50) && iterations > i {
+                    announced = true
+                    progress.note(String(format: "expected to take about %.0f s in all (%d iterations at %.1f per second)",
+                                         elapsed + left, iterations, Double(i) / elapsed))
+                }
+                progress.update(Double(i) / total, detail: String(format: "it %d/%d, loss %@, log Z %@, ~%.0f s left",
+                                                                  i, iterations, MarkdownReport.fmt(loss), MarkdownReport.fmt(gfn.learnedLogZ()), left))
+                return true
+            }
             for c in checkpoints where c > done {
-                try trainer.train(iterations: c - done) { i, _ in progress.update(Double(done + i) / total); return true }
+                try trainer.train(iterations: c - done, progress: report)
                 done = c
                 if let p = curveTarget {
                     let pt = try Env.terminalDistribution(gfn)
@@ -105,6 +121,10 @@ enum GFNRun {
         let w = logWeights.map { exp($0 - logZIS) }
         let sumW = w.reduce(0, +), sumW2 = w.reduce(0) { $0 + $1 * $1 }
         metrics.logZImportanceEss = sumW2 > 0 ? sumW * sumW / sumW2 : nil
+        if let ess = metrics.logZImportanceEss, ess < DecisionRule.minImportanceEss {
+            metrics.warnings.append(String(format: "The importance-sampled log Z is unusable: its weights have an ESS of %.1f out of %d draws (under %.0f), so a few draws carry all the weight and neither the estimate nor its error can be trusted.",
+                                           ess, samples.keys.count, DecisionRule.minImportanceEss))
+        }
         if reference.distribution != nil, let p = reference.probabilities {
             if let why = Env.inexactReason(gfn) {
                 metrics.tvModelExactNote = why

@@ -232,6 +232,10 @@ extension RunSettings {
             s.activation = activation; s.batch = g.batch; s.iterations = g.iterations; s.learningRate = g.learningRate
             s.learningRateLogZ = g.learningRateLogZ; s.epsilon = g.epsilon; s.temperature = g.temperature
             s.subtbLambda = g.subtbLambda; s.clipNorm = g.clipNorm; s.blasThreads = g.blasThreads
+            if let start = g.logZStart {
+                guard let value = LogZStart(rawValue: start) else { throw GFNError.invalidInput("the record's log_z_start '\(start)' is not one this gfn-compare knows") }
+                s.logZStart = value
+            }
             gfn = s
         }
         let energy: EnergySpec

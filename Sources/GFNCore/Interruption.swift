@@ -27,6 +27,24 @@ public enum Interruption {
         pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 
+    /// Seconds a cooperative stop may take before the watchdog ends the process.
+    public static let gracePeriod = 1.5
+
+    /// The backstop behind the cooperative checks: once a stop is requested, a watchdog thread
+    /// waits ``gracePeriod`` seconds for the phase to notice, then ends the process with status
+    /// 130. A phase with one long uninterruptible step (sorting 4·10⁷ samples, the exact P_T of
+    /// 2^20 states) therefore still stops within 2 s. Safe at any instant: results are published
+    /// only by atomic renames (`AtomicOutput`), so an exit leaves the old output or the new one.
+    /// Call once, from the executable (not from library users' processes).
+    public static func startWatchdog() {
+        Thread.detachNewThread {
+            while !flag.load(ordering: .relaxed) { Thread.sleep(forTimeInterval: 0.05) }
+            Thread.sleep(forTimeInterval: gracePeriod)
+            FileHandle.standardError.write(Data("gfn-compare: error: \(GFNError.interrupted.description) (stopped \(gracePeriod) s after the request)\n".utf8))
+            _exit(130)
+        }
+    }
+
     /// Whether a stop was requested.
     @inlinable public static var requested: Bool { isRequested() }
 

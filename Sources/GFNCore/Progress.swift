@@ -24,8 +24,9 @@ public final class ProgressReporter: @unchecked Sendable {
         if !isTerminal { FileHandle.standardError.write(Data("[gfn-compare] \(name)…\n".utf8)) }
     }
 
-    /// Updates the current stage's completed fraction (drawn only on a terminal).
-    public func update(_ fraction: Double) {
+    /// Updates the current stage's completed fraction (drawn only on a terminal), with an
+    /// optional detail after the bar (e.g. iteration, loss, time left).
+    public func update(_ fraction: Double, detail: String? = nil) {
         guard enabled, isTerminal else { return }
         lock.lock(); defer { lock.unlock() }
         let pct = Int((max(0, min(1, fraction)) * 100).rounded(.down))
@@ -34,7 +35,19 @@ public final class ProgressReporter: @unchecked Sendable {
         let width = 30
         let filled = pct * width / 100
         let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-        FileHandle.standardError.write(Data("\r\(stage) [\(bar)] \(pct)%".utf8))
+        FileHandle.standardError.write(Data("\r\u{1B}[K\(stage) [\(bar)] \(pct)%\(detail.map { " " + $0 } ?? "")".utf8))
+    }
+
+    /// A one-off line within the current stage (an estimate, a notice).
+    public func note(_ text: String) {
+        guard enabled else { return }
+        lock.lock(); defer { lock.unlock() }
+        if isTerminal {
+            FileHandle.standardError.write(Data("\r\u{1B}[K\(stage): \(text)\n".utf8))
+            lastDrawn = -1
+        } else {
+            FileHandle.standardError.write(Data("[gfn-compare] \(stage): \(text)\n".utf8))
+        }
     }
 
     /// Ends the current stage with a short result.

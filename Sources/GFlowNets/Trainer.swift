@@ -47,6 +47,8 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
     let adamGroups: [(range: Range<Int>, rate: Double)]
     // log Z has its own Adam state, in Double.
     var logZMoment1 = 0.0, logZMoment2 = 0.0
+    /// Whether log Z has been started from the first batch's estimate.
+    var logZStarted = false
     /// dL/dθ of the last step (before clipping).
     public internal(set) var gradient: [T]
     /// dL/d log Z of the last step.
@@ -178,7 +180,7 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
                 adam.update(parameters: p.baseAddress!, gradient: g.baseAddress!, groups: adamGroups)
             }
         }
-        if model.settings.objective != .fm { updateLogZ(logZGradient) }
+        if model.settings.objective != .fm && model.settings.objective != .vargrad { updateLogZ(logZGradient) }
         guard model.logZ.isFinite, model.parameters.allSatisfy({ $0.isFinite }) else {
             throw GFNError.runtime("training diverged at iteration \(iteration): the parameters or log Z are not finite; lower --lr (now \(model.settings.learningRate)) or --lr-logz (now \(model.settings.learningRateLogZ))")
         }
@@ -191,6 +193,20 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
     /// from the outputs the rollout kept.
     func lossAndGradient() -> Double {
         scoreRows()
+        if record.steps.isEmpty && !logZStarted && model.settings.logZStart == .batch && model.settings.objective != .fm && model.settings.objective != .vargrad {
+            // Start log Z at the first batch's mean of log R + Σ log P_B − Σ log P_F (an ELBO-type
+            // estimate) instead of 0: moving ~lr-logz per step, log Z ≈ 900 (32×32) took thousands
+            // of steps, and while it is too low TB rewards piling onto the lowest energies.
+            let B = batch
+            var mean = 0.0
+            for b in 0..<B {
+                var zeta = logR[b]
+                for t in 0..<lengths[b] { zeta += logPB[t * B + b] - logPF[t * B + b] }
+                mean += zeta / Double(B)
+            }
+            if mean.isFinite { model.logZ = mean }
+            logZStarted = true
+        }
         let loss: Double
         if model.settings.objective == .fm {
             loss = flowMatching(computeGradient: true)
@@ -396,15 +412,28 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
         var loss = 0.0, gLogZ = 0.0
         for r in 0..<usedRows { gPF[r] = 0; gPB[r] = 0; gF[r] = 0 }
         switch model.settings.objective {
-        case .tb:
+        case .tb, .vargrad:
+            // VarGrad: log Z is the batch mean of ζ_b = log R + Σ log P_B − Σ log P_F; the
+            // variance's gradient w.r.t. ζ_b is 2(ζ_b − ẑ)/B (the mean's own term sums to 0).
+            var zHat = 0.0
+            if model.settings.objective == .vargrad {
+                for b in 0..<B {
+                    var zeta = logR[b]
+                    for t in 0..<lengths[b] { zeta += logPB[t * B + b] - logPF[t * B + b] }
+                    zHat += zeta / Double(B)
+                }
+                model.logZ = zHat
+            }
+            let logZUsed = model.settings.objective == .vargrad ? zHat : logZ
             for b in 0..<B {
-                var delta = logZ - logR[b]
+                var delta = logZUsed - logR[b]
                 for t in 0..<lengths[b] { delta += logPF[t * B + b] - logPB[t * B + b] }
                 loss += delta * delta / Double(B)
                 let g = 2 * delta / Double(B)
                 for t in 0..<lengths[b] { gPF[t * B + b] = g; gPB[t * B + b] = -g }
                 gLogZ += g
             }
+            if model.settings.objective == .vargrad { gLogZ = 0 }  // no learned scalar
         case .db:
             let transitions = Double((0..<B).reduce(0) { $0 + lengths[$1] })
             for b in 0..<B {

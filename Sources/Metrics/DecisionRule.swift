@@ -18,6 +18,10 @@ public enum DecisionRule {
     /// difference under exact sampling (√2 × the floor's sd): one sampler is "better".
     public static let differenceSds = 3.0
 
+    /// An importance-sampling estimate whose weights have a Kish ESS under this is unusable: a
+    /// handful of draws carry all the weight, and its standard error cannot be trusted either.
+    public static let minImportanceEss = 100.0
+
     /// Why a sampler's draws cannot support a verdict, or nil when they can.
     ///
     /// - Parameters:

@@ -146,7 +146,8 @@ public enum MarkdownReport {
                 }
             }
             if s.name == "gfn" {
-                line("- log Z by importance sampling over its samples: \(opt(m.logZImportance)) (ESS of the weights \(opt(m.logZImportanceEss)); exact \(opt(r.exact.logZ)))")
+                let unusable = (m.logZImportanceEss ?? 0) < DecisionRule.minImportanceEss
+                line("- log Z by importance sampling over its samples: \(unusable ? "unusable" : opt(m.logZImportance)) (ESS of the weights \(opt(m.logZImportanceEss))\(unusable ? ", under \(fmt(DecisionRule.minImportanceEss)): a few draws carry all the weight; the raw value \(opt(m.logZImportance)) means nothing" : ""); exact \(opt(r.exact.logZ)))")
                 if let mm = m.modeMassModelExact { line("- exact model mass on m > 0 / m < 0: \(fmt(mm.positive)) / \(fmt(mm.negative))") }
                 if let g = r.config.gfn, let target = r.exact.modeMass, target.positive > 0, target.negative > 0 {
                     line("- " + modeCoverage(model: m.modeMassModelExact ?? m.modeMass, exactModel: m.modeMassModelExact != nil, target: target, settings: g))

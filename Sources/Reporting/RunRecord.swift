@@ -146,6 +146,8 @@ public struct GFNConfig: Codable, Equatable, Sendable {
     public var samples: Int
     /// The model file the parameters were loaded from (no training), or null.
     public var loadedModel: String?
+    /// Where log Z started: "zero" or "batch" (absent: zero).
+    public var logZStart: String?
     public init(objective: String, order: String, backward: String, hidden: Int, layers: Int, activation: String, batch: Int,
                 iterations: Int, learningRate: Double, learningRateLogZ: Double, epsilon: Double, temperature: Double,
                 subtbLambda: Double, clipNorm: Double, blasThreads: Int, samples: Int, loadedModel: String?) {

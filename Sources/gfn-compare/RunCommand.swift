@@ -50,6 +50,7 @@ extension Objective: ExpressibleByArgument {}
 extension ConstructionOrder: ExpressibleByArgument {}
 extension BackwardPolicy: ExpressibleByArgument {}
 extension Activation: ExpressibleByArgument {}
+extension LogZStart: ExpressibleByArgument {}
 extension RandomAlgorithm: ExpressibleByArgument {}
 extension KernelKind: ExpressibleByArgument {}
 extension ScanOrder: ExpressibleByArgument {}
@@ -273,6 +274,9 @@ struct GFlowNetOptions: ParsableArguments {
     @Option(name: .customLong("subtb-lambda"), parsing: .unconditional, help: "λ of sub-trajectory balance.", transform: finiteDouble)
     var subtbLambda: Double = defaults.subtbLambda
 
+    @Option(name: .customLong("log-z-start"), help: "Where log Z starts: zero, or batch (the first batch's ELBO-type estimate; for large lattices).")
+    var logZStart: LogZStart = .zero
+
     @Option(name: .customLong("clip-norm"), parsing: .unconditional, help: "Maximum gradient norm.", transform: finiteDouble)
     var clipNorm: Double = defaults.clipNorm
 
@@ -294,6 +298,7 @@ struct GFlowNetOptions: ParsableArguments {
         s.hidden = hidden; s.layers = layers; s.activation = activation; s.batch = batch; s.iterations = iterations
         s.learningRate = lr; s.learningRateLogZ = lrLogZ; s.epsilon = epsilon; s.temperature = temperature
         s.subtbLambda = subtbLambda; s.clipNorm = clipNorm; s.blasThreads = blasThreads
+        s.logZStart = logZStart == .zero ? nil : logZStart
         return s
     }
 }

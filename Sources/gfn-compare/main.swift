@@ -5,6 +5,7 @@ import GFNCore
 // One clear line for every error, never a trap or a stack trace:
 // exit 2 for usage errors (bad flags or values), 1 for runtime failures.
 Interruption.install()
+Interruption.startWatchdog()
 ProcessTies.dieWithParentIfAsked()
 do {
     var command = try GFNCompare.parseAsRoot()
