@@ -107,6 +107,7 @@ public enum ComparisonRun {
         }
         var gfnConfig = gfn
         if let start = g?.logZStart { gfnConfig?.logZStart = start.rawValue }
+        gfnConfig?.annealFraction = g?.annealFraction
         return RunConfig(energy: energy, seed: s.seed, rng: s.rng.rawValue, mh: mh, gfn: gfnConfig)
     }
 

@@ -236,6 +236,7 @@ extension RunSettings {
                 guard let value = LogZStart(rawValue: start) else { throw GFNError.invalidInput("the record's log_z_start '\(start)' is not one this gfn-compare knows") }
                 s.logZStart = value
             }
+            s.annealFraction = g.annealFraction
             gfn = s
         }
         let energy: EnergySpec

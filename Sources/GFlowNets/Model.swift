@@ -62,6 +62,9 @@ public struct GFlowNetSettings: Sendable, Codable, Equatable {
     public var blasThreads: Int = 2
     /// Where log Z starts (nil: at 0, as before the option existed).
     public var logZStart: LogZStart?
+    /// Reward-temperature annealing: the fraction of the iterations over which β ramps up to its
+    /// target (nil: none).
+    public var annealFraction: Double?
 
     public init() {}
 
@@ -79,6 +82,7 @@ public struct GFlowNetSettings: Sendable, Codable, Equatable {
         try check(subtbLambda.isFinite && subtbLambda > 0, "--subtb-lambda must be a finite number > 0 (got \(subtbLambda))")
         try check(clipNorm.isFinite && clipNorm > 0, "--clip-norm must be a finite number > 0 (got \(clipNorm))")
         try check((1...64).contains(blasThreads), "--blas-threads must be between 1 and 64 (got \(blasThreads))")
+        if let f = annealFraction { try check(f.isFinite && f > 0 && f <= 1, "--anneal must be a fraction in (0, 1] (got \(f))") }
         if objective == .fm && backward == .learned {
             throw GFNError.invalidInput("--backward learned has no effect with --objective fm (flow matching sums over all parents); use --backward uniform")
         }

@@ -49,6 +49,16 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
     var logZMoment1 = 0.0, logZMoment2 = 0.0
     /// Whether log Z has been started from the first batch's estimate.
     var logZStarted = false
+
+    /// The factor on log R this step: with `annealFraction` f, β ramps linearly from β/K to β
+    /// over the first f·iterations (K = the iterations of the ramp), as variational
+    /// autoregressive networks anneal; 1 otherwise. Tempering log R targets p^s, whose modes are
+    /// broader, so the policy learns both signs before the target sharpens.
+    var rewardScale: Double {
+        guard let f = model.settings.annealFraction, f > 0 else { return 1 }
+        let ramp = max(1, f * Double(model.settings.iterations))
+        return min(1, Double(record.steps.count + 1) / ramp)
+    }
     /// dL/dθ of the last step (before clipping).
     public internal(set) var gradient: [T]
     /// dL/d log Z of the last step.
@@ -333,7 +343,7 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
                     next.update(from: s, count: S)
                     if env.apply(a, to: next, step: t) {
                         lengths[b] = t + 1
-                        logR[b] = env.logReward(UnsafePointer(next))
+                        logR[b] = rewardScale * env.logReward(UnsafePointer(next))
                         record.energyEvaluations += 1
                     }
                 }

@@ -148,6 +148,8 @@ public struct GFNConfig: Codable, Equatable, Sendable {
     public var loadedModel: String?
     /// Where log Z started: "zero" or "batch" (absent: zero).
     public var logZStart: String?
+    /// The fraction of the iterations over which β was annealed up to its target (absent: none).
+    public var annealFraction: Double?
     public init(objective: String, order: String, backward: String, hidden: Int, layers: Int, activation: String, batch: Int,
                 iterations: Int, learningRate: Double, learningRateLogZ: Double, epsilon: Double, temperature: Double,
                 subtbLambda: Double, clipNorm: Double, blasThreads: Int, samples: Int, loadedModel: String?) {

@@ -277,6 +277,9 @@ struct GFlowNetOptions: ParsableArguments {
     @Option(name: .customLong("log-z-start"), help: "Where log Z starts: zero, or batch (the first batch's ELBO-type estimate; for large lattices).")
     var logZStart: LogZStart = .zero
 
+    @Option(parsing: .unconditional, help: "Anneal β up to its target over this fraction of the iterations (0 < F ≤ 1; off by default).", transform: finiteDouble)
+    var anneal: Double?
+
     @Option(name: .customLong("clip-norm"), parsing: .unconditional, help: "Maximum gradient norm.", transform: finiteDouble)
     var clipNorm: Double = defaults.clipNorm
 
@@ -299,6 +302,7 @@ struct GFlowNetOptions: ParsableArguments {
         s.learningRate = lr; s.learningRateLogZ = lrLogZ; s.epsilon = epsilon; s.temperature = temperature
         s.subtbLambda = subtbLambda; s.clipNorm = clipNorm; s.blasThreads = blasThreads
         s.logZStart = logZStart == .zero ? nil : logZStart
+        s.annealFraction = anneal
         return s
     }
 }

@@ -189,6 +189,10 @@ import TestSupport
         (["--gfn-samples", "0"], "--gfn-samples"),
         (["--load-model", "/nonexistent/model.json"], "--load-model"),
         (["--no-gfn", "--save-model", "/tmp/x.json"], "--no-gfn"),
+        (["--anneal", "0"], "--anneal"),
+        (["--anneal", "1.5"], "--anneal"),
+        (["--anneal", "nan"], "--anneal"),
+        (["--log-z-start", "guess"], "--log-z-start"),
     ])
     func badGFlowNetInputGivesOneClearLine(_ c: ([String], String)) throws {
         let dir = TestSupport.temporaryDirectory()

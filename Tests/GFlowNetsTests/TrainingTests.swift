@@ -1,7 +1,7 @@
 import Energies
 import Exact
 import Foundation
-import GFlowNets
+@testable import GFlowNets
 import GFNCore
 import NeuralNet
 import Testing
@@ -73,6 +73,29 @@ import TestSupport
         #expect(abs(try afterOneStep(.batch) - exact) < 2)
         #expect(abs(try afterOneStep(nil)) < 1e-6)
         #expect(abs(try afterOneStep(nil, .vargrad) - exact) < 2)
+    }
+
+    /// `--anneal F`: log R is scaled by min(1, (step + 1)/(F·iterations)) — β ramps linearly up
+    /// to its target — and the recorded rewards show it: with F = 1 and 10 iterations the first
+    /// step's log R is a tenth of the untempered one for the same trajectories (same seeds).
+    @Test func annealingRampsTheRewardUpToTheTarget() throws {
+        func firstLogR(_ anneal: Double?) throws -> [Double] {
+            var settings = GFlowNetSettings()
+            settings.hidden = 8; settings.batch = 8; settings.iterations = 10; settings.annealFraction = anneal
+            let model = try GFlowNet(environment: SetVariableEnvironment(energy: Self.energy, beta: 1, order: .fixed), settings: settings, seed: 2)
+            let trainer = Trainer(model: model, seed: 2)
+            #expect(trainer.rewardScale == (anneal == nil ? 1 : 0.1))
+            trainer.rollout()
+            return (0..<8).map { trainer.logR[$0] }
+        }
+        let plain = try firstLogR(nil), tempered = try firstLogR(1)
+        #expect(zip(plain, tempered).allSatisfy { abs($0 * 0.1 - $1) < 1e-12 }, "\(plain) vs \(tempered)")
+        var settings = GFlowNetSettings()
+        settings.hidden = 8; settings.batch = 8; settings.iterations = 10; settings.annealFraction = 0.5
+        let model = try GFlowNet(environment: SetVariableEnvironment(energy: Self.energy, beta: 1, order: .fixed), settings: settings, seed: 2)
+        let trainer = Trainer(model: model, seed: 2)
+        try trainer.train(iterations: 4)
+        #expect(abs(trainer.rewardScale - 1) < 1e-12, "after 4 of the 5 ramp steps the 5th uses β itself")
     }
 
     @Test func absurdLearningRateStopsWithTheNonFiniteMessage() throws {
