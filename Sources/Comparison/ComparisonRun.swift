@@ -13,11 +13,6 @@ public let toolInfo = ToolInfo(name: "gfn-compare", version: "0.1.0")
 
 /// Runs a whole comparison — exact reference, samplers, metrics — and returns its record.
 public enum ComparisonRun {
-    /// Stream indices: chain c of the MH sampler uses stream c; other samplers use their own ranges.
-    public static let mhStreamBase: UInt64 = 0
-    /// Noise-floor simulations: stream 2^33 + sampler index.
-    public static let noiseFloorStreamBase: UInt64 = 1 << 33
-
     /// Runs `settings` and builds the run record. `command` is stored verbatim for reproduction.
     public static func run(_ settings: RunSettings, command: String, progress: ProgressReporter = ProgressReporter(enabled: false)) throws -> RunRecord {
         try settings.validate()
@@ -136,7 +131,7 @@ public enum ComparisonRun {
         progress.end(MarkdownReport.fmt(wall) + " s")
         progress.begin("MH analysis (\(traces.reduce(0) { $0 + $1.energies.count }) samples: diagnostics, distances, noise floor)")
         let analysis = SampleAnalysis.analyse(model: model, beta: settings.beta, draws: DrawSet(traces: traces), reference: reference,
-                                              seed: settings.seed, floorStream: noiseFloorStreamBase)
+                                              seed: settings.seed, floorStream: StreamPlan.noiseFloor(sampler: 0))
         try Interruption.check()
         var metrics = analysis.metrics
         var counters = MoveCounters()

@@ -80,9 +80,9 @@ public struct ExactReference: Sendable {
         let potts = model as? PottsModel
         let wolff: Wolff.Estimate?
         if record.meanEnergy == nil, let ising, Wolff.inapplicability(ising) == nil {
-            wolff = try Wolff.run(ising, beta: beta, burnIn: 500, samples: 5000, rng: RandomStream(seed: seed, stream: 1 << 34))
+            wolff = try Wolff.run(ising, beta: beta, burnIn: 500, samples: 5000, rng: RandomStream(seed: seed, stream: StreamPlan.referenceEstimate))
         } else if record.meanEnergy == nil, let potts, Wolff.inapplicability(potts) == nil {
-            wolff = try Wolff.run(potts, beta: beta, burnIn: 500, samples: 5000, rng: RandomStream(seed: seed, stream: 1 << 34))
+            wolff = try Wolff.run(potts, beta: beta, burnIn: 500, samples: 5000, rng: RandomStream(seed: seed, stream: StreamPlan.referenceEstimate))
         } else {
             wolff = nil
         }

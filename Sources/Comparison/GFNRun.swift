@@ -108,7 +108,7 @@ enum GFNRun {
 
         let draws = DrawSet(independentKeys: samples.keys, model: model)
         let analysis = SampleAnalysis.analyse(model: model, beta: settings.beta, draws: draws, reference: reference,
-                                              seed: settings.seed, floorStream: ComparisonRun.noiseFloorStreamBase + 1)
+                                              seed: settings.seed, floorStream: StreamPlan.noiseFloor(sampler: 1))
         try Interruption.check()
         var metrics = analysis.metrics
         metrics.logZLearned = gfn.learnedLogZ()

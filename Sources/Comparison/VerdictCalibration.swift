@@ -46,15 +46,15 @@ public enum VerdictCalibration {
         for (done, seed) in seeds.enumerated() {
             try Interruption.check()
             // Streams: MH chains 0…chains−1 as in a run; exact draws and floors from their own.
-            func exact(_ count: Int, stream: UInt64) -> SamplerAnalysis {
-                let rng = RandomStream(seed: seed, stream: (1 << 35) + stream)
+            func exact(_ count: Int, stream: Int) -> SamplerAnalysis {
+                let rng = RandomStream(seed: seed, stream: StreamPlan.calibrationDraws(stream))
                 let keys = (0..<count).map { _ in UInt64(gsl_ran_discrete(rng.pointer, table)) }
                 return SampleAnalysis.analyse(model: model, beta: beta, draws: DrawSet(independentKeys: keys, model: model), reference: reference,
-                                              seed: seed, floorStream: (1 << 33) + 10 + stream)
+                                              seed: seed, floorStream: StreamPlan.noiseFloor(sampler: 10 + stream))
             }
             let traces = try ChainRunner.run(kernel: MetropolisKernel(energy: model, beta: beta), schedule: schedule, seed: seed)
             let mh = SampleAnalysis.analyse(model: model, beta: beta, draws: DrawSet(traces: traces), reference: reference,
-                                            seed: seed, floorStream: 1 << 33)
+                                            seed: seed, floorStream: StreamPlan.noiseFloor(sampler: 0))
             let big = exact(exactDraws, stream: 0)
             let small = exact(max(mh.thinnedKeys.count, 100), stream: 1)
             for a in [big, small] {

@@ -76,3 +76,8 @@ public enum Kaufman {
 
 /// The critical inverse temperature of the square-lattice Ising model with J = 1: ln(1+√2)/2.
 public let criticalBeta = log(1 + 2.0.squareRoot()) / 2
+
+/// β_c to seven digits: the tool's default β for lattice energies. Records, baselines and the
+/// example reports were made with exactly this value, so it is a constant of its own (one place)
+/// rather than ``criticalBeta`` itself.
+public let defaultBeta = 0.4406868

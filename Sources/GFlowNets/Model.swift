@@ -178,10 +178,10 @@ public typealias GFlowNet<Env: ConstructionEnvironment> = GFlowNetModel<Env, Flo
 
 /// Stream indices of the GFlowNet's random draws (MCMC chains use 0, 1, 2, …).
 public enum GFlowNetStreams {
-    public static let initialisation: UInt64 = 1 << 32
-    public static let training: UInt64 = (1 << 32) + 1
-    public static let sampling: UInt64 = (1 << 32) + 2
-    public static let importanceSampling: UInt64 = (1 << 32) + 3
+    public static let initialisation = StreamPlan.gfnInitialisation
+    public static let training = StreamPlan.gfnTraining
+    public static let sampling = StreamPlan.gfnSampling
+    public static let importanceSampling = StreamPlan.gfnImportanceSampling
 }
 
 /// weights[j] = exp(scale·x_j − m) for the valid j (0 elsewhere), m = max over the valid j of

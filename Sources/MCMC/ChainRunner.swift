@@ -66,7 +66,7 @@ public enum ChainRunner {
         try check(kernel: kernel, schedule: schedule)
         let box = TraceBox(count: schedule.chains)
         DispatchQueue.concurrentPerform(iterations: schedule.chains) { c in
-            let rng = RandomStream(seed: seed, stream: UInt64(c), algorithm: algorithm)
+            let rng = RandomStream(seed: seed, stream: StreamPlan.mhChain(c), algorithm: algorithm)
             let trace = runChain(kernel: kernel, schedule: schedule, rng: rng, progress: c == 0 ? progress : nil)
             box.store(trace, at: c)
         }

@@ -84,7 +84,7 @@ struct BenchCommand: ParsableCommand {
         var rows: [String] = ["| measurement | value | ratio / share |", "|---|---:|---:|"]
         let side = 64
         let attempts = quick ? 2_000_000 : 40_000_000
-        let beta = 0.4406868
+        let beta = defaultBeta
         let model = try IsingModel(lattice: SquareLattice(rows: side, cols: side, boundary: .periodic))
         let n = model.variableCount
 

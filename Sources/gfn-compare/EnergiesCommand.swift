@@ -1,4 +1,5 @@
 import ArgumentParser
+import Exact
 
 /// `gfn-compare energies`: every energy with its parameters and defaults.
 struct EnergiesCommand: ParsableCommand {
@@ -9,7 +10,7 @@ struct EnergiesCommand: ParsableCommand {
         ising   2D Ising model on a square lattice.
                 E(x) = −J·Σ_<ij> s_i s_j − h·Σ_i s_i, s_i = ±1, each nearest-neighbour bond once
                 (torchgfn's DiscreteEBM counts bonds twice: its J is 2J here).
-                --lattice RxC (4x4)  --boundary periodic|open (periodic)  --coupling J (1)  --field h (0)  --beta β (0.4406868 = β_c)
+                --lattice RxC (4x4)  --boundary periodic|open (periodic)  --coupling J (1)  --field h (0)  --beta β (\(defaultBeta) = β_c)
                 Exact: enumeration up to 2^24 states; Kaufman's log Z and ⟨E⟩ on periodic zero-field lattices of any size;
                 Onsager/Yang infinite-lattice values for context.
         potts   q-state Potts model on a square lattice.

@@ -25,7 +25,7 @@ enum GFNBench {
     static func measure(side: Int, settings: GFlowNetSettings, iterations: Int, warmup: Int, samples: Int) throws -> Result {
         let ising = try IsingModel(lattice: SquareLattice(rows: side, cols: side, boundary: .periodic))
         BLASThreads.set(settings.blasThreads)
-        let env = SetVariableEnvironment(energy: ising, beta: 0.4406868, order: settings.order)
+        let env = SetVariableEnvironment(energy: ising, beta: defaultBeta, order: settings.order)
         let model = try GFlowNet(environment: env, settings: settings, seed: 1)
         let trainer = Trainer(model: model, seed: 1)
         try trainer.train(iterations: warmup)
@@ -109,7 +109,7 @@ extension GFNBench {
         let ising = try IsingModel(lattice: SquareLattice(rows: 4, cols: 4, boundary: .periodic))
         let settings = GFlowNetSettings()
         BLASThreads.set(settings.blasThreads)
-        let beta = 0.4406868
+        let beta = defaultBeta
         let exact = try Enumerator.enumerate(ising, beta: beta, storeEnergies: true)
         let p = exact.energies!.map { exp(exact.logProbability(energy: $0)) }
         let model = try GFlowNet(environment: SetVariableEnvironment(energy: ising, beta: beta, order: settings.order), settings: settings, seed: 1)
@@ -127,7 +127,7 @@ extension GFNBench {
     /// Wall seconds of the default MH run (4 chains, 10⁶ samples) on 4×4 at β_c, if its thinned
     /// draws then lie within their noise floor.
     static func mhTimeToQuality() throws -> Double? {
-        let settings = RunSettings(energy: .ising(rows: 4, cols: 4, boundary: .periodic, coupling: 1, field: 0), beta: 0.4406868, seed: 1,
+        let settings = RunSettings(energy: .ising(rows: 4, cols: 4, boundary: .periodic, coupling: 1, field: 0), beta: defaultBeta, seed: 1,
                                    schedule: ChainSchedule(chains: 4, burnInSweeps: 1000, samplesPerChain: 250_000, thinSweeps: 1))
         let record = try ComparisonRun.run(settings, command: "bench")
         let m = record.samplers[0].metrics

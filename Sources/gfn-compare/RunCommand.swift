@@ -155,7 +155,7 @@ struct RunCommand: ParsableCommand {
         guard (1...4096).contains(chains) else { throw GFNError.invalidInput("--chains must be between 1 and 4096 (got \(chains))") }
         let s = RunSettings(
             energy: try energySpec(),
-            beta: beta ?? (energy == "hypergrid" ? 1 : 0.4406868), seed: seed, rng: rng,
+            beta: beta ?? (energy == "hypergrid" ? 1 : defaultBeta), seed: seed, rng: rng,
             kernel: kernel ?? (energy == "hypergrid" ? .gridStep : .metropolis),
             schedule: ChainSchedule(chains: chains, burnInSweeps: burnIn, samplesPerChain: samples / chains, thinSweeps: thin, scan: scan),
             gfn: gfn.noGFN ? nil : gfn.settings(), gfnSamples: gfn.gfnSamples,

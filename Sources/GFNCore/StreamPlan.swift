@@ -1,0 +1,19 @@
+/// Every random stream a run draws from, as an index under the run's seed (`RandomStream(seed:
+/// stream:)`): one map, so no two consumers share a stream and a reader sees them all at once.
+/// The indices are part of the record's reproducibility; changing one changes results.
+public enum StreamPlan {
+    /// MH chain c (0 ≤ c < 4096) draws from stream c, with the run's `--rng` generator. Every
+    /// other stream uses taus2.
+    public static func mhChain(_ c: Int) -> UInt64 { UInt64(c) }
+    /// The GFlowNet's streams: initialisation, training, sampling, importance sampling.
+    public static let gfnInitialisation: UInt64 = 1 << 32
+    public static let gfnTraining: UInt64 = (1 << 32) + 1
+    public static let gfnSampling: UInt64 = (1 << 32) + 2
+    public static let gfnImportanceSampling: UInt64 = (1 << 32) + 3
+    /// The noise-floor simulation of sampler k (0: MH, 1: the GFlowNet; `verdict-rates` uses 10, 11).
+    public static func noiseFloor(sampler k: Int) -> UInt64 { (1 << 33) + UInt64(k) }
+    /// The Wolff cluster run behind a reference estimate where nothing exact is known.
+    public static let referenceEstimate: UInt64 = 1 << 34
+    /// `verdict-rates`: the exact draws of set k.
+    public static func calibrationDraws(_ k: Int) -> UInt64 { (1 << 35) + UInt64(k) }
+}
