@@ -154,10 +154,8 @@ public enum PairwiseModelFile {
     public static func fingerprint(path: String) -> String? {
         guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
         defer { try? handle.close() }
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty, !Interruption.requested {
-            for b in chunk { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
-        }
-        return String(format: "%016llx", h)
+        var h = FNV1a()
+        while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty, !Interruption.requested { h.add(chunk) }
+        return h.hex
     }
 }

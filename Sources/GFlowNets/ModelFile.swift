@@ -43,9 +43,9 @@ public struct SavedModel: Codable, Equatable, Sendable {
     public func computedChecksum() throws -> String {
         var copy = self
         copy.checksum = ""
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        for b in try Self.encoder().encode(copy) { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
-        return String(format: "%016llx", h)
+        var h = FNV1a()
+        h.add(try Self.encoder().encode(copy))
+        return h.hex
     }
 
     static func encoder() -> JSONEncoder {

@@ -1,0 +1,59 @@
+import Foundation
+import Metrics
+
+/// Sampler against sampler: quality at an equal number of draws, and where the GFlowNet's
+/// training cost pays off. Every field is decided by ``DecisionRule`` (README, "Reading a report").
+public struct ComparisonRecord: Codable, Equatable, Sendable {
+    /// "mh-better", "gfn-better", "no-measurable-difference" or "no-verdict".
+    public var decision: String
+    /// Why there is no verdict (decision "no-verdict"), in words; null otherwise.
+    public var decisionReason: String?
+    /// Draws each sampler is judged on: the smaller of the two thinned draw counts (the larger set
+    /// is subsampled evenly to it), so like is compared with like.
+    public var matchedDraws: Int?
+    /// TV to the target of each sampler's matched draws.
+    public var mhMatchedTv: Double?
+    public var gfnMatchedTv: Double?
+    /// The noise floor (TV of as many exact draws): mean and sd over its replicates.
+    public var matchedFloorMean: Double?
+    public var matchedFloorSd: Double?
+    /// (mh_matched_tv − gfn_matched_tv) / (√2·matched_floor_sd): below −3 MH is better, above 3 the GFlowNet.
+    public var differenceZ: Double?
+    /// MH's effective draws (smallest bulk ESS over its tracked observables).
+    public var mhEffectiveDraws: Double?
+    /// MH's energy work per effective draw (burn-in included).
+    public var mhEnergyWorkPerEffectiveDraw: Double?
+    /// The GFlowNet's training energy work (sampling needs none).
+    public var gfnTrainingEnergyWork: Int?
+    /// MH effective draws whose energy work equals the GFlowNet's training; null when no
+    /// break-even is quoted (see break_even_note).
+    public var breakEvenByEnergyWork: Double?
+    /// The same in wall time (volatile).
+    public var wallBreakEvenSamples: Double?
+    /// Why no break-even is quoted, when it is not.
+    public var breakEvenNote: String?
+
+    public init(decision: String) { self.decision = decision }
+
+    enum CodingKeys: String, CodingKey {
+        case decision, decisionReason, matchedDraws, mhMatchedTv, gfnMatchedTv, matchedFloorMean, matchedFloorSd, differenceZ
+        case mhEffectiveDraws, mhEnergyWorkPerEffectiveDraw, gfnTrainingEnergyWork, breakEvenByEnergyWork, wallBreakEvenSamples, breakEvenNote
+    }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(decision, forKey: .decision)
+        try c.encode(decisionReason, forKey: .decisionReason)
+        try c.encode(matchedDraws, forKey: .matchedDraws)
+        try c.encode(mhMatchedTv, forKey: .mhMatchedTv)
+        try c.encode(gfnMatchedTv, forKey: .gfnMatchedTv)
+        try c.encode(matchedFloorMean, forKey: .matchedFloorMean)
+        try c.encode(matchedFloorSd, forKey: .matchedFloorSd)
+        try c.encode(differenceZ, forKey: .differenceZ)
+        try c.encode(mhEffectiveDraws, forKey: .mhEffectiveDraws)
+        try c.encode(mhEnergyWorkPerEffectiveDraw, forKey: .mhEnergyWorkPerEffectiveDraw)
+        try c.encode(gfnTrainingEnergyWork, forKey: .gfnTrainingEnergyWork)
+        try c.encode(breakEvenByEnergyWork, forKey: .breakEvenByEnergyWork)
+        try c.encode(wallBreakEvenSamples, forKey: .wallBreakEvenSamples)
+        try c.encode(breakEvenNote, forKey: .breakEvenNote)
+    }
+}
