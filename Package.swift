@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Dependencies point one way (each edge is an import):
-//   GFNCore → Energies → Exact, MCMC;  NeuralNet → GFlowNets (← Energies);
+//   GFNCore → Energies → Exact, MCMC;  NeuralNet → GFlowNets (← Energies);  MCMC, GFlowNets → NeuralMCMC;
 //   GFNCore → Metrics → Reporting (metrics and reports know no sampler);
 //   all of them → Comparison (the pipeline, checks, sweeps) → gfn-compare (the CLI).
 
@@ -15,7 +15,7 @@ let package = Package(
     name: "gfn-compare",
     products: [
         .executable(name: "gfn-compare", targets: ["gfn-compare"]),
-        .library(name: "GFNCompareKit", targets: ["GFNCore", "Energies", "Exact", "MCMC", "NeuralNet", "GFlowNets", "Metrics", "Reporting", "Comparison"]),
+        .library(name: "GFNCompareKit", targets: ["GFNCore", "Energies", "Exact", "MCMC", "NeuralNet", "GFlowNets", "NeuralMCMC", "Metrics", "Reporting", "Comparison"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -40,10 +40,12 @@ let package = Package(
         .target(name: "NeuralNet", dependencies: ["GFNCore", "CGSL", "CKernels"], swiftSettings: optimize),
         // Environment, policy, objectives, trainer, sampler and exact P_T.
         .target(name: "GFlowNets", dependencies: ["Energies", "NeuralNet", "GFNCore"], swiftSettings: optimize),
+        // The trained GFlowNet inside Metropolis-Hastings: independence and mixed chains.
+        .target(name: "NeuralMCMC", dependencies: ["Energies", "GFNCore", "MCMC", "GFlowNets"], swiftSettings: optimize),
         .target(name: "Metrics", dependencies: ["GFNCore", "CGSL"], swiftSettings: optimize),
         .target(name: "Reporting", dependencies: ["Metrics"], swiftSettings: optimize),
         // The pipeline: energy → exact reference → samplers → metrics → record. No argument parsing.
-        .target(name: "Comparison", dependencies: ["GFNCore", "Energies", "Exact", "MCMC", "GFlowNets", "NeuralNet", "Metrics", "Reporting", "CGSL"], swiftSettings: optimize),
+        .target(name: "Comparison", dependencies: ["GFNCore", "Energies", "Exact", "MCMC", "GFlowNets", "NeuralMCMC", "NeuralNet", "Metrics", "Reporting", "CGSL"], swiftSettings: optimize),
         .executableTarget(
             name: "gfn-compare",
             dependencies: [
@@ -61,6 +63,7 @@ let package = Package(
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "GFNCore", "CGSL", "TestSupport"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "GFNCore", "TestSupport"]),
         .testTarget(name: "GFlowNetsTests", dependencies: ["GFlowNets", "NeuralNet", "Energies", "Exact", "MCMC", "Metrics", "GFNCore", "TestSupport"]),
+        .testTarget(name: "NeuralMCMCTests", dependencies: ["NeuralMCMC", "GFlowNets", "NeuralNet", "Energies", "Exact", "MCMC", "Metrics", "GFNCore", "TestSupport"]),
         .testTarget(name: "ComparisonTests", dependencies: ["Comparison", "Reporting", "GFlowNets", "Energies", "Exact", "MCMC", "Metrics", "GFNCore", "TestSupport"],
                     exclude: ["FuzzCorpus"]),
         .testTarget(name: "CLITests", dependencies: ["gfn-compare", "Reporting", "TestSupport"]),

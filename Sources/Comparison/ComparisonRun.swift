@@ -66,16 +66,17 @@ public enum ComparisonRun {
         var samplers = [mh]
         var gfnSettings: GFlowNetSettings?
         var comparison: ComparisonRecord?
+        var gfnMhComparison: ComparisonRecord?
         if settings.gfn != nil {
-            let (record, analysis, used) = settings.fault == .gfnWrongBackward
-                ? try GFNRun.run(model: model, environment: { MisstatedBackwardEnvironment(base: environment($0)) }, settings: settings,
-                                 saved: saved, reference: reference, progress: progress)
-                : try GFNRun.run(model: model, environment: environment, settings: settings, saved: saved, reference: reference, progress: progress)
-            samplers.append(record)
-            gfnSettings = used
-            var gfnAnalysis = analysis
-            gfnAnalysis.metrics = record.metrics
-            comparison = Judgement.compare(mh: mhAnalysis, gfn: gfnAnalysis, reference: reference)
+            let outcome = settings.fault == .gfnWrongBackward
+                ? try gflowNetSamplers(model: model, environment: { MisstatedBackwardEnvironment(base: environment($0)) }, settings: settings,
+                                       saved: saved, reference: reference, mh: mhAnalysis, progress: progress)
+                : try gflowNetSamplers(model: model, environment: environment, settings: settings, saved: saved, reference: reference,
+                                       mh: mhAnalysis, progress: progress)
+            samplers += outcome.records
+            gfnSettings = outcome.settings
+            comparison = outcome.comparison
+            gfnMhComparison = outcome.gfnMhComparison
         }
 
         try Interruption.check()
@@ -84,8 +85,29 @@ public enum ComparisonRun {
             date: MachineInfo.now, gitCommit: MachineInfo.gitCommit, swiftVersion: MachineInfo.swiftVersion,
             gslVersion: GSL.version, openblas: GSL.openBLASConfig, cpuModel: MachineInfo.cpuModel,
             cores: MachineInfo.cores, totalWallSeconds: total)
-        return RunRecord(tool: toolInfo, command: command, config: config(settings, gfn: gfnSettings),
-                         exact: reference.exact, samplers: samplers, comparison: comparison, environment: env)
+        var record = RunRecord(tool: toolInfo, command: command, config: config(settings, gfn: gfnSettings),
+                               exact: reference.exact, samplers: samplers, comparison: comparison, environment: env)
+        record.gfnMhComparison = gfnMhComparison
+        return record
+    }
+
+    /// The GFlowNet (trained or loaded, then sampled) and, when asked for, the GFlowNet-in-MH
+    /// chains that reuse it; each judged against MH.
+    static func gflowNetSamplers<E: EnergyModel, Env: ExactTerminalDistribution>(
+        model: E, environment: (GFlowNetSettings) -> Env, settings: RunSettings, saved: SavedModel?,
+        reference: ExactReference, mh: SamplerAnalysis, progress: ProgressReporter
+    ) throws -> (records: [SamplerRecord], settings: GFlowNetSettings, comparison: ComparisonRecord, gfnMhComparison: ComparisonRecord?) {
+        let g = try GFNRun.run(model: model, environment: environment, settings: settings, saved: saved, reference: reference, progress: progress)
+        var gfnAnalysis = g.analysis
+        gfnAnalysis.metrics = g.record.metrics
+        let comparison = Judgement.compare(mh: mh, gfn: gfnAnalysis, reference: reference)
+        guard settings.gfnMH != nil else { return ([g.record], g.settings, comparison, nil) }
+        try Interruption.check()
+        let trainingWork = g.record.metrics.energyWork ?? 0, trainingSeconds = g.record.metrics.trainingSeconds ?? 0
+        let (record, analysis) = try GFNMHRun.run(model: model, gfn: g.model, settings: settings, trainingEnergyWork: trainingWork,
+                                                  trainingSeconds: trainingSeconds, reference: reference, progress: progress)
+        let gfnMhComparison = Judgement.compare(mh: mh, gfnMH: analysis, trainingEnergyWork: trainingWork, trainingSeconds: trainingSeconds, reference: reference)
+        return ([g.record, record], g.settings, comparison, gfnMhComparison)
     }
 
     static func config(_ s: RunSettings, gfn g: GFlowNetSettings?) -> RunConfig {
@@ -103,7 +125,12 @@ public enum ComparisonRun {
         var gfnConfig = gfn
         if let start = g?.logZStart { gfnConfig?.logZStart = start.rawValue }
         gfnConfig?.annealFraction = g?.annealFraction
-        return RunConfig(energy: energy, seed: s.seed, rng: s.rng.rawValue, mh: mh, gfn: gfnConfig)
+        return RunConfig(energy: energy, seed: s.seed, rng: s.rng.rawValue, mh: mh, gfn: gfnConfig,
+                         gfnMh: s.gfnMH.map { m in
+                             let schedule = s.gfnMHSchedule(m)
+                             return GFNMHConfig(mode: m.every == nil ? "independence" : "mixed", every: m.every, chains: schedule.chains,
+                                                burnInSteps: schedule.burnInSteps, samplesPerChain: schedule.samplesPerChain, thinSteps: schedule.thinSteps)
+                         })
     }
 
     static func runMH<E: EnergyModel>(model: E, settings: RunSettings, reference: ExactReference,

@@ -4,6 +4,7 @@ import Exact
 import Foundation
 import GFlowNets
 import GFNCore
+import MCMC
 import Metrics
 import NeuralNet
 import Reporting
@@ -34,7 +35,7 @@ enum GFNRun {
     static func run<E: EnergyModel, Env: ExactTerminalDistribution>(
         model: E, environment makeEnvironment: (GFlowNetSettings) -> Env, settings: RunSettings, saved: SavedModel?,
         reference: ExactReference, progress: ProgressReporter
-    ) throws -> (SamplerRecord, SamplerAnalysis, GFlowNetSettings) {
+    ) throws -> (record: SamplerRecord, analysis: SamplerAnalysis, settings: GFlowNetSettings, model: GFlowNet<Env>) {
         guard var gfnSettings = settings.gfn else { throw GFNError.invalidInput("no GFlowNet settings") }
         let target = target(settings)
         BLASThreads.set(gfnSettings.blasThreads)
@@ -102,11 +103,11 @@ enum GFNRun {
         }
 
         progress.begin("GFlowNet sampling (\(settings.gfnSamples) samples)")
-        let samples = GFlowNetSampler.sample(gfn, count: settings.gfnSamples, seed: settings.seed)
+        let samples = drawSamples(gfn, model: model, count: settings.gfnSamples, seed: settings.seed)
         try Interruption.check()
         progress.end(String(format: "%.2f s", samples.seconds))
 
-        let draws = DrawSet(independentKeys: samples.keys, model: model)
+        let draws = samples.draws
         let analysis = SampleAnalysis.analyse(model: model, beta: settings.beta, draws: draws, reference: reference,
                                               seed: settings.seed, floorStream: StreamPlan.noiseFloor(sampler: 1))
         try Interruption.check()
@@ -123,7 +124,7 @@ enum GFNRun {
         metrics.logZImportanceEss = sumW2 > 0 ? sumW * sumW / sumW2 : nil
         if let ess = metrics.logZImportanceEss, ess < DecisionRule.minImportanceEss {
             metrics.warnings.append(String(format: "The importance-sampled log Z is unusable: its weights have an ESS of %.1f out of %d draws (under %.0f), so a few draws carry all the weight and neither the estimate nor its error can be trusted.",
-                                           ess, samples.keys.count, DecisionRule.minImportanceEss))
+                                           ess, samples.logPF.count, DecisionRule.minImportanceEss))
         }
         if reference.distribution != nil, let p = reference.probabilities {
             if let why = Env.inexactReason(gfn) {
@@ -168,7 +169,27 @@ enum GFNRun {
         metrics.energyWork = model.variableCount * training.energyEvaluations
         metrics.samplingSeconds = samples.seconds
         metrics.wallSeconds = training.seconds + samples.seconds
-        return (SamplerRecord(name: "gfn", metrics: metrics, training: trainingCurve(training)), analysis, gfnSettings)
+        return (SamplerRecord(name: "gfn", metrics: metrics, training: trainingCurve(training)), analysis, gfnSettings, gfn)
+    }
+
+    /// The GFlowNet's draws from stream (seed, sampling) with their trajectory log-probabilities.
+    /// States are recorded as they are drawn (not through 64-bit keys, which wrap beyond 64 spins).
+    static func drawSamples<E: EnergyModel, Env: ConstructionEnvironment>(_ gfn: GFlowNet<Env>, model: E, count: Int, seed: UInt64)
+        -> (draws: DrawSet, logPF: [Double], logPB: [Double], seconds: Double) {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        var recorder = TraceRecorder(model: model, capacity: count)
+        var logPF: [Double] = [], logPB: [Double] = []
+        logPF.reserveCapacity(count); logPB.reserveCapacity(count)
+        let x = UnsafeMutablePointer<UInt8>.allocate(capacity: model.variableCount)
+        defer { x.deallocate() }
+        let env = gfn.environment
+        GFlowNetSampler.forEachSample(gfn, count: count, rng: RandomStream(seed: seed, stream: GFlowNetStreams.sampling)) { s, pf, pb in
+            env.assignment(of: s, into: x)
+            recorder.record(UnsafePointer(x))
+            logPF.append(pf); logPB.append(pb)
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+        return (DrawSet(independent: recorder.finish(counters: MoveCounters(), burnInSeconds: 0, samplingSeconds: seconds)), logPF, logPB, seconds)
     }
 
     /// At most 500 evenly spaced points of the training record (always including the last).

@@ -15,10 +15,48 @@ enum Judgement {
         return c
     }
 
+    /// MH against the GFlowNet-in-MH chain: the same quality rule at an equal number of draws,
+    /// and a break-even where the chain's own work per effective draw plus the training it
+    /// reuses equals MH's. Decision "gfn-mh-better" when the chain wins.
+    static func compare(mh: SamplerAnalysis, gfnMH: SamplerAnalysis, trainingEnergyWork: Int, trainingSeconds: Double,
+                        reference: ExactReference) -> ComparisonRecord {
+        var c = quality(mh: mh, gfn: gfnMH, reference: reference, second: "gfn-mh", secondName: "the GFlowNet-in-MH chain")
+        c.second = "gfn-mh"
+        c.gfnTrainingEnergyWork = trainingEnergyWork
+        let m = mh.metrics, g = gfnMH.metrics
+        guard m.verdictRefusal == nil, let mhEffective = m.effectiveDraws, mhEffective >= 1, let mhWork = m.energyWork else {
+            c.breakEvenNote = "MH's draws support no verdict, so its cost per effective draw is not measured reliably: no break-even is quoted"
+            return c
+        }
+        c.mhEffectiveDraws = mhEffective
+        let mhPerEffective = Double(mhWork) / mhEffective
+        c.mhEnergyWorkPerEffectiveDraw = mhPerEffective
+        guard g.verdictRefusal == nil, let effective = g.effectiveDraws, effective >= 1, let work = g.energyWork else {
+            c.breakEvenNote = "the GFlowNet-in-MH chain's draws support no verdict, so its cost per effective draw is not measured reliably: no break-even is quoted"
+            return c
+        }
+        let perEffective = Double(work) / effective
+        c.secondEnergyWorkPerEffectiveDraw = perEffective
+        guard c.decision != "mh-better" else {
+            c.breakEvenNote = "the GFlowNet-in-MH chain's draws are measurably worse than MH's at an equal number of draws: no break-even is quoted"
+            return c
+        }
+        if perEffective < mhPerEffective {
+            c.breakEvenByEnergyWork = Double(trainingEnergyWork) / (mhPerEffective - perEffective)
+        } else {
+            c.breakEvenNote = String(format: "each effective draw of the GFlowNet-in-MH chain costs %.3g units of energy work against MH's %.3g, so its training (%d units) is never paid back",
+                                     perEffective, mhPerEffective, trainingEnergyWork)
+        }
+        let mhSeconds = m.wallSeconds / mhEffective, seconds = g.wallSeconds / effective
+        if mhSeconds > seconds { c.wallBreakEvenSamples = trainingSeconds / (mhSeconds - seconds) }
+        return c
+    }
+
     /// Decision at an equal number of draws: the larger thinned set is subsampled evenly to the
     /// smaller, whose noise floor (N exact draws) then serves both.
-    static func quality(mh: SamplerAnalysis, gfn: SamplerAnalysis, reference: ExactReference) -> ComparisonRecord {
-        let refusals = [("MH", mh.metrics.verdictRefusal), ("the GFlowNet", gfn.metrics.verdictRefusal)]
+    static func quality(mh: SamplerAnalysis, gfn: SamplerAnalysis, reference: ExactReference,
+                        second: String = "gfn", secondName: String = "the GFlowNet") -> ComparisonRecord {
+        let refusals = [("MH", mh.metrics.verdictRefusal), (secondName, gfn.metrics.verdictRefusal)]
             .compactMap { name, why in why.map { "\(name)'s draws support no verdict (\($0))" } }
         guard refusals.isEmpty else {
             var c = ComparisonRecord(decision: "no-verdict")
@@ -45,7 +83,7 @@ enum Judgement {
         let floor = mhFloor.draws == n ? mhFloor : gfnFloor
         let mhTv = tv(mh.thinnedKeys), gfnTv = tv(gfn.thinnedKeys)
         let (z, outcome) = DecisionRule.compare(tvFirst: mhTv, tvSecond: gfnTv, floorSd: floor.sd.tv)
-        var c = ComparisonRecord(decision: outcome == .firstBetter ? "mh-better" : outcome == .secondBetter ? "gfn-better" : "no-measurable-difference")
+        var c = ComparisonRecord(decision: outcome == .firstBetter ? "mh-better" : outcome == .secondBetter ? "\(second)-better" : "no-measurable-difference")
         c.matchedDraws = n
         c.mhMatchedTv = mhTv
         c.gfnMatchedTv = gfnTv

@@ -28,6 +28,9 @@ struct MisstatedBackwardEnvironment<Base: ExactTerminalDistribution>: ExactTermi
     func logReward(_ x: UnsafePointer<Int32>) -> Double { base.logReward(x) }
     func key(of x: UnsafePointer<Int32>) -> UInt64 { base.key(of: x) }
     func depth(of s: UnsafePointer<Int32>) -> Int { base.depth(of: s) }
+    var assignmentSize: Int { base.assignmentSize }
+    func assignment(of s: UnsafePointer<Int32>, into x: UnsafeMutablePointer<UInt8>) { base.assignment(of: s, into: x) }
+    func writeTerminal(assignment x: UnsafePointer<UInt8>, into s: UnsafeMutablePointer<Int32>) { base.writeTerminal(assignment: x, into: s) }
     func addedInput(byAction a: Int, step: Int, from s: UnsafePointer<Int32>) -> Int { base.addedInput(byAction: a, step: step, from: s) }
 
     /// The fault.

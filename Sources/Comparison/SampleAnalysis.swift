@@ -20,12 +20,15 @@ public struct DrawSet: Sendable {
     public var bondSums: [Double]
     /// Independent draws (a GFlowNet's): τ_int = 1 by construction and no thinning is needed.
     public var independent: Bool
+    /// Per chain, a trace whose τ_int also bounds the thinning (``ChainTrace/memory``); empty when none.
+    public var memory: [[Double]] = []
 
     public var count: Int { energies.reduce(0) { $0 + $1.count } }
 
     /// The draws of MCMC chains.
     public init(traces: [ChainTrace]) {
         keys = traces.map(\.keys); energies = traces.map(\.energies); magnetizations = traces.map(\.magnetizations)
+        if traces.allSatisfy({ !$0.memory.isEmpty }) { memory = traces.map(\.memory) }
         valueCounts = traces.first.map { [Int](repeating: 0, count: $0.valueCounts.count) } ?? []
         bondSums = traces.first.map { [Double](repeating: 0, count: $0.bondSums.count) } ?? []
         for t in traces {
@@ -35,27 +38,23 @@ public struct DrawSet: Sendable {
         independent = false
     }
 
-    /// Independent draws given by their keys (decoded here to evaluate the observables).
+    /// Independent draws given by their keys (decoded here to evaluate the observables). Only
+    /// for states that fit a key; others go through ``init(independent:)``.
     public init<E: EnergyModel>(independentKeys: [UInt64], model: E) {
-        let n = model.variableCount, q = model.domainSize
-        let bonds = model.bonds
-        let spin = (0..<q).map { model.spin(UInt8($0)) }
-        var e = [Double](), m = [Double]()
-        e.reserveCapacity(independentKeys.count); m.reserveCapacity(independentKeys.count)
-        var counts = [Int](repeating: 0, count: n * q)
-        var bsum = [Double](repeating: 0, count: bonds.count)
-        let x = UnsafeMutablePointer<UInt8>.allocate(capacity: n)
+        var recorder = TraceRecorder(model: model, capacity: independentKeys.count)
+        let x = UnsafeMutablePointer<UInt8>.allocate(capacity: model.variableCount)
         defer { x.deallocate() }
         for key in independentKeys {
             model.decode(key, into: x)
-            e.append(model.energy(UnsafePointer(x)))
-            var mag = 0.0
-            for i in 0..<n { counts[i * q + Int(x[i])] += 1; mag += spin[Int(x[i])] }
-            m.append(mag)
-            for (k, b) in bonds.enumerated() { bsum[k] += spin[Int(x[b.a])] * spin[Int(x[b.b])] }
+            recorder.record(UnsafePointer(x))
         }
-        keys = [independentKeys]; energies = [e]; magnetizations = [m]
-        valueCounts = counts; bondSums = bsum; independent = true
+        self.init(independent: recorder.finish(counters: MoveCounters(), burnInSeconds: 0, samplingSeconds: 0))
+    }
+
+    /// Independent draws recorded as one trace.
+    public init(independent trace: ChainTrace) {
+        self.init(traces: [trace])
+        independent = true
     }
 }
 
@@ -125,11 +124,17 @@ public enum SampleAnalysis {
             if Interruption.requested { return SamplerAnalysis(metrics: m, thinnedKeys: []) }  // the caller throws
             m.meanEnergyMcse = finite(MCMCDiagnostics.mcseMean(draws.energies))
             let chains = draws.energies.count
-            let bulk = [("energy", m.essBulkEnergy), ("magnetisation", m.essBulkMagnetization)]
+            var bulk = [("energy", m.essBulkEnergy), ("magnetisation", m.essBulkMagnetization)]
+            var rhats = [("energy", m.rhatEnergy), ("magnetisation", m.rhatMagnetization)]
+            if !draws.memory.isEmpty {
+                // A GFlowNet-MH independence chain's log importance weight is tracked like the
+                // physical observables: it shows the chain sticking where energy need not.
+                bulk.append(("log importance weight", finite(MCMCDiagnostics.essBulk(draws.memory))))
+                rhats.append(("log importance weight", finite(MCMCDiagnostics.rankNormalizedSplitRhat(draws.memory))))
+            }
             m.effectiveDraws = bulk.compactMap(\.1).min()
             if let (name, _) = bulk.filter({ $0.1 != nil }).min(by: { $0.1! < $1.1! }) { m.slowestObservable = name }
-            m.verdictRefusal = DecisionRule.refusal(rhat: [("energy", m.rhatEnergy), ("magnetisation", m.rhatMagnetization)],
-                                                    bulkEss: bulk, chains: chains)
+            m.verdictRefusal = DecisionRule.refusal(rhat: rhats, bulkEss: bulk, chains: chains)
             for (name, value) in [("energy", m.rhatEnergy), ("magnetisation", m.rhatMagnetization)] {
                 if let r = value, r > 1.01 {
                     m.warnings.append(String(format: "R-hat of the %@ trace is %.3f > 1.01: the chains disagree, so they have not mixed; estimates are not trustworthy.", name, r))
@@ -203,7 +208,9 @@ public enum SampleAnalysis {
         let d = DistanceSet.empirical(visited: visited, draws: samples, targetEntropy: entropy, stateCount: Double(exact.stateCount))
         m.distances = d
         m.tv = d.tv
-        let tauMax = max(tauE.isFinite ? tauE : 1, tauM.isFinite ? tauM : 1, 1)
+        let tauMemory = draws.memory.isEmpty ? 1 : Autocorrelation.integratedTime(draws.memory)
+        if !draws.memory.isEmpty, tauMemory.isFinite { m.tauIntLogWeight = tauMemory }
+        let tauMax = max(tauE.isFinite ? tauE : 1, tauM.isFinite ? tauM : 1, tauMemory.isFinite ? tauMemory : 1, 1)
         var thinnedKeys: [UInt64] = []
         if let p = reference.probabilities {
             // Nearly independent draws: every k-th sample of each chain, k = ⌈2·τ_int⌉ of the slower

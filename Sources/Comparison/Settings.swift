@@ -5,6 +5,7 @@ import Reporting
 import GFlowNets
 import GFNCore
 import MCMC
+import NeuralMCMC
 
 /// The energy a run samples from.
 public enum EnergySpec: Sendable, Equatable {
@@ -81,6 +82,8 @@ public struct RunSettings: Sendable, Equatable {
     public var saveModel: URL?
     /// A deliberately planted fault (only for testing that `check` catches regressions; never recorded).
     public var fault: InjectedFault?
+    /// The GFlowNet-in-MH sampler (`gfn-mh`), or nil for none.
+    public var gfnMH: GFlowNetMHSettings?
 
     public init(energy: EnergySpec, beta: Double, seed: UInt64, rng: RandomAlgorithm = .taus2,
                 kernel: KernelKind = .metropolis, schedule: ChainSchedule = ChainSchedule(),
@@ -142,6 +145,17 @@ public struct RunSettings: Sendable, Equatable {
             throw GFNError.invalidInput(String(format: "the Markov chains would make %.3g single-site updates (%d chains × (%d burn-in + %d samples × %d thinning) sweeps × %d sites), more than the %.0e that can finish (about four hours on 2 cores); lower %@",
                                                burnIn + sampling, s.chains, s.burnInSweeps, s.samplesPerChain, s.thinSweeps, model.variableCount, Self.maxSiteUpdates, flag))
         }
+        if let m = gfnMH {
+            let g = gfnMHSchedule(m)
+            let steps = Double(g.chains) * (Double(g.burnInSteps) + Double(g.samplesPerChain) * Double(g.thinSteps))
+            if m.every != nil, steps * n > Self.maxSiteUpdates {
+                throw GFNError.invalidInput(String(format: "the GFlowNet-in-MH chains would make %.3g single-site updates, more than the %.0e that can finish; lower --gfn-mh-samples or --thin", steps * n, Self.maxSiteUpdates))
+            }
+            let bytes = Double(g.chains) * Double(g.samplesPerChain) * 24 * 6
+            if bytes > Self.maxDrawBytes {
+                throw GFNError.invalidInput(String(format: "the GFlowNet-in-MH draws and their analysis would need %.1f GiB (limit %.0f GiB); lower --gfn-mh-samples", bytes / 1_073_741_824, Self.maxDrawBytes / 1_073_741_824))
+            }
+        }
         // Per recorded MH sample: key, energy, magnetisation (24 bytes), about 6 copies during the
         // analysis (flattening, ranks, split chains); per GFlowNet sample also log P_F and log P_B.
         let mhBytes = Double(s.chains) * Double(s.samplesPerChain) * 24 * 6
@@ -155,6 +169,14 @@ public struct RunSettings: Sendable, Equatable {
     }
 
     func validateSchedule<E: EnergyModel>(model: E) throws {
+        if let m = gfnMH {
+            guard gfn != nil else { throw GFNError.invalidInput("--gfn-mh needs the GFlowNet sampler whose draws it proposes (drop --no-gfn)") }
+            if let k = m.every, k < 1 { throw GFNError.invalidInput("--gfn-mh-every must be at least 1 sweep (got \(k))") }
+            if let k = m.every, k > 1_000_000_000 { throw GFNError.invalidInput("--gfn-mh-every must be at most 10^9 sweeps (got \(k))") }
+            if let n = m.samples, !(schedule.chains...100_000_000).contains(n) {
+                throw GFNError.invalidInput("--gfn-mh-samples must be between the number of chains (\(schedule.chains)) and 100000000 (got \(n))")
+            }
+        }
         try validateWork(model: model)
         if let gfn {
             try gfn.validate()
@@ -212,6 +234,35 @@ public struct RunSettings: Sendable, Equatable {
     }
 }
 
+/// The GFlowNet-in-MH sampler's settings (see ``GFlowNetMH``).
+public struct GFlowNetMHSettings: Sendable, Equatable {
+    /// nil: an independence chain (a GFlowNet proposal at every step); K: K local sweeps of the
+    /// run's MH kernel between GFlowNet proposals (mixed chains).
+    public var every: Int?
+    /// Recorded samples over all chains; nil: as many as MH records.
+    public var samples: Int?
+    public init(every: Int? = nil, samples: Int? = nil) { self.every = every; self.samples = samples }
+
+    /// Burn-in of the independence chain, in proposals: it starts from a GFlowNet draw, so it
+    /// needs few; the mixed chains burn in like MH, in sweeps.
+    public static let independenceBurnIn = 100
+}
+
+extension RunSettings {
+    /// The chains' schedule: MH's chain count (and, for mixed chains, its burn-in, thinning and
+    /// scan), with the requested total samples shared between the chains.
+    public func gfnMHSchedule(_ m: GFlowNetMHSettings) -> NeuralMCMCSchedule {
+        let total = m.samples ?? schedule.chains * schedule.samplesPerChain
+        let perChain = (total + schedule.chains - 1) / schedule.chains
+        if let k = m.every {
+            return NeuralMCMCSchedule(mode: .mixed(sweepsBetweenProposals: k), chains: schedule.chains, burnInSteps: schedule.burnInSweeps,
+                                      samplesPerChain: perChain, thinSteps: schedule.thinSweeps, scan: schedule.scan)
+        }
+        return NeuralMCMCSchedule(mode: .independence, chains: schedule.chains, burnInSteps: GFlowNetMHSettings.independenceBurnIn,
+                                  samplesPerChain: perChain, thinSteps: 1, scan: schedule.scan)
+    }
+}
+
 extension RunSettings {
     /// The settings a run record was made with (for `reproduce`).
     /// - Throws: ``GFNError/invalidInput(_:)`` when the record names something this version cannot run.
@@ -261,5 +312,6 @@ extension RunSettings {
                   schedule: ChainSchedule(chains: c.mh.chains, burnInSweeps: c.mh.burnInSweeps, samplesPerChain: c.mh.samplesPerChain,
                                           thinSweeps: c.mh.thinSweeps, scan: scan),
                   gfn: gfn, gfnSamples: c.gfn?.samples ?? 100_000, loadModel: c.gfn?.loadedModel.map { URL(fileURLWithPath: $0) })
+        if let m = c.gfnMh { gfnMH = GFlowNetMHSettings(every: m.every, samples: m.chains * m.samplesPerChain) }
     }
 }

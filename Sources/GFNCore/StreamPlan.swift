@@ -10,7 +10,11 @@ public enum StreamPlan {
     public static let gfnTraining: UInt64 = (1 << 32) + 1
     public static let gfnSampling: UInt64 = (1 << 32) + 2
     public static let gfnImportanceSampling: UInt64 = (1 << 32) + 3
-    /// The noise-floor simulation of sampler k (0: MH, 1: the GFlowNet; `verdict-rates` uses 10, 11).
+    /// GFlowNet-in-MH chain c: its local moves, backward trajectories and acceptances.
+    public static func gfnMHChain(_ c: Int) -> UInt64 { (1 << 36) + UInt64(c) }
+    /// GFlowNet-in-MH chain c: the GFlowNet draws it proposes.
+    public static func gfnMHProposals(_ c: Int) -> UInt64 { (1 << 37) + UInt64(c) }
+    /// The noise-floor simulation of sampler k (0: MH, 1: the GFlowNet, 2: GFlowNet-in-MH; `verdict-rates` uses 10, 11).
     public static func noiseFloor(sampler k: Int) -> UInt64 { (1 << 33) + UInt64(k) }
     /// The Wolff cluster run behind a reference estimate where nothing exact is known.
     public static let referenceEstimate: UInt64 = 1 << 34

@@ -41,6 +41,13 @@ public protocol ConstructionEnvironment: Sendable {
     func key(of x: UnsafePointer<Int32>) -> UInt64
     /// Number of actions taken to reach `s` from s₀.
     func depth(of s: UnsafePointer<Int32>) -> Int
+    /// Number of values in the energy model's assignment of a terminal state.
+    var assignmentSize: Int { get }
+    /// Writes the energy model's assignment x of terminal state `s` (one value per variable), so
+    /// states that do not fit a 64-bit key are still evaluated exactly.
+    func assignment(of s: UnsafePointer<Int32>, into x: UnsafeMutablePointer<UInt8>)
+    /// Writes the terminal state whose assignment is x (the inverse of ``assignment(of:into:)``).
+    func writeTerminal(assignment x: UnsafePointer<UInt8>, into s: UnsafeMutablePointer<Int32>)
 
     /// Whether the encoding is additive one-hot: s₀ encodes to all zeros, and every forward
     /// action switches exactly one more input from 0 to 1 and changes no other. Then a state's
@@ -152,6 +159,14 @@ public struct SetVariableEnvironment<Energy: EnergyModel>: ConstructionEnvironme
         var d = 0
         for i in 0..<n where s[i] >= 0 { d += 1 }
         return d
+    }
+
+    public var assignmentSize: Int { n }
+    @inlinable public func assignment(of s: UnsafePointer<Int32>, into x: UnsafeMutablePointer<UInt8>) {
+        for i in 0..<n { x[i] = UInt8(truncatingIfNeeded: s[i]) }
+    }
+    @inlinable public func writeTerminal(assignment x: UnsafePointer<UInt8>, into s: UnsafeMutablePointer<Int32>) {
+        for i in 0..<n { s[i] = Int32(x[i]) }
     }
 
     /// One-hot per variable, all zero while unset: setting a variable switches on one input.

@@ -71,6 +71,16 @@ public struct HypergridEnvironment: ConstructionEnvironment {
         return k
     }
 
+    public var assignmentSize: Int { d }
+    public func assignment(of s: UnsafePointer<Int32>, into x: UnsafeMutablePointer<UInt8>) {
+        for i in 0..<d { x[i] = UInt8(truncatingIfNeeded: s[i]) }
+    }
+    /// A terminal state is the point with its exit flag (s[d] = 1) set.
+    public func writeTerminal(assignment x: UnsafePointer<UInt8>, into s: UnsafeMutablePointer<Int32>) {
+        for i in 0..<d { s[i] = Int32(x[i]) }
+        s[d] = 1
+    }
+
     public func depth(of s: UnsafePointer<Int32>) -> Int {
         var total = Int(s[d])
         for i in 0..<d { total += Int(s[i]) }

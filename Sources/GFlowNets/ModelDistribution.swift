@@ -138,65 +138,97 @@ public enum ModelDistribution {
     public static func importanceEstimate<Env: ConstructionEnvironment>(
         _ model: GFlowNetModel<Env, Float>, terminal x: [Int32], trajectories K: Int, seed: UInt64
     ) -> (logPT: Double, standardError: Double) {
-        let env = model.environment
-        let S = env.stateSize, A = env.forwardActionCount, W = env.encodingWidth, Bk = env.backwardActionCount
-        let width = model.layout.width
-        let rng = RandomStream(seed: seed, stream: GFlowNetStreams.importanceSampling)
-        let ws = MLPWorkspace<Float>(shape: model.network.shape, capacity: K)
+        let S = model.environment.stateSize
+        let scorer = BackwardTrajectoryScorer(model, capacity: K)
         var states = [Int32](repeating: 0, count: K * S)
         for k in 0..<K { for i in 0..<S { states[k * S + i] = x[i] } }
         var logW = [Double](repeating: 0, count: K)
-        var forwardAction = [Int](repeating: 0, count: K)
-        var mask = [Bool](repeating: false, count: max(A, Bk))
-        var weights = [Double](repeating: 0, count: Bk)
-        let depth = x.withUnsafeBufferPointer { env.depth(of: $0.baseAddress!) }
-        model.parameters.withUnsafeBufferPointer { params in
-            for t in stride(from: depth, to: 0, by: -1) {
-                // Backward step: choose the parent with P_B (learned logits need a pass on s_t).
-                var out: UnsafeMutablePointer<Float>?
-                if model.layout.backward != nil {
-                    for k in 0..<K { states.withUnsafeBufferPointer { env.encode($0.baseAddress! + k * S, into: ws.inputRow(k, width: W)) } }
-                    out = model.network.forward(parameters: params.baseAddress!, workspace: ws, start: 0, rows: K)
-                }
-                for k in 0..<K {
-                    states.withUnsafeMutableBufferPointer { st in
-                        let s = st.baseAddress! + k * S
-                        mask.withUnsafeMutableBufferPointer { env.backwardMask(UnsafePointer(s), into: $0.baseAddress!) }
-                        if let out, let range = model.layout.backward {
-                            let row = out + k * width + range.lowerBound
-                            let lse = mask.withUnsafeBufferPointer { maskedLogSumExp(row, mask: $0.baseAddress!, count: Bk) }
-                            var total = 0.0
-                            for j in 0..<Bk { weights[j] = mask[j] ? exp(Double(row[j]) - lse) : 0; total += weights[j] }
-                            let b = weights.withUnsafeBufferPointer { rng.categorical(weights: $0, total: total) }
-                            logW[k] -= Double(row[b]) - lse
-                            forwardAction[k] = env.undo(b, in: s)
-                        } else {
-                            let logPB = env.uniformBackwardLogProbability(UnsafePointer(s))
-                            let valid = (0..<Bk).filter { mask[$0] }
-                            let b = valid[rng.integer(below: valid.count)]
-                            logW[k] -= logPB
-                            forwardAction[k] = env.undo(b, in: s)
-                        }
-                    }
-                }
-                // Forward probability of the undone action from the parent.
-                for k in 0..<K { states.withUnsafeBufferPointer { env.encode($0.baseAddress! + k * S, into: ws.inputRow(k, width: W)) } }
-                let fout = model.network.forward(parameters: params.baseAddress!, workspace: ws, start: 0, rows: K)
-                for k in 0..<K {
-                    states.withUnsafeBufferPointer { st in
-                        mask.withUnsafeMutableBufferPointer { env.forwardMask(st.baseAddress! + k * S, step: t - 1, into: $0.baseAddress!) }
-                    }
-                    let row = fout + k * width
-                    let lse = mask.withUnsafeBufferPointer { maskedLogSumExp(row, mask: $0.baseAddress!, count: A) }
-                    logW[k] += Double(row[forwardAction[k]]) - lse
-                }
-            }
+        let rng = RandomStream(seed: seed, stream: GFlowNetStreams.importanceSampling)
+        states.withUnsafeMutableBufferPointer { st in
+            logW.withUnsafeMutableBufferPointer { scorer.score(st.baseAddress!, rows: K, rng: rng, into: $0.baseAddress!) }
         }
         let estimate = LogSpace.logMeanExp(logW)
         // Relative weights w_k / mean(w): their sd over √K is the delta-method SE of log mean w.
         let rel = logW.map { exp($0 - estimate) }
         let variance = rel.reduce(0) { $0 + ($1 - 1) * ($1 - 1) } / Double(max(K - 1, 1))
         return (estimate, (variance / Double(K)).squareRoot())
+    }
+}
+
+/// Draws a trajectory τ ~ P_B(·|x) back from each of a batch of terminal states and scores it:
+/// log P_F(τ) − log P_B(τ|x). Its exponential is an unbiased estimate of P_T(x) (the importance
+/// estimate), and on the fixed order (one path, P_B = 1) it is log P_T(x) exactly. Keeps its
+/// network workspace between calls (for chains that score one state at a time).
+public final class BackwardTrajectoryScorer<Env: ConstructionEnvironment> {
+    let model: GFlowNetModel<Env, Float>
+    let capacity: Int
+    let workspace: MLPWorkspace<Float>
+    var forwardAction: [Int], depth: [Int], mask: [Bool], weights: [Double]
+
+    /// A scorer for batches of up to `capacity` states.
+    public init(_ model: GFlowNetModel<Env, Float>, capacity: Int) {
+        let env = model.environment
+        self.model = model
+        self.capacity = max(capacity, 1)
+        workspace = MLPWorkspace<Float>(shape: model.network.shape, capacity: self.capacity)
+        forwardAction = [Int](repeating: 0, count: self.capacity)
+        depth = [Int](repeating: 0, count: self.capacity)
+        mask = [Bool](repeating: false, count: max(env.forwardActionCount, env.backwardActionCount))
+        weights = [Double](repeating: 0, count: max(env.backwardActionCount, 1))
+    }
+
+    /// Walks each of `rows` states (row r at `states + r·stateSize`) back to s₀ — the states are
+    /// consumed — and writes log P_F(τ) − log P_B(τ|x) of its trajectory to `logW[r]`. Random
+    /// choices (only where P_B has a choice) come from `rng` step by step, row by row.
+    public func score(_ states: UnsafeMutablePointer<Int32>, rows: Int, rng: RandomStream, into logW: UnsafeMutablePointer<Double>) {
+        precondition(rows <= capacity, "BackwardTrajectoryScorer: \(rows) rows exceed its capacity \(capacity)")
+        let env = model.environment
+        let S = env.stateSize, A = env.forwardActionCount, W = env.encodingWidth, Bk = env.backwardActionCount
+        let width = model.layout.width
+        let ws = workspace
+        var maxDepth = 0
+        for r in 0..<rows { logW[r] = 0; depth[r] = env.depth(of: UnsafePointer(states + r * S)); maxDepth = max(maxDepth, depth[r]) }
+        model.parameters.withUnsafeBufferPointer { params in
+            for t in stride(from: maxDepth, to: 0, by: -1) {
+                // Backward step: choose the parent with P_B (learned logits need a pass on s_t).
+                var out: UnsafeMutablePointer<Float>?
+                if model.layout.backward != nil {
+                    for r in 0..<rows { env.encode(UnsafePointer(states + r * S), into: ws.inputRow(r, width: W)) }
+                    out = model.network.forward(parameters: params.baseAddress!, workspace: ws, start: 0, rows: rows)
+                }
+                for r in 0..<rows where depth[r] >= t {
+                    let s = states + r * S
+                    mask.withUnsafeMutableBufferPointer { env.backwardMask(UnsafePointer(s), into: $0.baseAddress!) }
+                    if let out, let range = model.layout.backward {
+                        let row = out + r * width + range.lowerBound
+                        let lse = mask.withUnsafeBufferPointer { maskedLogSumExp(row, mask: $0.baseAddress!, count: Bk) }
+                        var total = 0.0
+                        for j in 0..<Bk { weights[j] = mask[j] ? exp(Double(row[j]) - lse) : 0; total += weights[j] }
+                        let b = weights.withUnsafeBufferPointer { rng.categorical(weights: $0, total: total) }
+                        logW[r] -= Double(row[b]) - lse
+                        forwardAction[r] = env.undo(b, in: s)
+                    } else {
+                        let logPB = env.uniformBackwardLogProbability(UnsafePointer(s))
+                        var valid = 0
+                        for j in 0..<Bk where mask[j] { valid += 1 }
+                        var pick = rng.integer(below: valid)  // drawn even when valid = 1: the stream's use is part of the record
+                        var b = 0
+                        for j in 0..<Bk where mask[j] { if pick == 0 { b = j; break }; pick -= 1 }
+                        logW[r] -= logPB
+                        forwardAction[r] = env.undo(b, in: s)
+                    }
+                }
+                // Forward probability of the undone action from the parent.
+                for r in 0..<rows { env.encode(UnsafePointer(states + r * S), into: ws.inputRow(r, width: W)) }
+                let fout = model.network.forward(parameters: params.baseAddress!, workspace: ws, start: 0, rows: rows)
+                for r in 0..<rows where depth[r] >= t {
+                    mask.withUnsafeMutableBufferPointer { env.forwardMask(UnsafePointer(states + r * S), step: t - 1, into: $0.baseAddress!) }
+                    let row = fout + r * width
+                    let lse = mask.withUnsafeBufferPointer { maskedLogSumExp(row, mask: $0.baseAddress!, count: A) }
+                    logW[r] += Double(row[forwardAction[r]]) - lse
+                }
+            }
+        }
     }
 }
 

@@ -18,10 +18,29 @@ public struct GFlowNetSamples: Sendable {
 /// one network pass per construction step, batched.
 public enum GFlowNetSampler {
     /// Draws `count` samples from stream (seed, sampling), `batch` trajectories at a time.
+    ///
+    /// Keys wrap when the states do not fit 64 bits; such callers use
+    /// ``forEachSample(_:count:rng:batch:visit:)``, which hands over the states themselves.
     public static func sample<Env: ConstructionEnvironment>(_ model: GFlowNetModel<Env, Float>, count: Int, seed: UInt64, batch: Int = 512) -> GFlowNetSamples {
         let t0 = DispatchTime.now().uptimeNanoseconds
         let env = model.environment
-        let rng = RandomStream(seed: seed, stream: GFlowNetStreams.sampling)
+        var result = GFlowNetSamples(keys: [], logPF: [], logPB: [], seconds: 0)
+        result.keys.reserveCapacity(count); result.logPF.reserveCapacity(count); result.logPB.reserveCapacity(count)
+        forEachSample(model, count: count, rng: RandomStream(seed: seed, stream: GFlowNetStreams.sampling), batch: batch) { s, pf, pb in
+            result.keys.append(env.key(of: s)); result.logPF.append(pf); result.logPB.append(pb)
+        }
+        result.seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+        return result
+    }
+
+    /// Draws `count` trajectories from `rng`, `batch` at a time, and calls `visit` with each
+    /// terminal state, log P_F(τ) and log P_B(τ | x) in the order drawn. Stops early (fewer
+    /// visits) when a stop is requested.
+    public static func forEachSample<Env: ConstructionEnvironment>(
+        _ model: GFlowNetModel<Env, Float>, count: Int, rng: RandomStream, batch: Int = 512,
+        visit: (UnsafePointer<Int32>, Double, Double) -> Void
+    ) {
+        let env = model.environment
         let B = max(1, min(batch, count))
         let S = env.stateSize, A = env.forwardActionCount, W = env.encodingWidth
         let width = model.layout.width
@@ -33,8 +52,6 @@ public enum GFlowNetSampler {
         let finishedAt = UnsafeMutablePointer<Int>.allocate(capacity: B)
         let lastAction = UnsafeMutablePointer<Int>.allocate(capacity: B)
         defer { states.deallocate(); mask.deallocate(); weights.deallocate(); finishedAt.deallocate(); lastAction.deallocate() }
-        var result = GFlowNetSamples(keys: [], logPF: [], logPB: [], seconds: 0)
-        result.keys.reserveCapacity(count); result.logPF.reserveCapacity(count); result.logPB.reserveCapacity(count)
         var pf = [Double](repeating: 0, count: B), pb = [Double](repeating: 0, count: B)
         // Additive encodings: each row's first-layer pre-activation is updated in place by the
         // weight column of the input its action switches on (see ConstructionEnvironment.hasAdditiveEncoding).
@@ -84,14 +101,9 @@ public enum GFlowNetSampler {
                         if learnedPB == nil { pb[b] += env.uniformBackwardLogProbability(UnsafePointer(s)) }
                     }
                 }
-                for b in 0..<rows {
-                    result.keys.append(env.key(of: UnsafePointer(states + b * S)))
-                    result.logPF.append(pf[b]); result.logPB.append(pb[b])
-                }
+                for b in 0..<rows { visit(UnsafePointer(states + b * S), pf[b], pb[b]) }
                 remaining -= rows
             }
         }
-        result.seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-        return result
     }
 }

@@ -49,6 +49,10 @@ public struct ChainTrace: Sendable {
     public var counters: MoveCounters
     public var burnInSeconds: Double
     public var samplingSeconds: Double
+    /// A trace of the sampler's own state whose τ_int also bounds the thinning (a GFlowNet-MH
+    /// independence chain's log importance weight: it sticks at states its proposal rarely makes,
+    /// which energy and magnetisation need not show); empty for other samplers.
+    public var memory: [Double] = []
 }
 
 /// Runs several independent chains in parallel, one seeded stream each.
@@ -98,14 +102,7 @@ public enum ChainRunner {
         counters.fullEvaluations += 1
         let spin = (0..<q).map { model.spin(UInt8($0)) }
 
-        var trace = ChainTrace(
-            keys: [], energies: [], magnetizations: [],
-            valueCounts: [Int](repeating: 0, count: n * q), bondSums: [Double](repeating: 0, count: bonds.count),
-            counters: MoveCounters(), burnInSeconds: 0, samplingSeconds: 0)
-        trace.energies.reserveCapacity(schedule.samplesPerChain)
-        trace.magnetizations.reserveCapacity(schedule.samplesPerChain)
-        if keyed { trace.keys.reserveCapacity(schedule.samplesPerChain) }
-
+        var recorder = TraceRecorder(model: model, capacity: schedule.samplesPerChain)
         let totalSweeps = schedule.burnInSweeps + schedule.samplesPerChain * schedule.thinSweeps
         let progressEvery = max(1, totalSweeps / 100)
         var sweepsDone = 0
@@ -134,35 +131,77 @@ public enum ChainRunner {
 
         let t0 = DispatchTime.now().uptimeNanoseconds
         sweeps(schedule.burnInSweeps)
-        if stopped { trace.counters = counters; return trace }
+        if stopped { return recorder.finish(counters: counters, burnInSeconds: 0, samplingSeconds: 0) }
         let t1 = DispatchTime.now().uptimeNanoseconds
-        trace.valueCounts.withUnsafeMutableBufferPointer { counts in
-            trace.bondSums.withUnsafeMutableBufferPointer { bsum in
-                for _ in 0..<schedule.samplesPerChain where !stopped {
-                    sweeps(schedule.thinSweeps)
-                    if stopped { break }
-                    var m = 0.0
-                    for i in 0..<n {
-                        counts[i * q + Int(x[i])] += 1
-                        m += spin[Int(x[i])]
-                    }
+        for _ in 0..<schedule.samplesPerChain where !stopped {
+            sweeps(schedule.thinSweeps)
+            if stopped { break }
+            recorder.record(UnsafePointer(x))
+        }
+        let t2 = DispatchTime.now().uptimeNanoseconds
+        return recorder.finish(counters: counters, burnInSeconds: Double(t1 - t0) / 1e9, samplingSeconds: Double(t2 - t1) / 1e9)
+    }
+}
+
+/// Records the observables of a sampler's states into a ``ChainTrace``: key (when states fit
+/// 64 bits), E(x), M, value counts and bond sums. Like M and the bond sums, E(x) here is the
+/// observer's cost, not the sampler's, and is not counted as an evaluation.
+public struct TraceRecorder<E: EnergyModel> {
+    let model: E
+    let n: Int, q: Int
+    let keyed: Bool
+    let spin: [Double]
+    let bonds: [Bond]
+    var trace: ChainTrace
+
+    public init(model: E, capacity: Int) {
+        self.model = model
+        n = model.variableCount; q = model.domainSize
+        keyed = model.statesFitInKey
+        spin = (0..<q).map { model.spin(UInt8($0)) }
+        bonds = model.bonds
+        trace = ChainTrace(keys: [], energies: [], magnetizations: [], valueCounts: [Int](repeating: 0, count: n * q),
+                           bondSums: [Double](repeating: 0, count: bonds.count), counters: MoveCounters(), burnInSeconds: 0, samplingSeconds: 0)
+        trace.energies.reserveCapacity(capacity)
+        trace.magnetizations.reserveCapacity(capacity)
+        if keyed { trace.keys.reserveCapacity(capacity) }
+    }
+
+    /// Records state x.
+    public mutating func record(_ x: UnsafePointer<UInt8>) {
+        let n = self.n, q = self.q
+        var m = 0.0
+        spin.withUnsafeBufferPointer { spin in
+            trace.valueCounts.withUnsafeMutableBufferPointer { counts in
+                for i in 0..<n {
+                    counts[i * q + Int(x[i])] += 1
+                    m += spin[Int(x[i])]
+                }
+            }
+            bonds.withUnsafeBufferPointer { bonds in
+                trace.bondSums.withUnsafeMutableBufferPointer { bsum in
                     for k in 0..<bonds.count { bsum[k] += spin[Int(x[bonds[k].a])] * spin[Int(x[bonds[k].b])] }
-                    if keyed { trace.keys.append(model.key(of: UnsafePointer(x))) }
-                    // Record E(x) computed from the state, not the running sum of ΔE: equal states
-                    // then give bit-equal energies (rank diagnostics break ties by the last bits
-                    // otherwise), and the running sum cannot drift. Like M and the bond sums, this
-                    // is the observer's cost, not the chain's: it is not counted as an evaluation.
-                    energy = model.energy(UnsafePointer(x))
-                    trace.energies.append(energy)
-                    trace.magnetizations.append(m)
                 }
             }
         }
-        let t2 = DispatchTime.now().uptimeNanoseconds
-        trace.counters = counters
-        trace.burnInSeconds = Double(t1 - t0) / 1e9
-        trace.samplingSeconds = Double(t2 - t1) / 1e9
-        return trace
+        if keyed { trace.keys.append(model.key(of: x)) }
+        // E(x) computed from the state, not a running sum of ΔE: equal states then give bit-equal
+        // energies (rank diagnostics break ties by the last bits otherwise), and nothing drifts.
+        trace.energies.append(model.energy(x))
+        trace.magnetizations.append(m)
+    }
+
+    /// Records state x and the sampler's memory trace value (see ``ChainTrace/memory``).
+    public mutating func record(_ x: UnsafePointer<UInt8>, memory: Double) {
+        record(x)
+        trace.memory.append(memory)
+    }
+
+    /// The trace with the sampler's own counters and times.
+    public func finish(counters: MoveCounters, burnInSeconds: Double, samplingSeconds: Double) -> ChainTrace {
+        var t = trace
+        t.counters = counters; t.burnInSeconds = burnInSeconds; t.samplingSeconds = samplingSeconds
+        return t
     }
 }
 

@@ -31,10 +31,17 @@ public enum MarkdownReport {
         row("indistinguishable from exact sampling?", exact: "") { m in
             m.verdictRefusal != nil ? "no verdict (see below)" : m.withinNoiseFloor.map { $0 ? "yes" : "no" } ?? "n/a"
         }
-        if let c = r.comparison, r.samplers.count == 2, let n = c.matchedDraws, let a = c.mhMatchedTv, let b = c.gfnMatchedTv {
-            // The one row where bold means "better": by the decision rule at an equal number of draws.
-            let cells = [(a, c.decision == "mh-better"), (b, c.decision == "gfn-better")].map { v, wins in wins ? "**\(fmt(v))**" : fmt(v) }
-            line("| TV at an equal \(n) draws each | " + cells.joined(separator: " | ") + " | \(fmt(c.matchedFloorMean ?? .nan)) ± \(fmt(c.matchedFloorSd ?? .nan)) |")
+        // The rows where bold means "better": by the decision rule, MH against each other sampler at an equal number of draws.
+        for c in [r.comparison, r.gfnMhComparison].compactMap({ $0 }) {
+            guard let n = c.matchedDraws, let a = c.mhMatchedTv, let b = c.gfnMatchedTv else { continue }
+            let second = c.second ?? "gfn"
+            let cells = r.samplers.map { s -> String in
+                if s.name == "mh" { return c.decision == "mh-better" ? "**\(fmt(a))**" : fmt(a) }
+                if s.name == second { return c.decision == "\(second)-better" ? "**\(fmt(b))**" : fmt(b) }
+                return ""
+            }
+            let label = r.gfnMhComparison == nil ? "each" : "(mh vs \(second))"
+            line("| TV at an equal \(n) draws \(label) | " + cells.joined(separator: " | ") + " | \(fmt(c.matchedFloorMean ?? .nan)) ± \(fmt(c.matchedFloorSd ?? .nan)) |")
         }
         if r.samplers.contains(where: { $0.metrics.tvModelExact != nil }) {
             numbers("TV of the exact model distribution P_T", exact: "0") { $0.tvModelExact }
@@ -54,13 +61,17 @@ public enum MarkdownReport {
         row("energy work (local ΔE units)", exact: "") { m in m.energyWork.map(String.init) ?? "n/a" }
         numbers("wall time (s)", exact: "") { $0.wallSeconds }
         line()
-        if r.samplers.count == 2 {
+        if r.comparison != nil {
             line("Bold marks the sampler that the decision rule (README, \"Reading a report\") calls better at an equal number of draws; no bold means no measurable difference or no verdict.")
             line()
         }
-        if r.samplers.count == 2, let c = r.comparison {
-            line("**Verdict.** \(Verdict.words(mh: r.samplers[0].metrics, gfn: r.samplers[1].metrics, comparison: c, exact: r.exact))")
+        if let c = r.comparison, let mh = r.samplers.first(where: { $0.name == "mh" }), let gfn = r.samplers.first(where: { $0.name == "gfn" }) {
+            line("**Verdict.** \(Verdict.words(mh: mh.metrics, gfn: gfn.metrics, comparison: c, exact: r.exact))")
             line()
+            if let c2 = r.gfnMhComparison, let chain = r.samplers.first(where: { $0.name == "gfn-mh" }) {
+                line("**GFlowNet inside MH.** \(Verdict.gfnMHWords(gfnMH: chain.metrics, comparison: c2))")
+                line()
+            }
         } else if let mh = r.samplers.first {
             line("**Verdict.** \(Verdict.floorSentence(mh.metrics))")
             line()
@@ -121,8 +132,18 @@ public enum MarkdownReport {
                     line()
                 }
             }
-            if s.name == "mh" {
-                line("- acceptance rate: \(opt(m.acceptanceRate))")
+            if s.name == "gfn-mh", let g = r.config.gfnMh {
+                let mode = g.every.map { "mixed chains: \($0) sweep\($0 == 1 ? "" : "s") of the \(r.config.mh.kernel) kernel (\(r.config.mh.scan) scan) between GFlowNet proposals" }
+                    ?? "independence chains: every step proposes a fresh draw of the trained GFlowNet"
+                line("Metropolis-Hastings with the trained GFlowNet as the proposal — \(mode); \(g.chains) chains × \(g.samplesPerChain) samples, burn-in \(g.burnInSteps) \(g.every == nil ? "proposals" : "sweeps"), thinning \(g.thinSteps). A proposal x′ built by the trajectory τ′ is accepted with probability min(1, w(τ′)/w(τ)), w(τ) = exp(−β·E(x))·P_B(τ|x)/P_F(τ) (on the fixed order R(x)/P_T(x)), so the chain is exact whatever the GFlowNet's bias.")
+                line()
+                if let q = m.gfnMh {
+                    line("- GFlowNet proposals: \(q.acceptances) of \(q.proposals) accepted (rate \(opt(q.acceptanceRate))); longest run of rejections \(q.longestRejectionRun)\(q.localAcceptanceRate.map { "; local moves' acceptance rate \(fmt($0))" } ?? "")")
+                    line("- reuses the `gfn` sampler's training: \(q.reusedTrainingEnergyWork) units of energy work, \(fmt(q.reusedTrainingSeconds)) s (not in the cost below); \(fmt(q.networkSeconds)) s in the network while sampling")
+                }
+            }
+            if s.name == "mh" || s.name == "gfn-mh" {
+                if s.name == "mh" { line("- acceptance rate: \(opt(m.acceptanceRate))") }
                 line("- R-hat (rank-normalised, split; ArviZ): energy \(opt(m.rhatEnergy)), magnetisation \(opt(m.rhatMagnetization)) (flagged above 1.01)")
                 line("- ESS bulk / tail: energy \(opt(m.essBulkEnergy)) / \(opt(m.essTailEnergy)); magnetisation \(opt(m.essBulkMagnetization)) / \(opt(m.essTailMagnetization)) (flagged under 100 per chain)")
             }
@@ -153,16 +174,16 @@ public enum MarkdownReport {
                     line("- " + modeCoverage(model: m.modeMassModelExact ?? m.modeMass, exactModel: m.modeMassModelExact != nil, target: target, settings: g))
                 }
             }
-            line("- τ_int: energy \(opt(m.tauIntEnergy)), magnetisation \(opt(m.tauIntMagnetization)) samples; effective draws \(opt(m.effectiveDraws)) (\(m.slowestObservable.map { "slowest observable: \($0)" } ?? "independent draws"))\(s.name == "gfn" ? "; τ = 1 by construction, the measured τ is a check" : "")")
+            line("- τ_int: energy \(opt(m.tauIntEnergy)), magnetisation \(opt(m.tauIntMagnetization))\(m.tauIntLogWeight.map { ", log importance weight \(fmt($0))" } ?? "") samples; effective draws \(opt(m.effectiveDraws)) (\(m.slowestObservable.map { "slowest observable: \($0)" } ?? "independent draws"))\(s.name == "gfn" ? "; τ = 1 by construction, the measured τ is a check" : "")")
             if let why = m.verdictRefusal { line("- no verdict from these draws: \(why)") }
             if let c = m.chiSquare {
-                let slow = max(m.tauIntEnergy ?? 1, m.tauIntMagnetization ?? 1)
-                let which = c.thin == 1 ? "all draws" : "every \(c.thin)-th sample of each chain: ⌈2·τ_int⌉ for the larger τ_int, \(fmt(slow))"
+                let slow = max(m.tauIntEnergy ?? 1, m.tauIntMagnetization ?? 1, m.tauIntLogWeight ?? 1)
+                let which = c.thin == 1 ? "all draws" : "every \(c.thin)-th sample of each chain: ⌈2·τ_int⌉ for the largest τ_int\(m.tauIntLogWeight == nil ? "" : " (energy, magnetisation, log importance weight \(fmt(m.tauIntLogWeight!)))"), \(fmt(slow))"
                     + (m.verdictRefusal == nil ? "" : "; with so few effective draws even these are not nearly independent")
                 line("- chi-square: χ² = \(fmt(c.statistic)) on \(c.degreesOfFreedom) df, p = \(fmt(c.pValue)), on \(c.draws) draws (\(which))")
             }
             line("- distinct states visited: \(m.distinctStates.map(String.init) ?? "n/a")")
-            line("- cost: \(m.energyEvaluations) energy evaluations (\(m.deltaEnergyEvaluations) local ΔE, \(m.fullEnergyEvaluations) full E(x)\(s.name == "gfn" ? ", all during training: sampling needs none" : "")) = \(m.energyWork.map(String.init) ?? "n/a") units of energy work (a local ΔE is one unit, a full E(x) n units for n variables)")
+            line("- cost: \(m.energyEvaluations) energy evaluations (\(m.deltaEnergyEvaluations) local ΔE, \(m.fullEnergyEvaluations) full E(x)\(s.name == "gfn" ? ", all during training: sampling needs none" : s.name == "gfn-mh" ? ", one per GFlowNet proposal and chain start" : "")) = \(m.energyWork.map(String.init) ?? "n/a") units of energy work (a local ΔE is one unit, a full E(x) n units for n variables)")
             line("- wall time: \(fmt(m.wallSeconds)) s" + (m.burnInSeconds.map { " (burn-in \(fmt($0)) s, sampling \(fmt(m.samplingSeconds ?? 0)) s per chain)" } ?? ""))
             line()
         }
@@ -174,13 +195,27 @@ public enum MarkdownReport {
             if let note = c.breakEvenNote {
                 line("- no break-even: \(note)")
             } else {
-                if let gfn = r.samplers.last?.metrics, gfn.withinNoiseFloor == false, let n = c.matchedDraws {
+                if let gfn = r.samplers.first(where: { $0.name == "gfn" })?.metrics, gfn.withinNoiseFloor == false, let n = c.matchedDraws {
                     line("- caveat: the GFlowNet's own \(gfn.samples) draws are measurably off the target; the break-even holds for needs of up to about \(n) draws, where the rule found no difference")
                 }
                 line("- MH: \(opt(c.mhEnergyWorkPerEffectiveDraw)) units of energy work per effective draw (\(opt(c.mhEffectiveDraws)) effective draws); GFlowNet training: \(c.gfnTrainingEnergyWork.map(String.init) ?? "n/a") units")
                 line("- in energy work: " + (c.breakEvenByEnergyWork.map { "after \(fmt($0)) effective draws (GFlowNet sampling needs no energy evaluations)" } ?? "never"))
                 line("- in wall time: " + (c.wallBreakEvenSamples.map { "after \(fmt($0)) effective draws" }
                                            ?? "never (a trained GFlowNet sample takes longer than an MH effective draw here)"))
+            }
+            line()
+        }
+        if let c = r.gfnMhComparison {
+            line("### GFlowNet inside MH")
+            line()
+            line("Break-even: how many MH effective draws the training is worth when the GFlowNet-in-MH chain's own energy work per effective draw is below MH's; quoted only when its draws are no worse than MH's at an equal number of draws.")
+            line()
+            if let note = c.breakEvenNote {
+                line("- no break-even: \(note)")
+            } else {
+                line("- MH: \(opt(c.mhEnergyWorkPerEffectiveDraw)) units per effective draw; GFlowNet-in-MH: \(opt(c.secondEnergyWorkPerEffectiveDraw)) units per effective draw plus the training's \(c.gfnTrainingEnergyWork.map(String.init) ?? "n/a")")
+                line("- in energy work: " + (c.breakEvenByEnergyWork.map { "after \(fmt($0)) effective draws" } ?? "never"))
+                line("- in wall time: " + (c.wallBreakEvenSamples.map { "after \(fmt($0)) effective draws" } ?? "never (an effective draw of the GFlowNet-in-MH chain takes longer than MH's here)"))
             }
             line()
         }

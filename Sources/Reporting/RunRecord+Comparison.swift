@@ -4,8 +4,10 @@ import Metrics
 /// Sampler against sampler: quality at an equal number of draws, and where the GFlowNet's
 /// training cost pays off. Every field is decided by ``DecisionRule`` (README, "Reading a report").
 public struct ComparisonRecord: Codable, Equatable, Sendable {
-    /// "mh-better", "gfn-better", "no-measurable-difference" or "no-verdict".
+    /// "mh-better", "<second>-better" ("gfn-better", "gfn-mh-better"), "no-measurable-difference" or "no-verdict".
     public var decision: String
+    /// The sampler MH is compared with: "gfn" (absent in older records) or "gfn-mh".
+    public var second: String?
     /// Why there is no verdict (decision "no-verdict"), in words; null otherwise.
     public var decisionReason: String?
     /// Draws each sampler is judged on: the smaller of the two thinned draw counts (the larger set
@@ -13,6 +15,7 @@ public struct ComparisonRecord: Codable, Equatable, Sendable {
     public var matchedDraws: Int?
     /// TV to the target of each sampler's matched draws.
     public var mhMatchedTv: Double?
+    /// The second sampler's (named gfn_* for the first comparison it was made for).
     public var gfnMatchedTv: Double?
     /// The noise floor (TV of as many exact draws): mean and sd over its replicates.
     public var matchedFloorMean: Double?
@@ -25,8 +28,11 @@ public struct ComparisonRecord: Codable, Equatable, Sendable {
     public var mhEnergyWorkPerEffectiveDraw: Double?
     /// The GFlowNet's training energy work (sampling needs none).
     public var gfnTrainingEnergyWork: Int?
-    /// MH effective draws whose energy work equals the GFlowNet's training; null when no
-    /// break-even is quoted (see break_even_note).
+    /// The second sampler's own energy work per effective draw, training excluded (0 for the
+    /// GFlowNet's independent draws, whose sampling needs no energy; absent in older records).
+    public var secondEnergyWorkPerEffectiveDraw: Double?
+    /// MH effective draws whose energy work equals the GFlowNet's training plus the second
+    /// sampler's own work for as many effective draws; null when no break-even is quoted (see break_even_note).
     public var breakEvenByEnergyWork: Double?
     /// The same in wall time (volatile).
     public var wallBreakEvenSamples: Double?
@@ -36,12 +42,13 @@ public struct ComparisonRecord: Codable, Equatable, Sendable {
     public init(decision: String) { self.decision = decision }
 
     enum CodingKeys: String, CodingKey {
-        case decision, decisionReason, matchedDraws, mhMatchedTv, gfnMatchedTv, matchedFloorMean, matchedFloorSd, differenceZ
-        case mhEffectiveDraws, mhEnergyWorkPerEffectiveDraw, gfnTrainingEnergyWork, breakEvenByEnergyWork, wallBreakEvenSamples, breakEvenNote
+        case decision, second, decisionReason, matchedDraws, mhMatchedTv, gfnMatchedTv, matchedFloorMean, matchedFloorSd, differenceZ
+        case mhEffectiveDraws, mhEnergyWorkPerEffectiveDraw, gfnTrainingEnergyWork, secondEnergyWorkPerEffectiveDraw, breakEvenByEnergyWork, wallBreakEvenSamples, breakEvenNote
     }
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(decision, forKey: .decision)
+        try c.encodeIfPresent(second, forKey: .second)
         try c.encode(decisionReason, forKey: .decisionReason)
         try c.encode(matchedDraws, forKey: .matchedDraws)
         try c.encode(mhMatchedTv, forKey: .mhMatchedTv)
@@ -52,6 +59,7 @@ public struct ComparisonRecord: Codable, Equatable, Sendable {
         try c.encode(mhEffectiveDraws, forKey: .mhEffectiveDraws)
         try c.encode(mhEnergyWorkPerEffectiveDraw, forKey: .mhEnergyWorkPerEffectiveDraw)
         try c.encode(gfnTrainingEnergyWork, forKey: .gfnTrainingEnergyWork)
+        try c.encodeIfPresent(secondEnergyWorkPerEffectiveDraw, forKey: .secondEnergyWorkPerEffectiveDraw)
         try c.encode(breakEvenByEnergyWork, forKey: .breakEvenByEnergyWork)
         try c.encode(wallBreakEvenSamples, forKey: .wallBreakEvenSamples)
         try c.encode(breakEvenNote, forKey: .breakEvenNote)

@@ -9,8 +9,38 @@ public struct RunConfig: Codable, Equatable, Sendable {
     public var mh: MHConfig
     /// The GFlowNet's settings; null when the run has no GFlowNet.
     public var gfn: GFNConfig?
-    public init(energy: EnergyConfig, seed: UInt64, rng: String, mh: MHConfig, gfn: GFNConfig?) {
-        self.energy = energy; self.seed = seed; self.rng = rng; self.mh = mh; self.gfn = gfn
+    /// The GFlowNet-in-MH chains' settings; absent when the run has none.
+    public var gfnMh: GFNMHConfig?
+    public init(energy: EnergyConfig, seed: UInt64, rng: String, mh: MHConfig, gfn: GFNConfig?, gfnMh: GFNMHConfig? = nil) {
+        self.energy = energy; self.seed = seed; self.rng = rng; self.mh = mh; self.gfn = gfn; self.gfnMh = gfnMh
+    }
+}
+
+/// The GFlowNet-in-MH sampler (`gfn-mh`): the trained GFlowNet as a Metropolis-Hastings proposal.
+public struct GFNMHConfig: Codable, Equatable, Sendable {
+    /// "independence" (a GFlowNet proposal at every step) or "mixed" (local sweeps between them).
+    public var mode: String
+    /// Mixed mode: local sweeps of the MH kernel between GFlowNet proposals; null for independence.
+    public var every: Int?
+    public var chains: Int
+    /// Steps (independence: proposals; mixed: sweeps) before recording, per chain.
+    public var burnInSteps: Int
+    public var samplesPerChain: Int
+    /// Steps between recorded samples.
+    public var thinSteps: Int
+    public init(mode: String, every: Int?, chains: Int, burnInSteps: Int, samplesPerChain: Int, thinSteps: Int) {
+        self.mode = mode; self.every = every; self.chains = chains; self.burnInSteps = burnInSteps
+        self.samplesPerChain = samplesPerChain; self.thinSteps = thinSteps
+    }
+    enum CodingKeys: String, CodingKey { case mode, every, chains, burnInSteps, samplesPerChain, thinSteps }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(mode, forKey: .mode)
+        try c.encode(every, forKey: .every)
+        try c.encode(chains, forKey: .chains)
+        try c.encode(burnInSteps, forKey: .burnInSteps)
+        try c.encode(samplesPerChain, forKey: .samplesPerChain)
+        try c.encode(thinSteps, forKey: .thinSteps)
     }
 }
 

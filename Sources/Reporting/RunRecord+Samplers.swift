@@ -3,7 +3,7 @@ import Metrics
 
 /// One sampler's results.
 public struct SamplerRecord: Codable, Equatable, Sendable {
-    /// "mh" or "gfn".
+    /// "mh", "gfn" or "gfn-mh".
     public var name: String
     public var metrics: SamplerMetrics
     /// The training curve (GFlowNet only), at most 500 evenly spaced iterations.
@@ -124,6 +124,11 @@ public struct SamplerMetrics: Codable, Equatable, Sendable {
     public var wallSeconds: Double
     public var burnInSeconds: Double?
     public var samplingSeconds: Double?
+    /// The GFlowNet proposals of a `gfn-mh` chain (absent for other samplers).
+    public var gfnMh: GFNMHMetrics?
+    /// τ_int of a GFlowNet-MH independence chain's log importance weight, in recorded samples: it
+    /// also bounds the thinning (absent for other samplers).
+    public var tauIntLogWeight: Double?
 
     public init(samples: Int, meanEnergy: Double, meanAbsMagnetizationPerSite: Double, modeMass: ModeMassRecord,
                 energyEvaluations: Int, deltaEnergyEvaluations: Int, fullEnergyEvaluations: Int, wallSeconds: Double) {
@@ -141,7 +146,7 @@ public struct SamplerMetrics: Codable, Equatable, Sendable {
         case essBulkEnergy, essTailEnergy, essBulkMagnetization, essTailMagnetization, logZImportance, logZImportanceEss
         case warnings, energyHistogram, magnetizationHistogram, marginalsUp, marginals, curve, wallLimited
         case trainingTrajectories, trainingSeconds, energyEvaluations, deltaEnergyEvaluations
-        case fullEnergyEvaluations, wallSeconds, burnInSeconds, samplingSeconds
+        case fullEnergyEvaluations, wallSeconds, burnInSeconds, samplingSeconds, gfnMh, tauIntLogWeight
     }
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -198,6 +203,48 @@ public struct SamplerMetrics: Codable, Equatable, Sendable {
         try c.encode(wallSeconds, forKey: .wallSeconds)
         try c.encode(burnInSeconds, forKey: .burnInSeconds)
         try c.encode(samplingSeconds, forKey: .samplingSeconds)
+        try c.encodeIfPresent(gfnMh, forKey: .gfnMh)
+        try c.encodeIfPresent(tauIntLogWeight, forKey: .tauIntLogWeight)
+    }
+}
+
+/// What the GFlowNet proposals of a `gfn-mh` sampler did and cost.
+public struct GFNMHMetrics: Codable, Equatable, Sendable {
+    /// GFlowNet proposals made and accepted, over all chains, burn-in included.
+    public var proposals: Int
+    public var acceptances: Int
+    public var acceptanceRate: Double?
+    /// The most GFlowNet proposals one chain rejected in a row.
+    public var longestRejectionRun: Int
+    /// Acceptance rate of the local moves (mixed mode; null for the independence chain).
+    public var localAcceptanceRate: Double?
+    /// Seconds in the network: drawing proposals and scoring current states (volatile).
+    public var networkSeconds: Double
+    /// The training this sampler reuses (the `gfn` sampler's): its energy work and seconds (volatile),
+    /// not included in energy_work, which counts this sampler's own evaluations.
+    public var reusedTrainingEnergyWork: Int
+    public var reusedTrainingSeconds: Double
+    public init(proposals: Int, acceptances: Int, longestRejectionRun: Int, localAcceptanceRate: Double?, networkSeconds: Double,
+                reusedTrainingEnergyWork: Int, reusedTrainingSeconds: Double) {
+        self.proposals = proposals; self.acceptances = acceptances
+        acceptanceRate = proposals > 0 ? Double(acceptances) / Double(proposals) : nil
+        self.longestRejectionRun = longestRejectionRun; self.localAcceptanceRate = localAcceptanceRate
+        self.networkSeconds = networkSeconds; self.reusedTrainingEnergyWork = reusedTrainingEnergyWork
+        self.reusedTrainingSeconds = reusedTrainingSeconds
+    }
+    enum CodingKeys: String, CodingKey {
+        case proposals, acceptances, acceptanceRate, longestRejectionRun, localAcceptanceRate, networkSeconds, reusedTrainingEnergyWork, reusedTrainingSeconds
+    }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(proposals, forKey: .proposals)
+        try c.encode(acceptances, forKey: .acceptances)
+        try c.encode(acceptanceRate, forKey: .acceptanceRate)
+        try c.encode(longestRejectionRun, forKey: .longestRejectionRun)
+        try c.encode(localAcceptanceRate, forKey: .localAcceptanceRate)
+        try c.encode(networkSeconds, forKey: .networkSeconds)
+        try c.encode(reusedTrainingEnergyWork, forKey: .reusedTrainingEnergyWork)
+        try c.encode(reusedTrainingSeconds, forKey: .reusedTrainingSeconds)
     }
 }
 

@@ -19,6 +19,8 @@ public struct RunRecord: Codable, Equatable, Sendable {
     public var samplers: [SamplerRecord]
     /// The two samplers against each other (null with one sampler; written as an explicit null).
     public var comparison: ComparisonRecord?
+    /// MH against the GFlowNet-in-MH sampler, by the same rule (absent when the run has no `gfn-mh`).
+    public var gfnMhComparison: ComparisonRecord?
     public var environment: EnvironmentRecord
 
     public init(tool: ToolInfo, command: String, config: RunConfig, exact: ExactRecord, samplers: [SamplerRecord],
@@ -56,7 +58,7 @@ public struct RunRecord: Codable, Equatable, Sendable {
         return record
     }
 
-    enum CodingKeys: String, CodingKey { case schemaVersion, tool, command, config, exact, samplers, comparison, environment }
+    enum CodingKeys: String, CodingKey { case schemaVersion, tool, command, config, exact, samplers, comparison, gfnMhComparison, environment }
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(schemaVersion, forKey: .schemaVersion)
@@ -66,6 +68,7 @@ public struct RunRecord: Codable, Equatable, Sendable {
         try c.encode(exact, forKey: .exact)
         try c.encode(samplers, forKey: .samplers)
         try c.encode(comparison, forKey: .comparison)
+        try c.encodeIfPresent(gfnMhComparison, forKey: .gfnMhComparison)
         try c.encode(environment, forKey: .environment)
     }
 

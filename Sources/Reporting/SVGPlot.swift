@@ -115,10 +115,12 @@ public struct SVGPlot {
 
 /// The report's plots, drawn from the run record alone.
 public enum ReportPlots {
+    /// Each sampler's name in plot legends.
+    public static let samplerLabel = ["mh": "Metropolis-Hastings", "gfn": "GFlowNet", "gfn-mh": "GFlowNet inside MH"]
     /// File name → SVG text.
     public static func render(_ r: RunRecord) -> [String: String] {
         var files: [String: String] = [:]
-        let label = ["mh": "Metropolis-Hastings", "gfn": "GFlowNet"]
+        let label = samplerLabel
         let curves = r.samplers.compactMap { s in s.metrics.curve.map { (s.name, $0) } }
         if !curves.isEmpty {
             var byEval = SVGPlot(title: "Distance to the target against energy evaluations", xLabel: "energy evaluations", yLabel: "TV", logX: true, logY: true)

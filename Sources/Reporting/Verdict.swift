@@ -40,12 +40,29 @@ public enum Verdict {
             return "No verdict on which sampler is better: " + (c.decisionReason ?? "the draws cannot be compared") + "."
         }
         let z = c.differenceZ.map { f(abs($0)) } ?? "∞"
-        let at = "At an equal \(n) draws each (TV \(f(a)) for MH, \(f(b)) for the GFlowNet; exact sampling: \(f(c.matchedFloorMean ?? .nan)) ± \(f(c.matchedFloorSd ?? .nan)))"
+        let second = c.second == "gfn-mh" ? "the GFlowNet-in-MH chain" : "the GFlowNet"
+        let at = "At an equal \(n) draws each (TV \(f(a)) for MH, \(f(b)) for \(second); exact sampling: \(f(c.matchedFloorMean ?? .nan)) ± \(f(c.matchedFloorSd ?? .nan)))"
         switch c.decision {
         case "mh-better": return "\(at), MH is the better sampler: the difference is \(z) sd of what two exact samplers would show, beyond the rule's \(f(DecisionRule.differenceSds))."
-        case "gfn-better": return "\(at), the GFlowNet is the better sampler: the difference is \(z) sd of what two exact samplers would show, beyond the rule's \(f(DecisionRule.differenceSds))."
+        case "gfn-better", "gfn-mh-better": return "\(at), \(second) is the better sampler: the difference is \(z) sd of what two exact samplers would show, beyond the rule's \(f(DecisionRule.differenceSds))."
         default: return "\(at), there is no measurable difference between the samplers: the difference is \(z) sd of what two exact samplers would show, within the rule's \(f(DecisionRule.differenceSds))."
         }
+    }
+
+    /// The GFlowNet-in-MH chain against MH, from its comparison record.
+    public static func gfnMHWords(gfnMH m: SamplerMetrics, comparison c: ComparisonRecord) -> String {
+        let f = MarkdownReport.fmt
+        var words: [String] = []
+        let effective = m.effectiveDraws.map { ", \(f($0)) effective draws of its slowest observable (\(m.slowestObservable ?? "energy"))" } ?? ""
+        let accepted = m.gfnMh.flatMap { q in q.acceptanceRate.map { " It accepted \(f($0)) of its GFlowNet proposals (longest run of rejections \(q.longestRejectionRun))." } } ?? ""
+        words.append("With the trained GFlowNet as its proposal, Metropolis-Hastings drew \(m.samples) samples\(effective) in \(f(m.wallSeconds)) s and \(m.energyWork.map(String.init) ?? "n/a") units of energy work, reusing the training.\(accepted) \(floorSentence(m))")
+        words.append(decisionSentence(c))
+        if let note = c.breakEvenNote {
+            words.append("Cost: \(note).")
+        } else if let be = c.breakEvenByEnergyWork {
+            words.append("Counting the training, it costs less energy work than MH after \(f(be)) effective draws" + (c.wallBreakEvenSamples.map { ", and less wall time after \(f($0))." } ?? "; in wall time it does not pay off here."))
+        }
+        return words.joined(separator: " ")
     }
 
     static func costSentences(mh: SamplerMetrics, gfn: SamplerMetrics, _ c: ComparisonRecord) -> [String] {

@@ -133,6 +133,9 @@ struct RunCommand: ParsableCommand {
     @OptionGroup(title: "GFlowNet")
     var gfn: GFlowNetOptions
 
+    @OptionGroup(title: "GFlowNet inside Metropolis-Hastings")
+    var gfnMH: GFlowNetMHOptions
+
     @Option(help: "Output folder (default: gfn-compare-runs/<energy>-<lattice>-<UTC time>).")
     var out: String?
 
@@ -153,13 +156,14 @@ struct RunCommand: ParsableCommand {
             throw GFNError.invalidInput("--samples (\(samples)) must be at least --chains (\(chains))")
         }
         guard (1...4096).contains(chains) else { throw GFNError.invalidInput("--chains must be between 1 and 4096 (got \(chains))") }
-        let s = RunSettings(
+        var s = RunSettings(
             energy: try energySpec(),
             beta: beta ?? (energy == "hypergrid" ? 1 : defaultBeta), seed: seed, rng: rng,
             kernel: kernel ?? (energy == "hypergrid" ? .gridStep : .metropolis),
             schedule: ChainSchedule(chains: chains, burnInSweeps: burnIn, samplesPerChain: samples / chains, thinSweeps: thin, scan: scan),
             gfn: gfn.noGFN ? nil : gfn.settings(), gfnSamples: gfn.gfnSamples,
             loadModel: gfn.loadModel.map { URL(fileURLWithPath: $0) }, saveModel: gfn.saveModel.map { URL(fileURLWithPath: $0) })
+        s.gfnMH = gfnMH.settings()
         try s.validate()
         return s
     }
@@ -225,6 +229,23 @@ enum Summary {
             lines.append("  \(s.name): \(m.samples) samples, TV \(m.tv.map(MarkdownReport.fmt) ?? "n/a"), ⟨E⟩ \(MarkdownReport.fmt(m.meanEnergy)) (exact \(m.meanEnergyExact.map(MarkdownReport.fmt) ?? "n/a")), \(m.energyEvaluations) energy evaluations, \(MarkdownReport.fmt(m.wallSeconds)) s")
         }
         return lines.joined(separator: "\n")
+    }
+}
+
+/// The `gfn-mh` sampler's flags: off unless one of them is given.
+struct GFlowNetMHOptions: ParsableArguments {
+    @Flag(name: .customLong("gfn-mh"), help: "Add the gfn-mh sampler: Metropolis-Hastings with the trained GFlowNet's draws as independence proposals (exact whatever the GFlowNet's bias).")
+    var enabled = false
+
+    @Option(name: .customLong("gfn-mh-every"), parsing: .unconditional, help: "Mixed gfn-mh chains: K sweeps of the local kernel between GFlowNet proposals (implies --gfn-mh).")
+    var every: Int?
+
+    @Option(name: .customLong("gfn-mh-samples"), parsing: .unconditional, help: "Samples the gfn-mh chains record, shared between the chains (default: as many as MH).")
+    var samples: Int?
+
+    func settings() -> GFlowNetMHSettings? {
+        guard enabled || every != nil || samples != nil else { return nil }
+        return GFlowNetMHSettings(every: every, samples: samples)
     }
 }
 

@@ -101,14 +101,14 @@ enum SweepMerge {
                                      ("log_z_error", "learned log Z − exact log Z", false)] {
             var plot = SVGPlot(title: "\(title) against \(axis.flag)", xLabel: axis.flag, yLabel: metric, logY: log)
             var ys: [Double] = []
-            for sampler in ["mh", "gfn"] {
+            for sampler in ["mh", "gfn", "gfn-mh"] {
                 // Average over the other axes (e.g. seeds) at each value of the plotted axis.
                 let points = axis.values.compactMap { v -> (Double, Double)? in
                     let vals = r.runs.filter { $0.values[axis.flag] == v }.compactMap { $0.metrics[sampler]?[metric] ?? nil }
                     guard !vals.isEmpty, let x = Double(v) else { return nil }
                     return (x, vals.reduce(0, +) / Double(vals.count))
                 }
-                if !points.isEmpty { plot.series.append(.init(name: sampler == "mh" ? "Metropolis-Hastings" : "GFlowNet", points: points, style: .lineAndMarkers)) }
+                if !points.isEmpty { plot.series.append(.init(name: ReportPlots.samplerLabel[sampler] ?? sampler, points: points, style: .lineAndMarkers)) }
                 ys += points.map(\.1)
             }
             guard !plot.series.isEmpty else { continue }

@@ -193,6 +193,11 @@ import TestSupport
         (["--anneal", "1.5"], "--anneal"),
         (["--anneal", "nan"], "--anneal"),
         (["--log-z-start", "guess"], "--log-z-start"),
+        (["--gfn-mh-every", "0"], "--gfn-mh-every"),
+        (["--gfn-mh-every", "-3"], "--gfn-mh-every"),
+        (["--gfn-mh", "--no-gfn"], "--no-gfn"),
+        (["--gfn-mh-every", "2", "--no-gfn"], "--no-gfn"),
+        (["--gfn-mh-samples", "1"], "--gfn-mh-samples"),
     ])
     func badGFlowNetInputGivesOneClearLine(_ c: ([String], String)) throws {
         let dir = TestSupport.temporaryDirectory()
