@@ -49,7 +49,7 @@ let package = Package(
         .executableTarget(
             name: "gfn-compare",
             dependencies: [
-                "Comparison", "GFNCore", "Energies", "Exact", "MCMC", "NeuralNet", "GFlowNets", "Metrics", "Reporting", "CReference", "CGSL",
+                "Comparison", "GFNCore", "Energies", "Exact", "MCMC", "NeuralNet", "GFlowNets", "NeuralMCMC", "Metrics", "Reporting", "CReference", "CGSL",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -48,9 +48,10 @@ public enum ComparisonRun {
 
     /// The pipeline for an energy and the GFlowNet environment that builds its states.
     static func run<E: EnergyModel, Env: ExactTerminalDistribution>(
-        model: E, environment: (GFlowNetSettings) -> Env, settings: RunSettings, command: String, progress: ProgressReporter
+        model: E, environment: (GFlowNetSettings) -> Env, settings requested: RunSettings, command: String, progress: ProgressReporter
     ) throws -> RunRecord {
         let start = DispatchTime.now().uptimeNanoseconds
+        let settings = try requested.applyingBudget(model: model)  // validated with the budget applied (RunSettings.validate)
         let saved = try GFNRun.preload(settings: settings)
 
         progress.begin("exact reference")
@@ -125,12 +126,14 @@ public enum ComparisonRun {
         var gfnConfig = gfn
         if let start = g?.logZStart { gfnConfig?.logZStart = start.rawValue }
         gfnConfig?.annealFraction = g?.annealFraction
-        return RunConfig(energy: energy, seed: s.seed, rng: s.rng.rawValue, mh: mh, gfn: gfnConfig,
+        var config = RunConfig(energy: energy, seed: s.seed, rng: s.rng.rawValue, mh: mh, gfn: gfnConfig,
                          gfnMh: s.gfnMH.map { m in
                              let schedule = s.gfnMHSchedule(m)
                              return GFNMHConfig(mode: m.every == nil ? "independence" : "mixed", every: m.every, chains: schedule.chains,
                                                 burnInSteps: schedule.burnInSteps, samplesPerChain: schedule.samplesPerChain, thinSteps: schedule.thinSteps)
                          })
+        config.budget = s.budget.map { BudgetConfig(energyWork: $0.energyWork, trainingShare: $0.trainingShare) }
+        return config
     }
 
     static func runMH<E: EnergyModel>(model: E, settings: RunSettings, reference: ExactReference,

@@ -84,6 +84,8 @@ public struct RunSettings: Sendable, Equatable {
     public var fault: InjectedFault?
     /// The GFlowNet-in-MH sampler (`gfn-mh`), or nil for none.
     public var gfnMH: GFlowNetMHSettings?
+    /// An equal energy-work budget for every sampler (`--budget-work`), or nil: each sampler's own schedule.
+    public var budget: WorkBudget?
 
     public init(energy: EnergySpec, beta: Double, seed: UInt64, rng: RandomAlgorithm = .taus2,
                 kernel: KernelKind = .metropolis, schedule: ChainSchedule = ChainSchedule(),
@@ -110,7 +112,8 @@ public struct RunSettings: Sendable, Equatable {
 
     func validate<E: EnergyModel>(model: E) throws {
         try Self.validateScale(model: model, beta: beta)
-        try validateSchedule(model: model)
+        // A budget decides the schedules: check the ones it makes.
+        try applyingBudget(model: model).validateSchedule(model: model)
     }
 
     /// Largest |β·E| accepted: far beyond any meaningful Boltzmann weight (exp(−β·ΔE) under- or
@@ -234,6 +237,92 @@ public struct RunSettings: Sendable, Equatable {
     }
 }
 
+/// An equal budget of energy work (a local ΔE is one unit, a full E(x) n units) for every sampler.
+///
+/// MH spends it on its chains (burn-in included); the GFlowNet on training (`training_share` of it;
+/// its sampling needs no energy); the `gfn-mh` chains reuse that training and spend the rest on
+/// their own proposals and local moves. The schedules are derived from the budget before the run
+/// (they replace `--samples`, `--iterations` and `--gfn-mh-samples`), and each sampler's counted
+/// work is at most the budget and short of it by less than one step of every chain (MH: one sweep
+/// per chain; GFlowNet: one training batch; `gfn-mh`: one step, or one sweep and one proposal,
+/// per chain) — see ``RunSettings/budgetTolerance(model:)``.
+public struct WorkBudget: Sendable, Equatable {
+    public var energyWork: Int
+    /// The fraction of the budget the GFlowNet trains on (the rest is `gfn-mh`'s); 1 without `gfn-mh`.
+    public var trainingShare: Double
+    public init(energyWork: Int, trainingShare: Double) { self.energyWork = energyWork; self.trainingShare = trainingShare }
+}
+
+extension RunSettings {
+    /// Energy work of one single-site update of the run's kernel (heat-bath weighs q − 1 values).
+    func workPerUpdate<E: EnergyModel>(_ model: E) -> Int { kernel == .heatBath ? model.domainSize - 1 : 1 }
+
+    /// The settings with every schedule derived from ``budget`` (unchanged without one).
+    /// - Throws: ``GFNError/invalidInput(_:)`` naming `--budget-work` when it cannot pay for a
+    ///   sampler's burn-in and one sample, or for one training batch.
+    public func applyingBudget<E: EnergyModel>(model: E) throws -> RunSettings {
+        guard let b = budget else { return self }
+        var s = self
+        let n = model.variableCount, c = schedule.chains, N = Double(b.energyWork)
+        guard b.energyWork > 0 else { throw GFNError.invalidInput("--budget-work must be a positive number of energy-work units (got \(b.energyWork))") }
+        guard b.trainingShare > 0, b.trainingShare <= 1, b.trainingShare.isFinite else {
+            throw GFNError.invalidInput("--budget-training-share must be in (0, 1] (got \(b.trainingShare))")
+        }
+        // MH: one full E(x) per chain start, then n updates per sweep.
+        let sweepWork = Double(n * workPerUpdate(model))
+        let sweeps = Int(((N - Double(c * n)) / Double(c) / sweepWork).rounded(.down))
+        let mhSamples = (sweeps - schedule.burnInSweeps) / schedule.thinSweeps
+        guard mhSamples >= 1 else {
+            throw GFNError.invalidInput(String(format: "--budget-work %d cannot pay for MH's %d burn-in sweeps and one sample on %d chains (%d units a sweep per chain); raise --budget-work or lower --burn-in",
+                                               b.energyWork, schedule.burnInSweeps, c, Int(sweepWork)))
+        }
+        s.schedule.samplesPerChain = mhSamples
+        guard var g = gfn else { return s }
+        if gfnMH != nil, b.trainingShare >= 1 {
+            throw GFNError.invalidInput("--budget-training-share must be below 1 with --gfn-mh: the gfn-mh chains spend the rest of the budget")
+        }
+        let share = gfnMH == nil ? 1 : b.trainingShare
+        let iterations = Int((share * N / Double(g.batch * n)).rounded(.down))
+        guard iterations >= 1 else {
+            throw GFNError.invalidInput(String(format: "--budget-work %d is too small to train the GFlowNet at all: one batch of %d trajectories costs %d units (%d full E(x) of %d variables)%@",
+                                               b.energyWork, g.batch, g.batch * n, g.batch, n, gfnMH == nil ? "" : String(format: ", and it gets %.3g of the budget", share)))
+        }
+        g.iterations = iterations
+        s.gfn = g
+        if var m = gfnMH {
+            let own = (1 - share) * N / Double(c)
+            let steps: Int, perSample: Int, burnIn: Int
+            if let k = m.every {
+                // One sweep of local moves, plus one proposal (a full E(x)) every k sweeps.
+                steps = Int(((own - Double(n)) / (sweepWork + Double(n) / Double(k))).rounded(.down))
+                perSample = schedule.thinSweeps; burnIn = schedule.burnInSweeps
+            } else {
+                steps = Int(((own - Double(n)) / Double(n)).rounded(.down))
+                perSample = 1; burnIn = GFlowNetMHSettings.independenceBurnIn
+            }
+            let samples = (steps - burnIn) / perSample
+            guard samples >= 1 else {
+                throw GFNError.invalidInput(String(format: "--budget-work %d leaves the gfn-mh chains %.0f units each, too few for %d burn-in steps and one sample; raise --budget-work or lower --budget-training-share",
+                                                   b.energyWork, own, burnIn))
+            }
+            m.samples = samples * c
+            s.gfnMH = m
+        }
+        return s
+    }
+
+    /// How far below the budget each sampler's counted energy work may fall (the granularity of
+    /// its schedule): MH one sweep per chain, the GFlowNet one training batch, `gfn-mh` one step
+    /// (mixed: one sweep and one proposal) per chain, plus the thinning's remainder.
+    public func budgetTolerance<E: EnergyModel>(model: E) -> (mh: Int, gfn: Int, gfnMH: Int) {
+        let n = model.variableCount, c = schedule.chains
+        let sweep = n * workPerUpdate(model)
+        let mixed = gfnMH?.every != nil
+        return (c * sweep * schedule.thinSweeps, (gfn?.batch ?? 0) * n,
+                c * (mixed ? (sweep + n) * schedule.thinSweeps : n))
+    }
+}
+
 /// The GFlowNet-in-MH sampler's settings (see ``GFlowNetMH``).
 public struct GFlowNetMHSettings: Sendable, Equatable {
     /// nil: an independence chain (a GFlowNet proposal at every step); K: K local sweeps of the
@@ -313,5 +402,7 @@ extension RunSettings {
                                           thinSweeps: c.mh.thinSweeps, scan: scan),
                   gfn: gfn, gfnSamples: c.gfn?.samples ?? 100_000, loadModel: c.gfn?.loadedModel.map { URL(fileURLWithPath: $0) })
         if let m = c.gfnMh { gfnMH = GFlowNetMHSettings(every: m.every, samples: m.chains * m.samplesPerChain) }
+        // The schedules above were derived from the budget; keeping it re-derives the same ones.
+        if let b = c.budget { budget = WorkBudget(energyWork: b.energyWork, trainingShare: b.trainingShare) }
     }
 }

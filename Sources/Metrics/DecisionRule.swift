@@ -18,6 +18,18 @@ public enum DecisionRule {
     /// difference under exact sampling (√2 × the floor's sd): one sampler is "better".
     public static let differenceSds = 3.0
 
+    /// Where the target has no probability table (beyond enumeration) but an exact ⟨E⟩ (Kaufman's
+    /// formula): a mean energy more than this many of its MCSEs from the exact value is
+    /// "measurably off"; within, "consistent". Two-sided 3σ: a correct sampler whose MCSE is right
+    /// is called off 0.27% of the time (the MCSE is only trusted when the draws pass ``refusal``).
+    public static let meanEnergyMcses = 3.0
+
+    /// (estimate − exact) / MCSE and whether it is within ``meanEnergyMcses``.
+    public static func meanEnergy(estimate: Double, exact: Double, mcse: Double) -> (z: Double, consistent: Bool) {
+        let z = (estimate - exact) / mcse
+        return (z, abs(z) <= meanEnergyMcses)
+    }
+
     /// An importance-sampling estimate whose weights have a Kish ESS under this is unusable: a
     /// handful of draws carry all the weight, and its standard error cannot be trusted either.
     public static let minImportanceEss = 100.0

@@ -61,6 +61,19 @@ public enum MarkdownReport {
         row("energy work (local ΔE units)", exact: "") { m in m.energyWork.map(String.init) ?? "n/a" }
         numbers("wall time (s)", exact: "") { $0.wallSeconds }
         line()
+        if let b = r.config.budget {
+            let spent = r.samplers.map { s -> String in
+                let work = s.metrics.energyWork.map(String.init) ?? "n/a"
+                switch s.name {
+                case "gfn": return "the GFlowNet's training \(work)"
+                case "gfn-mh": return "the GFlowNet-in-MH chains \(work) of their own on top of that training"
+                default: return "`\(s.name)` \(work)"
+                }
+            }
+            let share = r.samplers.contains { $0.name == "gfn-mh" } ? " (the GFlowNet trains on \(fmt(b.trainingShare)) of it, the GFlowNet-in-MH chains spend the rest)" : ""
+            line("**Equal budget.** Every sampler was given \(b.energyWork) units of energy work (`--budget-work`)\(share); counted: \(spent.joined(separator: ", ")).")
+            line()
+        }
         if r.comparison != nil {
             line("Bold marks the sampler that the decision rule (README, \"Reading a report\") calls better at an equal number of draws; no bold means no measurable difference or no verdict.")
             line()

@@ -11,9 +11,20 @@ public struct RunConfig: Codable, Equatable, Sendable {
     public var gfn: GFNConfig?
     /// The GFlowNet-in-MH chains' settings; absent when the run has none.
     public var gfnMh: GFNMHConfig?
+    /// The equal energy-work budget the schedules above were derived from; absent without `--budget-work`.
+    public var budget: BudgetConfig?
     public init(energy: EnergyConfig, seed: UInt64, rng: String, mh: MHConfig, gfn: GFNConfig?, gfnMh: GFNMHConfig? = nil) {
         self.energy = energy; self.seed = seed; self.rng = rng; self.mh = mh; self.gfn = gfn; self.gfnMh = gfnMh
     }
+}
+
+/// An equal energy-work budget for every sampler (`--budget-work`).
+public struct BudgetConfig: Codable, Equatable, Sendable {
+    /// Units of energy work each sampler may spend (a local ΔE is one unit, a full E(x) n units).
+    public var energyWork: Int
+    /// The fraction the GFlowNet trains on (the rest goes to the gfn-mh chains).
+    public var trainingShare: Double
+    public init(energyWork: Int, trainingShare: Double) { self.energyWork = energyWork; self.trainingShare = trainingShare }
 }
 
 /// The GFlowNet-in-MH sampler (`gfn-mh`): the trained GFlowNet as a Metropolis-Hastings proposal.

@@ -26,6 +26,11 @@ public enum Verdict {
         let f = MarkdownReport.fmt
         if let why = m.verdictRefusal { return "Its draws support no verdict: \(why)." }
         guard let within = m.withinNoiseFloor, let floor = m.noiseFloor, let t = m.thinnedTv else {
+            if let exact = m.meanEnergyExact, let mcse = m.meanEnergyMcse, mcse > 0 {
+                let (z, consistent) = DecisionRule.meanEnergy(estimate: m.meanEnergy, exact: exact, mcse: mcse)
+                return "Its draws cannot be compared state by state with the target here (no probability table), but its mean energy \(f(m.meanEnergy)) ± \(f(mcse)) is \(f(abs(z))) MCSE from the exact \(f(exact)): "
+                    + (consistent ? "consistent with exact sampling (within the rule's \(f(DecisionRule.meanEnergyMcses)))." : "measurably off (beyond the rule's \(f(DecisionRule.meanEnergyMcses))).")
+            }
             return "Its draws cannot be compared with exact sampling here (no probability table of the target)."
         }
         let which = floor.draws == m.samples ? "Its \(floor.draws) draws" : "Its \(floor.draws) thinned draws"

@@ -25,6 +25,10 @@ struct BenchResult: Codable {
     var cores: Int
     var gfnTrainTrajectoriesPerS: Double
     var gfnSampleSamplesPerS: Double
+    /// GFlowNet-in-MH independence steps per second with the project default on 10×10, and that
+    /// over plain sampling's samples per second in the same run.
+    var gfnMhDefaultStepsPerS: Double
+    var gfnMhDefaultRatioToSampling: Double
     var gfnTrainShareOfSgemm: Double
     var gfnDefaultTrainTrajectoriesPerS: Double
     var gfnDefaultSampleSamplesPerS: Double
@@ -168,6 +172,8 @@ struct BenchCommand: ParsableCommand {
             rows.append(String(format: "| GFlowNet %d×%d %@: training | %.0f trajectories/s | %.0f%% of sgemm at these shapes (%.1f of %.1f GFLOP/s) |",
                                s, s, label, r.trajectoriesPerSecond, 100 * achieved / r.sgemmGFLOPS, achieved, r.sgemmGFLOPS))
             rows.append(String(format: "| GFlowNet %d×%d %@: sampling | %.0f samples/s | |", s, s, label, r.samplesPerSecond))
+            rows.append(String(format: "| GFlowNet-in-MH %d×%d %@: independence steps (draw + log P_F + E(x) + test) | %.0f steps/s | %.2f× its sampling; acceptance %.3f (after %d training steps) |",
+                               s, s, label, r.gfnMHStepsPerSecond, r.gfnMHStepsPerSecond / r.samplesPerSecond, r.gfnMHAcceptance, r.trainedSteps))
         }
         rows.append(String(format: "| torchgfn 2.4.1 reference (10×10, same configuration, 2 threads, quoted in issue 7) | 357 trajectories/s | ours %.1f× |", measured[0].trajectoriesPerSecond / 357))
         rows.append(String(format: "| torchgfn 2.4.1 reference (4×4, same configuration, quoted in issue 7) | 3400 trajectories/s | ours %.1f× |", measured[4].trajectoriesPerSecond / 3400))
@@ -223,6 +229,7 @@ struct BenchCommand: ParsableCommand {
                 quick: quick, rng: rng.rawValue, cReferenceFlipsPerS: c, mhFlipsPerS: metropolis, mhHeatBathUpdatesPerS: heatBath,
                 mhRatioToC: metropolis / c, mhTwoCoreSpeedup: speedups["2"] ?? 0, mhSpeedupByCores: speedups, cores: cores,
                 gfnTrainTrajectoriesPerS: measured[0].trajectoriesPerSecond, gfnSampleSamplesPerS: measured[0].samplesPerSecond,
+                gfnMhDefaultStepsPerS: measured[1].gfnMHStepsPerSecond, gfnMhDefaultRatioToSampling: measured[1].gfnMHStepsPerSecond / measured[1].samplesPerSecond,
                 gfnTrainShareOfSgemm: measured[0].stepFLOPs / measured[0].stepSeconds / 1e9 / measured[0].sgemmGFLOPS,
                 gfnDefaultTrainTrajectoriesPerS: measured[1].trajectoriesPerSecond, gfnDefaultSampleSamplesPerS: measured[1].samplesPerSecond,
                 gfnDefaultTrainShareOfSgemm: measured[1].stepFLOPs / measured[1].stepSeconds / 1e9 / measured[1].sgemmGFLOPS,

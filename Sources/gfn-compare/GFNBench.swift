@@ -7,6 +7,7 @@ import NeuralNet
 import Comparison
 import Exact
 import MCMC
+import NeuralMCMC
 
 /// GFlowNet throughput measurements for `bench`.
 enum GFNBench {
@@ -18,6 +19,12 @@ enum GFNBench {
         var stepSeconds: Double
         /// sgemm GFLOP/s doing exactly the products of one training step, nothing else.
         var sgemmGFLOPS: Double
+        /// GFlowNet-in-MH independence steps per second (one GFlowNet draw with its log P_F, one
+        /// full E(x), one acceptance test each), one chain, and its acceptance rate.
+        var gfnMHStepsPerSecond: Double
+        var gfnMHAcceptance: Double
+        /// Training steps the measured model had taken (warm-up and the three timed rounds).
+        var trainedSteps: Int
     }
 
     /// Trains `iterations` steps (after `warmup`) on a side×side periodic Ising model at β_c and
@@ -37,6 +44,12 @@ enum GFNBench {
             dt = min(dt, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
         }
         let s = GFlowNetSampler.sample(model, count: samples, seed: 1)
+        // The same trained model as an independence proposal, timed over as many steps as samples.
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        let chain = try GFlowNetMH.run(gfn: model, kernel: MetropolisKernel(energy: ising, beta: defaultBeta),
+                                       schedule: NeuralMCMCSchedule(mode: .independence, chains: 1, burnInSteps: 0, samplesPerChain: samples),
+                                       seed: 1, chainStream: StreamPlan.gfnMHChain, proposalStream: StreamPlan.gfnMHProposals)
+        let chainSeconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
         let rows = (env.maxSteps + (settings.backward == .learned ? 1 : 0)) * settings.batch
         let shape = model.network.shape
         // The products a step makes: forward, dW and dX of every layer but the first, whose
@@ -48,7 +61,9 @@ enum GFNBench {
         return Result(trajectoriesPerSecond: Double(iterations * settings.batch) / dt, samplesPerSecond: Double(samples) / s.seconds,
                       stepFLOPs: flops, stepSeconds: dt / Double(iterations),
                       sgemmGFLOPS: sgemmAtStepShapes(shape: shape, steps: env.maxSteps + (settings.backward == .learned ? 1 : 0), batch: settings.batch,
-                                                     skipFirstLayer: env.hasAdditiveEncoding))
+                                                     skipFirstLayer: env.hasAdditiveEncoding),
+                      gfnMHStepsPerSecond: Double(chain[0].proposals) / chainSeconds,
+                      gfnMHAcceptance: Double(chain[0].acceptances) / Double(max(chain[0].proposals, 1)), trainedSteps: trainer.record.steps.count)
     }
 
     /// GFLOP/s of the sgemm calls one training step makes (per-step forward products with M = batch,

@@ -136,6 +136,12 @@ struct RunCommand: ParsableCommand {
     @OptionGroup(title: "GFlowNet inside Metropolis-Hastings")
     var gfnMH: GFlowNetMHOptions
 
+    @Option(name: .customLong("budget-work"), parsing: .unconditional, help: "Give every sampler this many units of energy work (local ΔE = 1, full E(x) = n), GFlowNet training included; replaces --samples, --iterations and --gfn-mh-samples.")
+    var budgetWork: Int?
+
+    @Option(name: .customLong("budget-training-share"), parsing: .unconditional, help: "With --budget-work and --gfn-mh: the fraction of the budget the GFlowNet trains on; the gfn-mh chains spend the rest.", transform: finiteDouble)
+    var budgetTrainingShare: Double = 0.5
+
     @Option(help: "Output folder (default: gfn-compare-runs/<energy>-<lattice>-<UTC time>).")
     var out: String?
 
@@ -164,6 +170,13 @@ struct RunCommand: ParsableCommand {
             gfn: gfn.noGFN ? nil : gfn.settings(), gfnSamples: gfn.gfnSamples,
             loadModel: gfn.loadModel.map { URL(fileURLWithPath: $0) }, saveModel: gfn.saveModel.map { URL(fileURLWithPath: $0) })
         s.gfnMH = gfnMH.settings()
+        if let budgetWork {
+            guard budgetWork > 0 else { throw GFNError.invalidInput("--budget-work must be a positive number of energy-work units (got \(budgetWork))") }
+            s.budget = WorkBudget(energyWork: budgetWork, trainingShare: s.gfnMH == nil ? 1 : budgetTrainingShare)
+        }
+        if budgetWork == nil || s.gfnMH == nil, budgetTrainingShare != 0.5 {
+            throw GFNError.invalidInput("--budget-training-share only applies with --budget-work and --gfn-mh")
+        }
         try s.validate()
         return s
     }

@@ -198,6 +198,10 @@ import TestSupport
         (["--gfn-mh", "--no-gfn"], "--no-gfn"),
         (["--gfn-mh-every", "2", "--no-gfn"], "--no-gfn"),
         (["--gfn-mh-samples", "1"], "--gfn-mh-samples"),
+        (["--budget-work", "0"], "--budget-work"),
+        (["--budget-work", "50"], "--budget-work"),
+        (["--budget-work", "400000", "--gfn-mh", "--budget-training-share", "0.0001"], "too small to train the GFlowNet at all"),
+        (["--budget-training-share", "0.3"], "--budget-training-share"),
     ])
     func badGFlowNetInputGivesOneClearLine(_ c: ([String], String)) throws {
         let dir = TestSupport.temporaryDirectory()

@@ -65,4 +65,36 @@ import TestSupport
         let a = try ComparisonRun.run(s, command: "x").jsonData(), b = try ComparisonRun.run(s, command: "x").jsonData()
         #expect(try Reproducibility.differences(a, b) == [])
     }
+
+    /// `--budget-work N`: each sampler's counted energy work is at most its share of N and short
+    /// of it by less than the schedule's granularity (RunSettings.budgetTolerance: one sweep per
+    /// MH chain, one training batch, one step of each gfn-mh chain).
+    @Test(arguments: [nil, 2])
+    func budgetsAreSpentAsCounted(every: Int?) throws {
+        var s = Self.settings(energy: Self.energies[0].1, every: every)
+        s.budget = WorkBudget(energyWork: 200_000, trainingShare: 0.4)
+        let model = try s.makeIsingModel()
+        let tolerance = try s.applyingBudget(model: model).budgetTolerance(model: model)
+        let r = try ComparisonRun.run(s, command: "x")
+        let work = r.samplers.map { $0.metrics.energyWork ?? -1 }
+        func within(_ spent: Int, _ budget: Double, _ tol: Int) -> Bool { Double(spent) <= budget && Double(spent) > budget - Double(tol) }
+        #expect(within(work[0], 200_000, tolerance.mh), "MH spent \(work[0]), tolerance \(tolerance.mh)")
+        #expect(within(work[1], 80_000, tolerance.gfn), "GFlowNet training spent \(work[1]), tolerance \(tolerance.gfn)")
+        #expect(within(work[2], 120_000, tolerance.gfnMH), "gfn-mh spent \(work[2]), tolerance \(tolerance.gfnMH)")
+        #expect(r.config.budget?.energyWork == 200_000)
+        #expect(MarkdownReport.render(r).contains("**Equal budget.** Every sampler was given 200000 units"))
+        // Rerunning the record re-derives the same schedules.
+        let rerun = try RunSettings(config: r.config).applyingBudget(model: model)
+        #expect(rerun.schedule == (try s.applyingBudget(model: model)).schedule && rerun.gfn?.iterations == r.config.gfn?.iterations)
+    }
+
+    @Test func budgetsTooSmallAreRefusedNamingTheFlag() throws {
+        var s = Self.settings(energy: Self.energies[0].1, every: nil)
+        s.budget = WorkBudget(energyWork: 1_000, trainingShare: 0.5)  // one training batch alone costs 16 × 9 × … units more than the share
+        #expect { try s.validate() } throws: { "\($0)".contains("--budget-work") }
+        s.budget = WorkBudget(energyWork: 20_000, trainingShare: 0.001)
+        #expect { try s.validate() } throws: { "\($0)".contains("too small to train the GFlowNet at all") }
+        s.budget = WorkBudget(energyWork: 200_000, trainingShare: 1)
+        #expect { try s.validate() } throws: { "\($0)".contains("--budget-training-share") }
+    }
 }

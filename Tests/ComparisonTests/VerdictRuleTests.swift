@@ -160,6 +160,21 @@ import TestSupport
     // Defect 8 lives in PairwiseModelTests (EA on a 2-row periodic lattice).
 
     // Defect 9: `comparison` was missing from run.json with --no-gfn.
+    /// Beyond enumeration the exact ⟨E⟩ decides: within 3 MCSE "consistent", beyond "measurably off";
+    /// draws that fail R-hat/ESS get no such sentence (their MCSE is not trusted).
+    @Test func beyondEnumerationTheExactMeanEnergyDecides() {
+        var m = SamplerMetrics(samples: 1000, meanEnergy: -10.2, meanAbsMagnetizationPerSite: 0.5,
+                               modeMass: ModeMassRecord(positive: 0.5, zero: 0, negative: 0.5),
+                               energyEvaluations: 0, deltaEnergyEvaluations: 0, fullEnergyEvaluations: 0, wallSeconds: 0)
+        m.meanEnergyExact = -10; m.meanEnergyMcse = 0.1
+        #expect(Verdict.floorSentence(m).contains("2 MCSE from the exact -10: consistent with exact sampling"))
+        m.meanEnergy = -10.31
+        #expect(Verdict.floorSentence(m).contains("measurably off"))
+        m.verdictRefusal = "R-hat of the magnetisation is 2.1 > 1.01"
+        #expect(Verdict.floorSentence(m).hasPrefix("Its draws support no verdict"))
+        #expect(DecisionRule.meanEnergy(estimate: 3, exact: 0, mcse: 1).consistent && !DecisionRule.meanEnergy(estimate: -3.01, exact: 0, mcse: 1).consistent)
+    }
+
     @Test func aSingleSamplerRecordHasAnExplicitNullComparison() throws {
         let data = try ComparisonRun.run(ComparisonRunTests.settings(seed: 1), command: "x").jsonData()
         let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
