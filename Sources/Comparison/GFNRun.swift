@@ -122,6 +122,20 @@ enum GFNRun {
         let w = logWeights.map { exp($0 - logZIS) }
         let sumW = w.reduce(0, +), sumW2 = w.reduce(0) { $0 + $1 * $1 }
         metrics.logZImportanceEss = sumW2 > 0 ? sumW * sumW / sumW2 : nil
+        // The ELBO (mean log weight ≤ log Z in expectation) with its standard error, and how well
+        // the sampler's log-probability tracks the log-reward (1 when P_T ∝ R).
+        let n = Double(logWeights.count)
+        if n >= 2 {
+            let mean = logWeights.reduce(0, +) / n
+            let variance = logWeights.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1)
+            if mean.isFinite && variance.isFinite {
+                metrics.logZElbo = mean
+                metrics.logZElboSe = (variance / n).squareRoot()
+            }
+            let logReward = draws.energies[0].map { -settings.beta * $0 }
+            let logModel = zip(samples.logPF, samples.logPB).map { $0 - $1 }
+            metrics.logProbabilityRewardCorrelation = PairedStatistics.pearson(logModel, logReward)
+        }
         if let ess = metrics.logZImportanceEss, ess < DecisionRule.minImportanceEss {
             metrics.warnings.append(String(format: "The importance-sampled log Z is unusable: its weights have an ESS of %.1f out of %d draws (under %.0f), so a few draws carry all the weight and neither the estimate nor its error can be trusted.",
                                            ess, samples.logPF.count, DecisionRule.minImportanceEss))

@@ -92,15 +92,12 @@ public enum ChainRunner {
     ) -> ChainTrace {
         let model = kernel.energy
         let n = model.variableCount, q = model.domainSize
-        let bonds = model.bonds
-        let keyed = model.statesFitInKey
         let x = UnsafeMutablePointer<UInt8>.allocate(capacity: n)
         defer { x.deallocate() }
         for i in 0..<n { x[i] = UInt8(rng.integer(below: q)) }
         var counters = MoveCounters()
         var energy = model.energy(UnsafePointer(x))
         counters.fullEvaluations += 1
-        let spin = (0..<q).map { model.spin(UInt8($0)) }
 
         var recorder = TraceRecorder(model: model, capacity: schedule.samplesPerChain)
         let totalSweeps = schedule.burnInSweeps + schedule.samplesPerChain * schedule.thinSweeps

@@ -56,6 +56,9 @@ public enum MarkdownReport {
         } }
         if r.samplers.contains(where: { $0.metrics.logZLearned != nil }) {
             row("learned log Z", exact: opt(r.exact.logZ)) { opt($0.logZLearned) }
+            if r.samplers.contains(where: { $0.metrics.logZElbo != nil }) {
+                row("ELBO (lower bound on log Z) ± SE", exact: opt(r.exact.logZ)) { m in m.logZElbo.map { fmt($0) + (m.logZElboSe.map { " ± " + fmt($0) } ?? "") } ?? "n/a" }
+            }
         }
         row("energy evaluations", exact: "") { "\($0.energyEvaluations)" }
         row("energy work (local ΔE units)", exact: "") { m in m.energyWork.map(String.init) ?? "n/a" }
@@ -182,6 +185,12 @@ public enum MarkdownReport {
             if s.name == "gfn" {
                 let unusable = (m.logZImportanceEss ?? 0) < DecisionRule.minImportanceEss
                 line("- log Z by importance sampling over its samples: \(unusable ? "unusable" : opt(m.logZImportance)) (ESS of the weights \(opt(m.logZImportanceEss))\(unusable ? ", under \(fmt(DecisionRule.minImportanceEss)): a few draws carry all the weight; the raw value \(opt(m.logZImportance)) means nothing" : ""); exact \(opt(r.exact.logZ)))")
+                if let elbo = m.logZElbo {
+                    line("- ELBO, mean of log R + log P_B − log P_F over its samples (≤ log Z in expectation): \(fmt(elbo)) ± \(opt(m.logZElboSe)); exact log Z \(opt(r.exact.logZ))")
+                }
+                if let rho = m.logProbabilityRewardCorrelation {
+                    line("- correlation of log P_F − log P_B (log P_T(x) on the fixed order) with log R(x) over its samples: \(fmt(rho)) (1 when P_T ∝ R)")
+                }
                 if let mm = m.modeMassModelExact { line("- exact model mass on m > 0 / m < 0: \(fmt(mm.positive)) / \(fmt(mm.negative))") }
                 if let g = r.config.gfn, let target = r.exact.modeMass, target.positive > 0, target.negative > 0 {
                     line("- " + modeCoverage(model: m.modeMassModelExact ?? m.modeMass, exactModel: m.modeMassModelExact != nil, target: target, settings: g))

@@ -99,6 +99,13 @@ public struct SamplerMetrics: Codable, Equatable, Sendable {
     public var logZImportance: Double?
     /// Kish effective sample size of those importance weights.
     public var logZImportanceEss: Double?
+    /// The ELBO: mean over the GFlowNet's samples of log R(x) + log P_B(τ|x) − log P_F(τ), a lower
+    /// bound on log Z in expectation (Jensen), and its standard error (absent for MCMC).
+    public var logZElbo: Double?
+    public var logZElboSe: Double?
+    /// Pearson correlation over the GFlowNet's samples of log P_F(τ) − log P_B(τ|x) (log P_T(x) on
+    /// the fixed order) with log R(x): 1 for a perfectly trained sampler (absent for MCMC).
+    public var logProbabilityRewardCorrelation: Double?
     /// Plain-words warnings (mode collapse, R-hat > 1.01, ESS < 100 per chain, …).
     public var warnings: [String] = []
     /// The sampler's frequency of each exact energy level (aligned with exact.energy_levels).
@@ -144,6 +151,7 @@ public struct SamplerMetrics: Codable, Equatable, Sendable {
         case modeMass, tauIntEnergy, tauIntMagnetization, essEnergy, slowestObservable, effectiveDraws, verdictRefusal, energyWork, acceptanceRate, logZLearned, tvModelExact, tvModelExactNote
         case distances, thinnedTv, noiseFloor, withinNoiseFloor, modelDistances, modeMassModelExact, rhatEnergy, rhatMagnetization
         case essBulkEnergy, essTailEnergy, essBulkMagnetization, essTailMagnetization, logZImportance, logZImportanceEss
+        case logZElbo, logZElboSe, logProbabilityRewardCorrelation
         case warnings, energyHistogram, magnetizationHistogram, marginalsUp, marginals, curve, wallLimited
         case trainingTrajectories, trainingSeconds, energyEvaluations, deltaEnergyEvaluations
         case fullEnergyEvaluations, wallSeconds, burnInSeconds, samplingSeconds, gfnMh, tauIntLogWeight
@@ -188,6 +196,9 @@ public struct SamplerMetrics: Codable, Equatable, Sendable {
         try c.encode(essTailMagnetization, forKey: .essTailMagnetization)
         try c.encode(logZImportance, forKey: .logZImportance)
         try c.encode(logZImportanceEss, forKey: .logZImportanceEss)
+        try c.encodeIfPresent(logZElbo, forKey: .logZElbo)
+        try c.encodeIfPresent(logZElboSe, forKey: .logZElboSe)
+        try c.encodeIfPresent(logProbabilityRewardCorrelation, forKey: .logProbabilityRewardCorrelation)
         try c.encode(warnings, forKey: .warnings)
         try c.encode(energyHistogram, forKey: .energyHistogram)
         try c.encode(magnetizationHistogram, forKey: .magnetizationHistogram)
