@@ -329,3 +329,16 @@ import TestSupport
         #expect(try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8).contains("partial"))
     }
 }
+
+@Suite struct CLIShellSupportTests {
+    /// Shell completions come from the argument parser, so they follow the options: every shell's
+    /// script names the tool, its subcommands and the newest flags.
+    @Test(arguments: ["bash", "zsh", "fish"])
+    func completionScriptsFollowTheOptions(_ shell: String) throws {
+        let r = try TestSupport.run(["--generate-completion-script", shell])
+        #expect(r.status == 0, "\(r.stderr)")
+        for word in ["gfn-compare", "reproduce", "gfn-mh-every", "budget-work", "log-z-start"] {
+            #expect(r.stdout.contains(word), "\(shell) completions lack \(word)")
+        }
+    }
+}
