@@ -24,13 +24,7 @@ enum Judgement {
         c.second = "gfn-mh"
         c.gfnTrainingEnergyWork = trainingEnergyWork
         let m = mh.metrics, g = gfnMH.metrics
-        guard m.verdictRefusal == nil, let mhEffective = m.effectiveDraws, mhEffective >= 1, let mhWork = m.energyWork else {
-            c.breakEvenNote = "MH's draws support no verdict, so its cost per effective draw is not measured reliably: no break-even is quoted"
-            return c
-        }
-        c.mhEffectiveDraws = mhEffective
-        let mhPerEffective = Double(mhWork) / mhEffective
-        c.mhEnergyWorkPerEffectiveDraw = mhPerEffective
+        guard let (mhEffective, mhPerEffective) = mhCost(m, into: &c) else { return c }
         guard g.verdictRefusal == nil, let effective = g.effectiveDraws, effective >= 1, let work = g.energyWork else {
             c.breakEvenNote = "the GFlowNet-in-MH chain's draws support no verdict, so its cost per effective draw is not measured reliably: no break-even is quoted"
             return c
@@ -93,17 +87,23 @@ enum Judgement {
         return c
     }
 
+    /// MH's effective draws and energy work per effective draw, recorded in `c`; nil (with the
+    /// note why) when its draws support no verdict.
+    static func mhCost(_ mh: SamplerMetrics, into c: inout ComparisonRecord) -> (effective: Double, workPerEffective: Double)? {
+        guard mh.verdictRefusal == nil, let effective = mh.effectiveDraws, effective >= 1, let work = mh.energyWork else {
+            c.breakEvenNote = "MH's draws support no verdict, so its cost per effective draw is not measured reliably: no break-even is quoted"
+            return nil
+        }
+        c.mhEffectiveDraws = effective
+        c.mhEnergyWorkPerEffectiveDraw = Double(work) / effective
+        return (effective, Double(work) / effective)
+    }
+
     /// Cost per effective draw in energy work and wall time, and the break-even where the
     /// GFlowNet's quality is within its noise floor or no worse than MH's.
     static func cost(mh: SamplerMetrics, gfn: SamplerMetrics, into c: inout ComparisonRecord) {
         c.gfnTrainingEnergyWork = gfn.energyWork
-        guard mh.verdictRefusal == nil, let mhEffective = mh.effectiveDraws, mhEffective >= 1, let mhWork = mh.energyWork else {
-            c.breakEvenNote = "MH's draws support no verdict, so its cost per effective draw is not measured reliably: no break-even is quoted"
-            return
-        }
-        c.mhEffectiveDraws = mhEffective
-        let workPerEffective = Double(mhWork) / mhEffective
-        c.mhEnergyWorkPerEffectiveDraw = workPerEffective
+        guard let (mhEffective, workPerEffective) = mhCost(mh, into: &c) else { return }
         let gfnGoodEnough = gfn.withinNoiseFloor == true || c.decision == "gfn-better" || c.decision == "no-measurable-difference"
         guard gfnGoodEnough else {
             c.breakEvenNote = c.decision == "mh-better"

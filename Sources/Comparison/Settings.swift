@@ -291,16 +291,12 @@ extension RunSettings {
         s.gfn = g
         if var m = gfnMH {
             let own = (1 - share) * N / Double(c)
-            let steps: Int, perSample: Int, burnIn: Int
-            if let k = m.every {
-                // One sweep of local moves, plus one proposal (a full E(x)) every k sweeps.
-                steps = Int(((own - Double(n)) / (sweepWork + Double(n) / Double(k))).rounded(.down))
-                perSample = schedule.thinSweeps; burnIn = schedule.burnInSweeps
-            } else {
-                steps = Int(((own - Double(n)) / Double(n)).rounded(.down))
-                perSample = 1; burnIn = GFlowNetMHSettings.independenceBurnIn
-            }
-            let samples = (steps - burnIn) / perSample
+            // A step is one proposal (a full E(x)), or one sweep of local moves plus a proposal every k sweeps.
+            let stepWork = m.every.map { sweepWork + Double(n) / Double($0) } ?? Double(n)
+            let steps = Int(((own - Double(n)) / stepWork).rounded(.down))
+            let chainSchedule = gfnMHSchedule(m)
+            let burnIn = chainSchedule.burnInSteps
+            let samples = (steps - burnIn) / chainSchedule.thinSteps
             guard samples >= 1 else {
                 throw GFNError.invalidInput(String(format: "--budget-work %d leaves the gfn-mh chains %.0f units each, too few for %d burn-in steps and one sample; raise --budget-work or lower --budget-training-share",
                                                    b.energyWork, own, burnIn))

@@ -146,7 +146,7 @@ final class NeuralChain<Env: ConstructionEnvironment, K: SiteKernel> {
 
         // Start from a GFlowNet draw (its trajectory comes with it), or from the given state
         // (its trajectory is drawn from P_B at the first GFlowNet step).
-        var logRatio = 0.0
+        var startRatio = 0.0
         if let start {
             start(x)
         } else {
@@ -154,12 +154,12 @@ final class NeuralChain<Env: ConstructionEnvironment, K: SiteKernel> {
                 return NeuralChainTrace(trace: recorder.finish(counters: counters, burnInSeconds: 0, samplingSeconds: 0),
                                         proposals: 0, acceptances: 0, longestRejectionRun: 0, networkSeconds: 0)
             }
-            logRatio = r
+            startRatio = r
         }
         var energy = model.energy(UnsafePointer(x))
         counters.fullEvaluations += 1
         // log w(x, τ) = −β·E(x) + log P_B(τ|x) − log P_F(τ), current while x is unchanged.
-        var logWeight = -beta * energy + logRatio
+        var logWeight = -beta * energy + startRatio
         var weightCurrent = start == nil
         var sweepsSinceProposal = 0
         var stopped = false
@@ -181,7 +181,6 @@ final class NeuralChain<Env: ConstructionEnvironment, K: SiteKernel> {
             if proposedWeight >= logWeight || rng.uniform() < exp(proposedWeight - logWeight) {
                 x.update(from: y, count: n)
                 energy = proposedEnergy; logWeight = proposedWeight
-                logRatio = ratio
                 acceptances += 1
                 rejectionRun = 0
             } else {
