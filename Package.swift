@@ -19,6 +19,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // YAML sweep specs (beside JSON).
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // GSL + CBLAS (OpenBLAS) headers; private, no API of its own.
@@ -45,7 +47,8 @@ let package = Package(
         .target(name: "Metrics", dependencies: ["GFNCore", "CGSL"], swiftSettings: optimize),
         .target(name: "Reporting", dependencies: ["Metrics"], swiftSettings: optimize),
         // The pipeline: energy → exact reference → samplers → metrics → record. No argument parsing.
-        .target(name: "Comparison", dependencies: ["GFNCore", "Energies", "Exact", "MCMC", "GFlowNets", "NeuralMCMC", "NeuralNet", "Metrics", "Reporting", "CGSL"], swiftSettings: optimize),
+        .target(name: "Comparison", dependencies: ["GFNCore", "Energies", "Exact", "MCMC", "GFlowNets", "NeuralMCMC", "NeuralNet", "Metrics", "Reporting", "CGSL",
+                                                .product(name: "Yams", package: "Yams")], swiftSettings: optimize),
         .executableTarget(
             name: "gfn-compare",
             dependencies: [

@@ -31,7 +31,7 @@ struct SweepCommand: ParsableCommand {
         commandName: "sweep",
         abstract: "Run every configuration of a sweep spec (resumable, shardable) and merge them into one report.")
 
-    @Argument(help: "The sweep spec (JSON; see docs/sweeps.md).")
+    @Argument(help: "The sweep spec: JSON, or YAML for a .yaml/.yml file (see docs/sweeps.md).")
     var spec: String
 
     @Flag(help: "Print the numbered runs and exit.")

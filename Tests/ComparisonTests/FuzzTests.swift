@@ -54,12 +54,13 @@ import TestSupport
         #expect(decoded > 100)  // the mutants reach the renderer, not just the parser
     }
 
-    @Test func sweepSpecsNeverTrap() throws {
-        let seed = try Data(contentsOf: Self.corpus.appendingPathComponent("sweep-spec.json"))
+    @Test(arguments: ["sweep-spec.json", "sweep-spec.yaml"])
+    func sweepSpecsNeverTrap(file: String) throws {
+        let seed = try Data(contentsOf: Self.corpus.appendingPathComponent(file))
         let rng = RandomStream(seed: 99)
         var parsed = 0
         for _ in 0..<3000 {
-            guard let spec = try? SweepSpec.parse(Self.mutate(seed, rng: rng), path: "fuzz") else { continue }
+            guard let spec = try? SweepSpec.parse(Self.mutate(seed, rng: rng), path: "fuzz-" + file) else { continue }
             parsed += 1
             _ = spec.runs.map { spec.folder($0.index) }
         }
