@@ -14,16 +14,19 @@ public let toolInfo = ToolInfo(name: "gfn-compare", version: "0.1.0")
 /// Runs a whole comparison — exact reference, samplers, metrics — and returns its record.
 public enum ComparisonRun {
     /// Runs `settings` and builds the run record. `command` is stored verbatim for reproduction.
-    public static func run(_ settings: RunSettings, command: String, progress: ProgressReporter = ProgressReporter(enabled: false)) throws -> RunRecord {
+    ///
+    /// - Parameter draws: when given, receives every sampler's draws with their states (`--save-draws`).
+    public static func run(_ settings: RunSettings, command: String, progress: ProgressReporter = ProgressReporter(enabled: false),
+                           draws: DrawArchive? = nil) throws -> RunRecord {
         try settings.validate()
         switch settings.energy {
-        case .ising: return try run(model: try settings.makeIsingModel(), settings: settings, command: command, progress: progress)
-        case .potts: return try run(model: try settings.makePottsModel(), settings: settings, command: command, progress: progress)
-        case .ea, .sk, .file: return try run(model: try settings.makePairwiseModel(), settings: settings, command: command, progress: progress)
+        case .ising: return try run(model: try settings.makeIsingModel(), settings: settings, command: command, progress: progress, draws: draws)
+        case .potts: return try run(model: try settings.makePottsModel(), settings: settings, command: command, progress: progress, draws: draws)
+        case .ea, .sk, .file: return try run(model: try settings.makePairwiseModel(), settings: settings, command: command, progress: progress, draws: draws)
         case .hypergrid:
             let grid = try settings.makeHypergridModel()
             return try run(model: grid, environment: { _ in HypergridEnvironment(grid: grid, beta: settings.beta) },
-                           settings: settings, command: command, progress: progress)
+                           settings: settings, command: command, progress: progress, draws: draws)
         case .custom: throw GFNError.invalidInput("a custom energy runs through ComparisonRun.run(custom:name:settings:command:progress:)")
         }
     }
@@ -32,26 +35,33 @@ public enum ComparisonRun {
     /// reference (enumeration, when the model has at most 2^24 states) and the record, from which
     /// ``ReportFiles/render(_:)`` makes the report. `settings.energy` is replaced by `.custom(name:…)`.
     public static func run<E: EnergyModel>(custom model: E, name: String, settings: RunSettings, command: String,
-                                           progress: ProgressReporter = ProgressReporter(enabled: false)) throws -> RunRecord {
+                                           progress: ProgressReporter = ProgressReporter(enabled: false), draws: DrawArchive? = nil) throws -> RunRecord {
         var s = settings
         s.energy = .custom(name: name, variables: model.variableCount)
         guard s.beta.isFinite, s.beta >= 0 else { throw GFNError.invalidInput("beta must be a finite number ≥ 0 (got \(s.beta))") }
         try s.validate(model: model)
-        return try run(model: model, settings: s, command: command, progress: progress)
+        return try run(model: model, settings: s, command: command, progress: progress, draws: draws)
     }
 
     /// The pipeline, specialised for the concrete energy (no existential dispatch in the samplers).
-    static func run<E: EnergyModel>(model: E, settings: RunSettings, command: String, progress: ProgressReporter) throws -> RunRecord {
+    static func run<E: EnergyModel>(model: E, settings: RunSettings, command: String, progress: ProgressReporter,
+                                    draws: DrawArchive?) throws -> RunRecord {
         try run(model: model, environment: { SetVariableEnvironment(energy: model, beta: settings.beta, order: $0.order) },
-                settings: settings, command: command, progress: progress)
+                settings: settings, command: command, progress: progress, draws: draws)
     }
 
     /// The pipeline for an energy and the GFlowNet environment that builds its states.
     static func run<E: EnergyModel, Env: ExactTerminalDistribution>(
-        model: E, environment: (GFlowNetSettings) -> Env, settings requested: RunSettings, command: String, progress: ProgressReporter
+        model: E, environment: (GFlowNetSettings) -> Env, settings requested: RunSettings, command: String, progress: ProgressReporter,
+        draws: DrawArchive?
     ) throws -> RunRecord {
         let start = DispatchTime.now().uptimeNanoseconds
-        let settings = try requested.applyingBudget(model: model)  // validated with the budget applied (RunSettings.validate)
+        var settings = try requested.applyingBudget(model: model)  // validated with the budget applied (RunSettings.validate)
+        if let draws {
+            settings.keepStates = true
+            try settings.validateWork(model: model)  // the states' memory, now that they are kept
+            draws.spinValues = (0..<model.domainSize).map { model.spin(UInt8($0)) }
+        }
         let saved = try GFNRun.preload(settings: settings)
 
         progress.begin("exact reference")
@@ -60,7 +70,7 @@ public enum ComparisonRun {
 
         try Interruption.check()
         progress.begin("Metropolis-Hastings (\(settings.kernel.rawValue), \(settings.schedule.chains) chains)")
-        let (mh, mhAnalysis) = try runMH(model: model, settings: settings, reference: reference, progress: progress)
+        let (mh, mhAnalysis) = try runMH(model: model, settings: settings, reference: reference, progress: progress, draws: draws)
         progress.end("TV \(mh.metrics.tv.map(MarkdownReport.fmt) ?? "n/a")")
 
         try Interruption.check()
@@ -71,9 +81,9 @@ public enum ComparisonRun {
         if settings.gfn != nil {
             let outcome = settings.fault == .gfnWrongBackward
                 ? try gflowNetSamplers(model: model, environment: { MisstatedBackwardEnvironment(base: environment($0)) }, settings: settings,
-                                       saved: saved, reference: reference, mh: mhAnalysis, progress: progress)
+                                       saved: saved, reference: reference, mh: mhAnalysis, progress: progress, draws: draws)
                 : try gflowNetSamplers(model: model, environment: environment, settings: settings, saved: saved, reference: reference,
-                                       mh: mhAnalysis, progress: progress)
+                                       mh: mhAnalysis, progress: progress, draws: draws)
             samplers += outcome.records
             gfnSettings = outcome.settings
             comparison = outcome.comparison
@@ -96,9 +106,9 @@ public enum ComparisonRun {
     /// chains that reuse it; each judged against MH.
     static func gflowNetSamplers<E: EnergyModel, Env: ExactTerminalDistribution>(
         model: E, environment: (GFlowNetSettings) -> Env, settings: RunSettings, saved: SavedModel?,
-        reference: ExactReference, mh: SamplerAnalysis, progress: ProgressReporter
+        reference: ExactReference, mh: SamplerAnalysis, progress: ProgressReporter, draws: DrawArchive?
     ) throws -> (records: [SamplerRecord], settings: GFlowNetSettings, comparison: ComparisonRecord, gfnMhComparison: ComparisonRecord?) {
-        let g = try GFNRun.run(model: model, environment: environment, settings: settings, saved: saved, reference: reference, progress: progress)
+        let g = try GFNRun.run(model: model, environment: environment, settings: settings, saved: saved, reference: reference, progress: progress, draws: draws)
         var gfnAnalysis = g.analysis
         gfnAnalysis.metrics = g.record.metrics
         let comparison = Judgement.compare(mh: mh, gfn: gfnAnalysis, reference: reference)
@@ -106,7 +116,7 @@ public enum ComparisonRun {
         try Interruption.check()
         let trainingWork = g.record.metrics.energyWork ?? 0, trainingSeconds = g.record.metrics.trainingSeconds ?? 0
         let (record, analysis) = try GFNMHRun.run(model: model, gfn: g.model, settings: settings, trainingEnergyWork: trainingWork,
-                                                  trainingSeconds: trainingSeconds, reference: reference, progress: progress)
+                                                  trainingSeconds: trainingSeconds, reference: reference, progress: progress, draws: draws)
         let gfnMhComparison = Judgement.compare(mh: mh, gfnMH: analysis, trainingEnergyWork: trainingWork, trainingSeconds: trainingSeconds, reference: reference)
         return ([g.record, record], g.settings, comparison, gfnMhComparison)
     }
@@ -137,7 +147,7 @@ public enum ComparisonRun {
     }
 
     static func runMH<E: EnergyModel>(model: E, settings: RunSettings, reference: ExactReference,
-                                      progress: ProgressReporter) throws -> (SamplerRecord, SamplerAnalysis) {
+                                      progress: ProgressReporter, draws: DrawArchive?) throws -> (SamplerRecord, SamplerAnalysis) {
         let t0 = DispatchTime.now().uptimeNanoseconds
         let report: @Sendable (Double) -> Void = { progress.update($0) }
         let traces: [ChainTrace]
@@ -145,18 +155,19 @@ public enum ComparisonRun {
         switch settings.kernel {
         case .metropolis where settings.fault == .mhFrozenSite:
             traces = try ChainRunner.run(kernel: FrozenSiteKernel(base: MetropolisKernel(energy: model, beta: kernelBeta)), schedule: settings.schedule,
-                                         seed: settings.seed, algorithm: settings.rng, progress: report)
+                                         seed: settings.seed, algorithm: settings.rng, keepStates: settings.keepStates, progress: report)
         case .metropolis:
             traces = try ChainRunner.run(kernel: MetropolisKernel(energy: model, beta: kernelBeta), schedule: settings.schedule,
-                                     seed: settings.seed, algorithm: settings.rng, progress: report)
+                                     seed: settings.seed, algorithm: settings.rng, keepStates: settings.keepStates, progress: report)
         case .gridStep:
             traces = try ChainRunner.run(kernel: GridStepKernel(energy: model, beta: kernelBeta), schedule: settings.schedule,
-                                         seed: settings.seed, algorithm: settings.rng, progress: report)
+                                         seed: settings.seed, algorithm: settings.rng, keepStates: settings.keepStates, progress: report)
         case .heatBath:
             traces = try ChainRunner.run(kernel: HeatBathKernel(energy: model, beta: kernelBeta), schedule: settings.schedule,
-                                     seed: settings.seed, algorithm: settings.rng, progress: report)
+                                     seed: settings.seed, algorithm: settings.rng, keepStates: settings.keepStates, progress: report)
         }
         let wall = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+        draws?.add(SamplerDraws(name: "mh", traces: traces, variables: model.variableCount))
         // The analysis of many samples takes longer than the chains (4·10⁶: ~30 s): its own stage.
         progress.end(MarkdownReport.fmt(wall) + " s")
         progress.begin("MH analysis (\(traces.reduce(0) { $0 + $1.energies.count }) samples: diagnostics, distances, noise floor)")

@@ -13,7 +13,7 @@ import Reporting
 enum GFNMHRun {
     static func run<E: EnergyModel, Env: ConstructionEnvironment>(
         model: E, gfn: GFlowNet<Env>, settings: RunSettings, trainingEnergyWork: Int, trainingSeconds: Double,
-        reference: ExactReference, progress: ProgressReporter
+        reference: ExactReference, progress: ProgressReporter, draws: DrawArchive?
     ) throws -> (SamplerRecord, SamplerAnalysis) {
         guard let m = settings.gfnMH else { throw GFNError.invalidInput("no GFlowNet-MH settings") }
         let schedule = settings.gfnMHSchedule(m)
@@ -25,15 +25,20 @@ enum GFNMHRun {
         switch settings.kernel {
         case .metropolis:
             traces = try GFlowNetMH.run(gfn: gfn, kernel: MetropolisKernel(energy: model, beta: settings.beta), schedule: schedule, seed: settings.seed,
-                                        chainStream: StreamPlan.gfnMHChain, proposalStream: StreamPlan.gfnMHProposals, progress: report)
+                                        chainStream: StreamPlan.gfnMHChain, proposalStream: StreamPlan.gfnMHProposals,
+                                        keepStates: settings.keepStates, progress: report)
         case .heatBath:
             traces = try GFlowNetMH.run(gfn: gfn, kernel: HeatBathKernel(energy: model, beta: settings.beta), schedule: schedule, seed: settings.seed,
-                                        chainStream: StreamPlan.gfnMHChain, proposalStream: StreamPlan.gfnMHProposals, progress: report)
+                                        chainStream: StreamPlan.gfnMHChain, proposalStream: StreamPlan.gfnMHProposals,
+                                        keepStates: settings.keepStates, progress: report)
         case .gridStep:
             traces = try GFlowNetMH.run(gfn: gfn, kernel: GridStepKernel(energy: model, beta: settings.beta), schedule: schedule, seed: settings.seed,
-                                        chainStream: StreamPlan.gfnMHChain, proposalStream: StreamPlan.gfnMHProposals, progress: report)
+                                        chainStream: StreamPlan.gfnMHChain, proposalStream: StreamPlan.gfnMHProposals,
+                                        keepStates: settings.keepStates, progress: report)
         }
         let wall = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+        draws?.add(SamplerDraws(name: "gfn-mh", traces: traces.map(\.trace), variables: model.variableCount,
+                                notes: m.every == nil ? ["log_weight": "log w(x, τ) = −β·E(x) + log P_B(τ|x) − log P_F(τ) of the chain's current state (the independence chain's acceptance uses w'/w)"] : [:]))
         let proposals = traces.reduce(0) { $0 + $1.proposals }, accepted = traces.reduce(0) { $0 + $1.acceptances }
         progress.end(String(format: "%.2f s, %d of %d GFlowNet proposals accepted", wall, accepted, proposals))
 

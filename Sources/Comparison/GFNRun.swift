@@ -34,7 +34,7 @@ enum GFNRun {
 
     static func run<E: EnergyModel, Env: ExactTerminalDistribution>(
         model: E, environment makeEnvironment: (GFlowNetSettings) -> Env, settings: RunSettings, saved: SavedModel?,
-        reference: ExactReference, progress: ProgressReporter
+        reference: ExactReference, progress: ProgressReporter, draws archive: DrawArchive?
     ) throws -> (record: SamplerRecord, analysis: SamplerAnalysis, settings: GFlowNetSettings, model: GFlowNet<Env>) {
         guard var gfnSettings = settings.gfn else { throw GFNError.invalidInput("no GFlowNet settings") }
         let target = target(settings)
@@ -103,11 +103,23 @@ enum GFNRun {
         }
 
         progress.begin("GFlowNet sampling (\(settings.gfnSamples) samples)")
-        let samples = drawSamples(gfn, model: model, count: settings.gfnSamples, seed: settings.seed)
+        let samples = drawSamples(gfn, model: model, count: settings.gfnSamples, seed: settings.seed, keepStates: archive != nil)
         try Interruption.check()
         progress.end(String(format: "%.2f s", samples.seconds))
 
         let draws = samples.draws
+        if let archive, let trace = samples.trace {
+            // log P_T(x) = log P_F(τ) exactly when every log P_B is 0 (the fixed order: one
+            // trajectory per state); otherwise P_F/P_B is a one-trajectory estimate of P_T, so
+            // only log P_F and log P_B are written.
+            var series = [("log_pf", samples.logPF), ("log_pb", samples.logPB)]
+            var notes = ["log_pf": "log P_F(τ) of the trajectory that built the draw", "log_pb": "log P_B(τ|x) of that trajectory"]
+            if samples.logPB.allSatisfy({ $0 == 0 }) {
+                series.append(("log_pt", samples.logPF))
+                notes["log_pt"] = "log P_T(x), exact: every state has one trajectory (P_B = 1, the fixed order)"
+            }
+            archive.add(SamplerDraws(name: "gfn", traces: [trace], variables: model.variableCount, independent: true, extra: series, notes: notes))
+        }
         let analysis = SampleAnalysis.analyse(model: model, beta: settings.beta, draws: draws, reference: reference,
                                               seed: settings.seed, floorStream: StreamPlan.noiseFloor(sampler: 1))
         try Interruption.check()
@@ -188,10 +200,11 @@ enum GFNRun {
 
     /// The GFlowNet's draws from stream (seed, sampling) with their trajectory log-probabilities.
     /// States are recorded as they are drawn (not through 64-bit keys, which wrap beyond 64 spins).
-    static func drawSamples<E: EnergyModel, Env: ConstructionEnvironment>(_ gfn: GFlowNet<Env>, model: E, count: Int, seed: UInt64)
-        -> (draws: DrawSet, logPF: [Double], logPB: [Double], seconds: Double) {
+    static func drawSamples<E: EnergyModel, Env: ConstructionEnvironment>(_ gfn: GFlowNet<Env>, model: E, count: Int, seed: UInt64,
+                                                                          keepStates: Bool = false)
+        -> (draws: DrawSet, logPF: [Double], logPB: [Double], seconds: Double, trace: ChainTrace?) {
         let t0 = DispatchTime.now().uptimeNanoseconds
-        var recorder = TraceRecorder(model: model, capacity: count)
+        var recorder = TraceRecorder(model: model, capacity: count, keepStates: keepStates)
         var logPF: [Double] = [], logPB: [Double] = []
         logPF.reserveCapacity(count); logPB.reserveCapacity(count)
         let x = UnsafeMutablePointer<UInt8>.allocate(capacity: model.variableCount)
@@ -203,7 +216,8 @@ enum GFNRun {
             logPF.append(pf); logPB.append(pb)
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-        return (DrawSet(independent: recorder.finish(counters: MoveCounters(), burnInSeconds: 0, samplingSeconds: seconds)), logPF, logPB, seconds)
+        let trace = recorder.finish(counters: MoveCounters(), burnInSeconds: 0, samplingSeconds: seconds)
+        return (DrawSet(independent: trace), logPF, logPB, seconds, keepStates ? trace : nil)
     }
 
     /// At most 500 evenly spaced points of the training record (always including the last).

@@ -287,3 +287,16 @@ public enum SampleAnalysis {
         return QualityCurve(measure: "empirical TV", energyEvaluations: evaluations, wallSeconds: seconds, tv: tv)
     }
 }
+
+extension SamplerDraws {
+    /// The draws of `traces` (kept with their states), chain by chain: states, energy,
+    /// magnetisation, the sampler's memory trace as `log_weight` when it has one, then `extra`.
+    init(name: String, traces: [ChainTrace], variables: Int, independent: Bool = false,
+         extra: [(String, [Double])] = [], notes: [String: String] = [:]) {
+        var series: [(name: String, values: [Double])] = [("energy", traces.flatMap(\.energies)), ("magnetization", traces.flatMap(\.magnetizations))]
+        if traces.allSatisfy({ !$0.memory.isEmpty }) { series.append(("log_weight", traces.flatMap(\.memory))) }
+        series += extra.map { (name: $0.0, values: $0.1) }
+        self.init(name: name, chains: traces.count, drawsPerChain: traces.first?.energies.count ?? 0, variables: variables,
+                  independent: independent, states: traces.flatMap(\.states), series: series, notes: notes)
+    }
+}

@@ -85,6 +85,8 @@ public struct RunSettings: Sendable, Equatable {
     /// The GFlowNet-in-MH sampler (`gfn-mh`), or nil for none.
     public var gfnMH: GFlowNetMHSettings?
     /// An equal energy-work budget for every sampler (`--budget-work`), or nil: each sampler's own schedule.
+    /// Keep every draw's state for `--save-draws` (n bytes per draw; changes no number of the record).
+    public var keepStates = false
     public var budget: WorkBudget?
 
     public init(energy: EnergySpec, beta: Double, seed: UInt64, rng: RandomAlgorithm = .taus2,
@@ -168,6 +170,15 @@ public struct RunSettings: Sendable, Equatable {
         let gfnBytes = gfn == nil ? 0 : Double(gfnSamples) * (40 + n) * 6
         if gfnBytes > Self.maxDrawBytes {
             throw GFNError.invalidInput(String(format: "the GFlowNet's draws and their analysis would need %.1f GiB (limit %.0f GiB); lower --gfn-samples", gfnBytes / 1_073_741_824, Self.maxDrawBytes / 1_073_741_824))
+        }
+        if keepStates {
+            let draws = Double(s.chains) * Double(s.samplesPerChain) + (gfn == nil ? 0 : Double(gfnSamples))
+                + (gfnMH.map { m in let g = gfnMHSchedule(m); return Double(g.chains) * Double(g.samplesPerChain) } ?? 0)
+            let bytes = DrawArchive.stateBytes(draws: draws, variables: model.variableCount)
+            if bytes > Self.maxDrawBytes {
+                throw GFNError.invalidInput(String(format: "--save-draws would hold %.1f GiB of states (%.3g draws × %d variables, with the file written from them; limit %.0f GiB); lower --samples, --gfn-samples or --gfn-mh-samples, or drop --save-draws",
+                                                   bytes / 1_073_741_824, draws, model.variableCount, Self.maxDrawBytes / 1_073_741_824))
+            }
         }
     }
 

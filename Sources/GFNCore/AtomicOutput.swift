@@ -7,7 +7,7 @@ import Foundation
 public enum AtomicOutput {
     /// Files whose presence shows that gfn-compare wrote a folder (a run, a report re-render, a
     /// sweep, a bench): only such folders, or empty ones, are replaced with `--force`.
-    public static let toolFiles: Set<String> = ["run.json", "report.md", "sweep.json", "bench.json"]
+    public static let toolFiles: Set<String> = ["run.json", "report.md", "sweep.json", "bench.json", "draws.json"]
 
     /// Test builds only: the environment variable naming the step (1, 2, …) of ``publish`` at
     /// which the process kills itself, to test that every kill point leaves a complete folder.
@@ -17,36 +17,36 @@ public enum AtomicOutput {
 
     /// Checks, before any work starts, that `directory` can be created (its parent is, or can
     /// be made, a writable folder) and that it does not exist unless `replace` is set, in which
-    /// case it must be a folder this tool wrote (or an empty one).
+    /// case it must be a folder this tool wrote (or an empty one). `flag` names the option in messages.
     ///
     /// - Throws: ``GFNError/invalidInput(_:)`` naming the path and the problem.
-    public static func checkWritable(directory: URL, replace: Bool) throws {
+    public static func checkWritable(directory: URL, replace: Bool, flag: String = "--out") throws {
         let fm = FileManager.default
         var st = stat()
         if lstat(directory.path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFLNK {
-            throw GFNError.invalidInput("--out \(directory.path) is a symbolic link\(fm.fileExists(atPath: directory.path) ? "" : " to nothing (dangling)"); give a real folder path")
+            throw GFNError.invalidInput("\(flag) \(directory.path) is a symbolic link\(fm.fileExists(atPath: directory.path) ? "" : " to nothing (dangling)"); give a real folder path")
         }
         var isDir: ObjCBool = false
         if fm.fileExists(atPath: directory.path, isDirectory: &isDir) {
             guard isDir.boolValue else {
-                throw GFNError.invalidInput("--out \(directory.path) is an existing file, not a folder")
+                throw GFNError.invalidInput("\(flag) \(directory.path) is an existing file, not a folder")
             }
             guard replace else {
-                throw GFNError.invalidInput("--out \(directory.path) already exists; pass --force to replace it, or choose another --out")
+                throw GFNError.invalidInput("\(flag) \(directory.path) already exists; pass --force to replace it, or choose another \(flag)")
             }
             if let foreign = foreignContent(of: directory) {
-                throw GFNError.invalidInput("--out \(directory.path) holds files gfn-compare did not write (\(foreign)); --force replaces only folders this tool wrote, so choose another --out")
+                throw GFNError.invalidInput("\(flag) \(directory.path) holds files gfn-compare did not write (\(foreign)); --force replaces only folders this tool wrote, so choose another \(flag)")
             }
         }
         let parent = directory.deletingLastPathComponent()
         do {
             try fm.createDirectory(at: parent, withIntermediateDirectories: true)
         } catch {
-            throw GFNError.invalidInput("--out \(directory.path) cannot be created: \(parent.path) is not a writable folder")
+            throw GFNError.invalidInput("\(flag) \(directory.path) cannot be created: \(parent.path) is not a writable folder")
         }
         let probe = parent.appendingPathComponent(".gfn-compare-probe-\(getpid())")
         guard fm.createFile(atPath: probe.path, contents: Data()) else {
-            throw GFNError.invalidInput("--out \(directory.path) is not writable: cannot create files in \(parent.path)")
+            throw GFNError.invalidInput("\(flag) \(directory.path) is not writable: cannot create files in \(parent.path)")
         }
         try? fm.removeItem(at: probe)
         reportLeftovers(of: directory)

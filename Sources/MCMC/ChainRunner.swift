@@ -53,6 +53,9 @@ public struct ChainTrace: Sendable {
     /// independence chain's log importance weight: it sticks at states its proposal rarely makes,
     /// which energy and magnetisation need not show); empty for other samplers.
     public var memory: [Double] = []
+    /// The recorded states themselves, n values per draw in order (`--save-draws`); empty unless
+    /// the recorder was asked to keep them.
+    public var states: [UInt8] = []
 }
 
 /// Runs several independent chains in parallel, one seeded stream each.
@@ -64,14 +67,14 @@ public enum ChainRunner {
     /// - Throws: ``GFNError/invalidInput(_:)`` for an invalid schedule or a kernel and scan order
     ///   that together are not ergodic.
     public static func run<K: SiteKernel>(
-        kernel: K, schedule: ChainSchedule, seed: UInt64, algorithm: RandomAlgorithm = .taus2,
+        kernel: K, schedule: ChainSchedule, seed: UInt64, algorithm: RandomAlgorithm = .taus2, keepStates: Bool = false,
         progress: (@Sendable (Double) -> Void)? = nil
     ) throws -> [ChainTrace] {
         try check(kernel: kernel, schedule: schedule)
         let box = TraceBox(count: schedule.chains)
         DispatchQueue.concurrentPerform(iterations: schedule.chains) { c in
             let rng = RandomStream(seed: seed, stream: StreamPlan.mhChain(c), algorithm: algorithm)
-            let trace = runChain(kernel: kernel, schedule: schedule, rng: rng, progress: c == 0 ? progress : nil)
+            let trace = runChain(kernel: kernel, schedule: schedule, rng: rng, keepStates: keepStates, progress: c == 0 ? progress : nil)
             box.store(trace, at: c)
         }
         try Interruption.check()
@@ -88,7 +91,7 @@ public enum ChainRunner {
 
     /// One chain on the calling thread (the caller checks the schedule, see ``check(kernel:schedule:)``).
     public static func runChain<K: SiteKernel>(
-        kernel: K, schedule: ChainSchedule, rng: RandomStream, progress: (@Sendable (Double) -> Void)? = nil
+        kernel: K, schedule: ChainSchedule, rng: RandomStream, keepStates: Bool = false, progress: (@Sendable (Double) -> Void)? = nil
     ) -> ChainTrace {
         let model = kernel.energy
         let n = model.variableCount, q = model.domainSize
@@ -101,7 +104,7 @@ public enum ChainRunner {
         _ = model.energy(UnsafePointer(x))
         counters.fullEvaluations += 1
 
-        var recorder = TraceRecorder(model: model, capacity: schedule.samplesPerChain)
+        var recorder = TraceRecorder(model: model, capacity: schedule.samplesPerChain, keepStates: keepStates)
         let totalSweeps = schedule.burnInSweeps + schedule.samplesPerChain * schedule.thinSweeps
         let progressEvery = max(1, totalSweeps / 100)
         var sweepsDone = 0
@@ -151,9 +154,12 @@ public struct TraceRecorder<E: EnergyModel> {
     let keyed: Bool
     let spin: [Double]
     let bonds: [Bond]
+    let keepStates: Bool
     var trace: ChainTrace
 
-    public init(model: E, capacity: Int) {
+    /// - Parameter keepStates: also keep each recorded state (n bytes per draw) in ``ChainTrace/states``.
+    public init(model: E, capacity: Int, keepStates: Bool = false) {
+        self.keepStates = keepStates
         self.model = model
         n = model.variableCount; q = model.domainSize
         keyed = model.statesFitInKey
@@ -164,6 +170,7 @@ public struct TraceRecorder<E: EnergyModel> {
         trace.energies.reserveCapacity(capacity)
         trace.magnetizations.reserveCapacity(capacity)
         if keyed { trace.keys.reserveCapacity(capacity) }
+        if keepStates { trace.states.reserveCapacity(capacity * n) }
     }
 
     /// Records state x.
@@ -184,6 +191,7 @@ public struct TraceRecorder<E: EnergyModel> {
             }
         }
         if keyed { trace.keys.append(model.key(of: x)) }
+        if keepStates { trace.states.append(contentsOf: UnsafeBufferPointer(start: x, count: n)) }
         // E(x) computed from the state, not a running sum of ΔE: equal states then give bit-equal
         // energies (rank diagnostics break ties by the last bits otherwise), and nothing drifts.
         trace.energies.append(model.energy(x))

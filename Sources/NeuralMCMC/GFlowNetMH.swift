@@ -63,10 +63,11 @@ public enum GFlowNetMH {
     /// - Parameter kernel: the local kernel of mixed mode (ignored by the independence chain).
     /// - Parameter start: writes chain c's first state (its trajectory is then drawn from P_B);
     ///   nil: each chain starts from a GFlowNet draw.
+    /// - Parameter keepStates: keep every recorded state in the traces (`--save-draws`).
     public static func run<Env: ConstructionEnvironment, K: SiteKernel>(
         gfn: GFlowNet<Env>, kernel: K, schedule: NeuralMCMCSchedule, seed: UInt64,
         chainStream: (Int) -> UInt64, proposalStream: (Int) -> UInt64,
-        start: ((Int, UnsafeMutablePointer<UInt8>) -> Void)? = nil,
+        start: ((Int, UnsafeMutablePointer<UInt8>) -> Void)? = nil, keepStates: Bool = false,
         progress: ((Double) -> Void)? = nil
     ) throws -> [NeuralChainTrace] {
         guard (1...4096).contains(schedule.chains) else { throw GFNError.invalidInput("--chains must be between 1 and 4096 (got \(schedule.chains))") }
@@ -81,7 +82,7 @@ public enum GFlowNetMH {
         for c in 0..<schedule.chains {
             let chain = NeuralChain(gfn: gfn, kernel: kernel, rng: RandomStream(seed: seed, stream: chainStream(c)),
                                     proposals: RandomStream(seed: seed, stream: proposalStream(c)), batch: proposalBatch(schedule))
-            traces.append(chain.run(schedule, start: start.map { f in { f(c, $0) } }) { f in progress?((Double(c) + f) / Double(schedule.chains)) })
+            traces.append(chain.run(schedule, start: start.map { f in { f(c, $0) } }, keepStates: keepStates) { f in progress?((Double(c) + f) / Double(schedule.chains)) })
             try Interruption.check()
         }
         return traces
@@ -135,9 +136,10 @@ final class NeuralChain<Env: ConstructionEnvironment, K: SiteKernel> {
         return body()
     }
 
-    func run(_ schedule: NeuralMCMCSchedule, start: ((UnsafeMutablePointer<UInt8>) -> Void)?, progress: (Double) -> Void) -> NeuralChainTrace {
+    func run(_ schedule: NeuralMCMCSchedule, start: ((UnsafeMutablePointer<UInt8>) -> Void)?, keepStates: Bool,
+             progress: (Double) -> Void) -> NeuralChainTrace {
         let model = kernel.energy
-        var recorder = TraceRecorder(model: model, capacity: schedule.samplesPerChain)
+        var recorder = TraceRecorder(model: model, capacity: schedule.samplesPerChain, keepStates: keepStates)
         var counters = MoveCounters()
         var proposals = 0, acceptances = 0, rejectionRun = 0, longestRun = 0
         let totalSteps = schedule.burnInSteps + schedule.samplesPerChain * schedule.thinSteps

@@ -148,7 +148,10 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("time-limit"), parsing: .unconditional, help: "Stop GFlowNet training after this many seconds of the run (results are then marked partial).", transform: finiteDouble)
     var timeLimit: Double?
 
-    @Flag(help: "Replace --out if it already exists.")
+    @Option(name: .customLong("save-draws"), help: "Also write every sampler's draws (states, energy, magnetisation, per chain in order; the GFlowNet's log P_F, log P_B and, in the fixed order, log P_T) as NumPy .npy files with a draws.json index into this folder.")
+    var saveDraws: String?
+
+    @Flag(help: "Replace --out (and --save-draws) if it already exists.")
     var force = false
 
     @Flag(help: "No progress on standard error.")
@@ -177,6 +180,7 @@ struct RunCommand: ParsableCommand {
         if budgetWork == nil || s.gfnMH == nil, budgetTrainingShare != 0.5 {
             throw GFNError.invalidInput("--budget-training-share only applies with --budget-work and --gfn-mh")
         }
+        s.keepStates = saveDraws != nil
         try s.validate()
         return s
     }
@@ -218,10 +222,33 @@ struct RunCommand: ParsableCommand {
         if let save = settings.saveModel {
             try AtomicOutput.checkWritableFile(save, flag: "--save-model")
         }
-        let record = try ComparisonRun.run(settings, command: commandLine(), progress: ProgressReporter(enabled: !quiet))
+        let drawsDir = try saveDraws.map { try Self.checkDrawsFolder($0, out: dir, force: force) }
+        let archive = drawsDir == nil ? nil : DrawArchive()
+        let record = try ComparisonRun.run(settings, command: commandLine(), progress: ProgressReporter(enabled: !quiet), draws: archive)
         try AtomicOutput.publish(files: try ReportFiles.render(record), to: dir, replace: force)
+        if let drawsDir, let archive {
+            try AtomicOutput.publish(files: try archive.files(tool: record.tool, config: record.config), to: drawsDir,
+                                     replace: force || Self.isEmptyFolder(drawsDir))
+        }
         print(Summary.text(record))
         print("report: \(dir.appendingPathComponent("report.md").path)")
+        if let drawsDir { print("draws: \(drawsDir.appendingPathComponent("draws.json").path)") }
+    }
+
+    /// Checks `--save-draws` before any work: a new folder, an empty one, or (with --force) one
+    /// this tool wrote; never the --out folder or one that holds it (publishing would replace it).
+    static func checkDrawsFolder(_ path: String, out: URL, force: Bool) throws -> URL {
+        let url = URL(fileURLWithPath: path)
+        let draws = url.standardizedFileURL.path, report = out.standardizedFileURL.path
+        guard draws != report, !(report + "/").hasPrefix(draws + "/") else {
+            throw GFNError.invalidInput("--save-draws \(path) is, or holds, the --out folder \(out.path); give the draws their own folder")
+        }
+        try AtomicOutput.checkWritable(directory: url, replace: force || isEmptyFolder(url), flag: "--save-draws")
+        return url
+    }
+
+    static func isEmptyFolder(_ url: URL) -> Bool {
+        (try? FileManager.default.contentsOfDirectory(atPath: url.path))?.isEmpty ?? false
     }
 
     /// The command line as typed (arguments quoted where needed).
