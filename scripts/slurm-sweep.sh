@@ -8,6 +8,9 @@
 #
 # Shard K runs the runs whose index ≡ K (mod SHARDS). A preempted or failed task can simply be
 # resubmitted: finished runs (those with a run.json, which is written atomically) are skipped.
+# Environment (pass with sbatch --export=ALL,…): GFN_COMPARE, the binary (default
+# .build/release/gfn-compare); SWEEP_DIR, where the shard folders go (default sweeps).
+# scripts/test-slurm.sh runs this script on a one-node Slurm cluster it starts itself.
 #SBATCH --job-name=gfn-sweep
 #SBATCH --cpus-per-task=2
 #SBATCH --time=02:00:00
@@ -16,4 +19,5 @@ spec=$1
 shards=$2
 k=${SLURM_ARRAY_TASK_ID:?run this as a Slurm array task}
 cd "${SLURM_SUBMIT_DIR:-.}"
-.build/release/gfn-compare sweep "$spec" --shard "$k/$shards" --out "sweeps/shard-$k" --jobs "${SLURM_CPUS_PER_TASK:-2}" --quiet
+"${GFN_COMPARE:-.build/release/gfn-compare}" sweep "$spec" --shard "$k/$shards" --out "${SWEEP_DIR:-sweeps}/shard-$k" \
+    --jobs "${SLURM_CPUS_PER_TASK:-2}" --quiet
