@@ -15,12 +15,14 @@ let package = Package(
     name: "gfn-compare",
     products: [
         .executable(name: "gfn-compare", targets: ["gfn-compare"]),
-        .library(name: "GFNCompareKit", targets: ["GFNCore", "Energies", "Exact", "MCMC", "NeuralNet", "GFlowNets", "NeuralMCMC", "Metrics", "Reporting", "Comparison"]),
+        .library(name: "GFNCompareKit", targets: ["GFNCompareKit", "GFNCore", "Energies", "Exact", "MCMC", "NeuralNet", "GFlowNets", "NeuralMCMC", "Metrics", "Reporting", "Comparison"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // YAML sweep specs (beside JSON).
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // `swift package generate-documentation` (DocC) for the library.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
     ],
     targets: [
         // GSL + CBLAS (OpenBLAS) headers; private, no API of its own.
@@ -49,6 +51,9 @@ let package = Package(
         // The pipeline: energy → exact reference → samplers → metrics → record. No argument parsing.
         .target(name: "Comparison", dependencies: ["GFNCore", "Energies", "Exact", "MCMC", "GFlowNets", "NeuralMCMC", "NeuralNet", "Metrics", "Reporting", "CGSL",
                                                 .product(name: "Yams", package: "Yams")], swiftSettings: optimize),
+        // The library product's one module: re-exports every module above (`import GFNCompareKit`),
+        // and holds the DocC catalog.
+        .target(name: "GFNCompareKit", dependencies: ["Comparison", "GFNCore", "Energies", "Exact", "MCMC", "NeuralNet", "GFlowNets", "NeuralMCMC", "Metrics", "Reporting"]),
         .executableTarget(
             name: "gfn-compare",
             dependencies: [
@@ -67,7 +72,7 @@ let package = Package(
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "GFNCore", "TestSupport"]),
         .testTarget(name: "GFlowNetsTests", dependencies: ["GFlowNets", "NeuralNet", "Energies", "Exact", "MCMC", "Metrics", "GFNCore", "TestSupport"]),
         .testTarget(name: "NeuralMCMCTests", dependencies: ["NeuralMCMC", "GFlowNets", "NeuralNet", "Energies", "Exact", "MCMC", "Metrics", "GFNCore", "TestSupport"]),
-        .testTarget(name: "ComparisonTests", dependencies: ["Comparison", "Reporting", "GFlowNets", "Energies", "Exact", "MCMC", "Metrics", "GFNCore", "TestSupport"],
+        .testTarget(name: "ComparisonTests", dependencies: ["GFNCompareKit", "Comparison", "Reporting", "GFlowNets", "Energies", "Exact", "MCMC", "Metrics", "GFNCore", "TestSupport"],
                     exclude: ["FuzzCorpus"]),
         .testTarget(name: "CLITests", dependencies: ["gfn-compare", "Reporting", "TestSupport"]),
     ]

@@ -15,6 +15,9 @@ public let toolInfo = ToolInfo(name: "gfn-compare", version: "0.1.0")
 public enum ComparisonRun {
     /// Runs `settings` and builds the run record. `command` is stored verbatim for reproduction.
     ///
+    /// - Parameter settings: the whole configuration (validated here, with its budget applied).
+    /// - Parameter command: the command line stored in the record (`reproduce` shows it).
+    /// - Parameter progress: where the stages and their progress are reported (stderr in the CLI).
     /// - Parameter draws: when given, receives every sampler's draws with their states (`--save-draws`).
     public static func run(_ settings: RunSettings, command: String, progress: ProgressReporter = ProgressReporter(enabled: false),
                            draws: DrawArchive? = nil) throws -> RunRecord {
@@ -31,9 +34,9 @@ public enum ComparisonRun {
         }
     }
 
-    /// Runs the whole comparison on a library user's own ``EnergyModel``: both samplers, the exact
+    /// Runs the whole comparison on a library user's own `EnergyModel`: both samplers, the exact
     /// reference (enumeration, when the model has at most 2^24 states) and the record, from which
-    /// ``ReportFiles/render(_:)`` makes the report. `settings.energy` is replaced by `.custom(name:…)`.
+    /// `ReportFiles.render(_:)` makes the report. `settings.energy` is replaced by `.custom(name:…)`.
     public static func run<E: EnergyModel>(custom model: E, name: String, settings: RunSettings, command: String,
                                            progress: ProgressReporter = ProgressReporter(enabled: false), draws: DrawArchive? = nil) throws -> RunRecord {
         var s = settings

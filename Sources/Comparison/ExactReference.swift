@@ -19,6 +19,11 @@ public struct ExactReference: Sendable {
     /// p(x) of every state by key, when the table was kept (at most ``probabilityTableLimit`` states).
     public let probabilities: [Double]?
 
+    /// The exact reference of `model` at inverse temperature `beta`: enumeration up to 2^24
+    /// states, Kaufman's closed form for the zero-field periodic Ising model at any size.
+    ///
+    /// - Parameter model: the energy.
+    /// - Parameter beta: the inverse temperature β of the target p ∝ exp(−β·E).
     /// - Parameter seed: the run's seed; a cluster-algorithm reference estimate (where no exact ⟨E⟩
     ///   is known) draws from stream (seed, 2^34).
     public static func compute<E: EnergyModel>(_ model: E, beta: Double, seed: UInt64 = 1) throws -> ExactReference {

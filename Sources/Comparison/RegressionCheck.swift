@@ -29,7 +29,7 @@ public struct Baseline: Codable, Equatable, Sendable {
         return d
     }
 
-    /// Reads a baseline; every failure is a clear ``GFNError/invalidInput(_:)``.
+    /// Reads a baseline; every failure is a clear `GFNError.invalidInput`.
     public static func read(_ url: URL) throws -> Baseline {
         let data: Data
         do { data = try Data(contentsOf: url) } catch { throw GFNError.invalidInput("baseline \(url.path): cannot read the file") }

@@ -20,7 +20,7 @@ public struct DrawSet: Sendable {
     public var bondSums: [Double]
     /// Independent draws (a GFlowNet's): τ_int = 1 by construction and no thinning is needed.
     public var independent: Bool
-    /// Per chain, a trace whose τ_int also bounds the thinning (``ChainTrace/memory``); empty when none.
+    /// Per chain, a trace whose τ_int also bounds the thinning (`ChainTrace.memory`); empty when none.
     public var memory: [[Double]] = []
 
     public var count: Int { energies.reduce(0) { $0 + $1.count } }
@@ -61,7 +61,7 @@ public struct DrawSet: Sendable {
 /// A sampler's metrics together with the draws its verdict is judged on.
 public struct SamplerAnalysis: Sendable {
     public var metrics: SamplerMetrics
-    /// The nearly independent draws (every ``SamplerMetrics/thinnedTv`` draw, chain by chain);
+    /// The nearly independent draws (every `SamplerMetrics.thinnedTv` draw, chain by chain);
     /// empty when the states have no keys or the target no probability table.
     public var thinnedKeys: [UInt64]
 }
@@ -70,6 +70,11 @@ public struct SamplerAnalysis: Sendable {
 public enum SampleAnalysis {
     /// Metrics of a set of draws. Cost and time fields are left 0 for the caller to fill.
     ///
+    /// - Parameter model: the energy the draws are states of.
+    /// - Parameter beta: the target's inverse temperature.
+    /// - Parameter draws: the draws, per chain.
+    /// - Parameter reference: the exact values the draws are judged against.
+    /// - Parameter seed: the run's seed (the noise-floor simulation draws from it).
     /// - Parameter floorStream: the random stream index of this sampler's noise-floor simulation.
     public static func metrics<E: EnergyModel>(model: E, beta: Double, draws: DrawSet, reference: ExactReference,
                                                seed: UInt64, floorStream: UInt64) -> SamplerMetrics {

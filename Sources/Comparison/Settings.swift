@@ -19,7 +19,7 @@ public enum EnergySpec: Sendable, Equatable {
     case file(path: String)
     /// The hypergrid benchmark: E = −log R(x) on a D-dimensional grid of side H.
     case hypergrid(dims: Int, side: Int, r0: Double, r1: Double, r2: Double)
-    /// A library user's own `EnergyModel` (see ``ComparisonRun/run(custom:name:settings:command:progress:)``).
+    /// A library user's own `EnergyModel` (see ``ComparisonRun/run(custom:name:settings:command:progress:draws:)``).
     case custom(name: String, variables: Int)
 
     public static let names = ["ising", "potts", "ea", "sk", "hypergrid", "file:PATH"]
@@ -97,7 +97,7 @@ public struct RunSettings: Sendable, Equatable {
         self.gfn = gfn; self.gfnSamples = gfnSamples; self.loadModel = loadModel; self.saveModel = saveModel
     }
 
-    /// - Throws: ``GFNError/invalidInput(_:)`` naming the first value out of range.
+    /// - Throws: `GFNError.invalidInput` naming the first value out of range.
     public func validate() throws {
         guard beta.isFinite, beta >= 0 else {
             throw GFNError.invalidInput("--beta must be a finite number ≥ 0 (got \(beta))")
@@ -269,7 +269,7 @@ extension RunSettings {
     func workPerUpdate<E: EnergyModel>(_ model: E) -> Int { kernel == .heatBath ? model.domainSize - 1 : 1 }
 
     /// The settings with every schedule derived from ``budget`` (unchanged without one).
-    /// - Throws: ``GFNError/invalidInput(_:)`` naming `--budget-work` when it cannot pay for a
+    /// - Throws: `GFNError.invalidInput` naming `--budget-work` when it cannot pay for a
     ///   sampler's burn-in and one sample, or for one training batch.
     public func applyingBudget<E: EnergyModel>(model: E) throws -> RunSettings {
         guard let b = budget else { return self }
@@ -330,7 +330,7 @@ extension RunSettings {
     }
 }
 
-/// The GFlowNet-in-MH sampler's settings (see ``GFlowNetMH``).
+/// The GFlowNet-in-MH sampler's settings (see `GFlowNetMH`).
 public struct GFlowNetMHSettings: Sendable, Equatable {
     /// nil: an independence chain (a GFlowNet proposal at every step); K: K local sweeps of the
     /// run's MH kernel between GFlowNet proposals (mixed chains).
@@ -361,7 +361,7 @@ extension RunSettings {
 
 extension RunSettings {
     /// The settings a run record was made with (for `reproduce`).
-    /// - Throws: ``GFNError/invalidInput(_:)`` when the record names something this version cannot run.
+    /// - Throws: `GFNError.invalidInput` when the record names something this version cannot run.
     public init(config c: RunConfig) throws {
         guard ["ising", "potts", "ea", "sk", "hypergrid", "file"].contains(c.energy.name) else { throw GFNError.invalidInput("the record's energy '\(c.energy.name)' is not one this gfn-compare runs") }
         guard let boundary = Boundary(rawValue: c.energy.boundary) ?? (["sk", "file", "hypergrid"].contains(c.energy.name) ? .open : nil), let rng = RandomAlgorithm(rawValue: c.rng),

@@ -6,7 +6,7 @@ import MCMC
 import Metrics
 import Reporting
 
-/// Measures the false-call rates of ``DecisionRule`` where the truth is known: every sampler
+/// Measures the false-call rates of `DecisionRule` where the truth is known: every sampler
 /// below is correct, so every "better", "worse" or "measurably off" it produces is a false call.
 ///
 /// Per seed, on a small enumerable Ising model: MH (4 chains, the pipeline's analysis and
@@ -30,8 +30,12 @@ public enum VerdictCalibration {
     }
 
     /// - Parameters:
+    ///   - lattice: the Ising lattice (default 3×3 periodic).
+    ///   - beta: the inverse temperature.
+    ///   - schedule: the MH chains of every replicate.
     ///   - seeds: the seeds to run, each a replicate.
     ///   - exactDraws: the size of the larger exact set (the smaller is MH's thinned count).
+    ///   - progress: called with the number of replicates done.
     public static func measure(lattice: SquareLattice? = nil, beta: Double = 0.3,
                                schedule: ChainSchedule = ChainSchedule(chains: 4, burnInSweeps: 200, samplesPerChain: 5_000, thinSweeps: 1),
                                seeds: [UInt64], exactDraws: Int = 20_000,

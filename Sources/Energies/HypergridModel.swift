@@ -9,7 +9,7 @@ public struct HypergridModel: EnergyModel {
     public let side: Int
     public let r0: Double, r1: Double, r2: Double
 
-    /// - Throws: ``GFNError/invalidInput(_:)`` for sizes or rewards out of range.
+    /// - Throws: `GFNError.invalidInput` for sizes or rewards out of range.
     public init(dims: Int, side: Int, r0: Double = 0.1, r1: Double = 0.5, r2: Double = 2.0) throws {
         guard (1...32).contains(dims) else { throw GFNError.invalidInput("--dims must be between 1 and 32 (got \(dims))") }
         guard (2...255).contains(side) else { throw GFNError.invalidInput("--side must be between 2 and 255 (got \(side))") }

@@ -16,7 +16,7 @@ public struct IsingModel: EnergyModel, Hashable {
     @usableFromInline let table: NeighborTable
     @usableFromInline let maxDegree: Int
 
-    /// - Throws: ``GFNError/invalidInput(_:)`` for non-finite parameters.
+    /// - Throws: `GFNError.invalidInput` for non-finite parameters.
     public init(lattice: SquareLattice, coupling: Double = 1, field: Double = 0) throws {
         guard coupling.isFinite else { throw GFNError.invalidInput("--coupling must be a finite number (got \(coupling))") }
         guard field.isFinite else { throw GFNError.invalidInput("--field must be a finite number (got \(field))") }

@@ -20,10 +20,15 @@ public struct PairwiseModel: EnergyModel {
     /// Coupling of each adjacency entry of `table` (same order as `table.neighbors`).
     @usableFromInline let adjacentCoupling: [Double]
 
+    /// - Parameter n: the number of variables.
+    /// - Parameter q: the values each variable takes, 0…q−1 (2: spins s = ±1).
+    /// - Parameter edges: (i, j, J_ij) for each coupled pair.
+    /// - Parameter fields: h_i for each variable (nil: none).
+    /// - Parameter name: what the model is called in reports.
     /// - Parameter parallelEdges: keep an edge listed twice as two bonds (a lattice with 2 rows or
     ///   columns and periodic boundaries joins neighbours twice, as Ising and Potts do); otherwise
     ///   a repeated edge is an error (model files).
-    /// - Throws: ``GFNError/invalidInput(_:)`` for indices out of range, self-loops, duplicate
+    /// - Throws: `GFNError.invalidInput` for indices out of range, self-loops, duplicate
     ///   edges or non-finite numbers.
     public init(variables n: Int, domain q: Int = 2, edges: [(Int, Int, Double)], fields: [Double]? = nil, name: String,
                 parallelEdges: Bool = false) throws {

@@ -14,7 +14,7 @@ public struct PottsModel: EnergyModel, Hashable {
     @usableFromInline let maxDegree: Int
     private let cachedBonds: [Bond]
 
-    /// - Throws: ``GFNError/invalidInput(_:)`` for q outside 2…255 or non-finite parameters.
+    /// - Throws: `GFNError.invalidInput` for q outside 2…255 or non-finite parameters.
     public init(lattice: SquareLattice, q: Int, coupling: Double = 1, field: Double = 0) throws {
         guard (2...255).contains(q) else { throw GFNError.invalidInput("--q must be between 2 and 255 (got \(q))") }
         guard coupling.isFinite else { throw GFNError.invalidInput("--coupling must be a finite number (got \(coupling))") }

@@ -19,7 +19,7 @@ public struct SquareLattice: Sendable, Hashable, Codable {
     public let cols: Int
     public let boundary: Boundary
 
-    /// - Throws: ``GFNError/invalidInput(_:)`` for sizes that do not make a lattice.
+    /// - Throws: `GFNError.invalidInput` for sizes that do not make a lattice.
     public init(rows: Int, cols: Int, boundary: Boundary) throws {
         guard rows >= 1, cols >= 1 else {
             throw GFNError.invalidInput("lattice \(rows)x\(cols) is empty: rows and columns must be at least 1")

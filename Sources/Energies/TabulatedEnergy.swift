@@ -8,7 +8,7 @@ public struct TabulatedEnergy: EnergyModel {
     /// E of each state, indexed by its mixed-radix key (variable 0 least significant).
     public let energies: [Double]
 
-    /// - Throws: ``GFNError/invalidInput(_:)`` if the table does not have q^n finite entries.
+    /// - Throws: `GFNError.invalidInput` if the table does not have q^n finite entries.
     public init(variables n: Int, domain q: Int, energies: [Double]) throws {
         guard n >= 1, q >= 2, q <= 255 else { throw GFNError.invalidInput("a tabulated energy needs n ≥ 1 variables and 2 ≤ q ≤ 255 values") }
         var states = 1

@@ -23,7 +23,7 @@ public struct ExactDistribution: Sendable {
     public let meanAbsMagnetizationPerSite: Double
     /// P(xᵢ = v) at index i·q + v.
     public let marginals: [Double]
-    /// ⟨spin(x_a)·spin(x_b)⟩ for each bond of ``EnergyModel/bonds``, in order.
+    /// ⟨spin(x_a)·spin(x_b)⟩ for each bond of `EnergyModel.bonds`, in order.
     public let bondCorrelations: [Double]
     /// Probability mass of the states with M > 0, M = 0 and M < 0 (the symmetric modes at h = 0).
     public let modeMass: ModeMass
@@ -70,8 +70,11 @@ public enum Enumerator {
 
     /// Enumerates every state of `model` at inverse temperature `beta`, on all cores.
     ///
+    /// - Parameter model: the energy (at most ``maximumStates`` states).
+    /// - Parameter beta: the inverse temperature.
     /// - Parameter storeEnergies: keep E(x) of every state (8 bytes a state) for state-level comparisons.
-    /// - Throws: ``GFNError/invalidInput(_:)`` if the model has more than ``maximumStates`` states.
+    /// - Parameter workers: threads, each summing its own slice of the states.
+    /// - Throws: `GFNError.invalidInput` if the model has more than ``maximumStates`` states.
     public static func enumerate<E: EnergyModel>(
         _ model: E, beta: Double, storeEnergies: Bool = false, workers: Int = ProcessInfo.processInfo.activeProcessorCount
     ) throws -> ExactDistribution {

@@ -72,7 +72,7 @@ public enum ConstructionOrder: String, Sendable, Codable, CaseIterable {
     case any
 }
 
-/// Builds an assignment of an ``EnergyModel``'s variables one at a time; R(x) = exp(−β·E(x)).
+/// Builds an assignment of an `EnergyModel`'s variables one at a time; R(x) = exp(−β·E(x)).
 ///
 /// State: one integer per variable, −1 while unset. Forward actions: any order, `i·q + v`
 /// (set variable i to v); fixed order, `v` (set the next variable to v). Backward actions

@@ -68,7 +68,7 @@ public struct GFlowNetSettings: Sendable, Codable, Equatable {
 
     public init() {}
 
-    /// - Throws: ``GFNError/invalidInput(_:)`` naming the first value out of range.
+    /// - Throws: `GFNError.invalidInput` naming the first value out of range.
     public func validate() throws {
         func check(_ ok: Bool, _ message: String) throws { if !ok { throw GFNError.invalidInput(message) } }
         try check((1...8192).contains(hidden), "--hidden must be between 1 and 8192 (got \(hidden))")

@@ -29,7 +29,7 @@ public enum ModelDistribution {
     /// Fixed order: the product of the policy's probabilities along x's single path, computed
     /// level by level over all prefixes (Σ_t q^t network rows). Any order: the forward dynamic
     /// programme P(s′) = Σ_s P(s)·P_F(s′|s) over all (q+1)^n partial states, level by level.
-    /// - Throws: ``GFNError/invalidInput(_:)`` when the model is too large (see ``inexactReason(_:)``).
+    /// - Throws: `GFNError.invalidInput` when the model is too large (see ``inexactReason(_:)``).
     public static func exact<E: EnergyModel>(_ model: GFlowNetModel<SetVariableEnvironment<E>, Float>, chunk: Int = 4096) throws -> [Double] {
         if let why = inexactReason(model) { throw GFNError.invalidInput(why) }
         switch model.environment.order {

@@ -160,8 +160,9 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
 
     /// Runs `iterations` training steps.
     ///
+    /// - Parameter iterations: how many steps (one batch of trajectories each).
     /// - Parameter progress: called after each step with (iteration, loss); return false to stop early.
-    /// - Throws: ``GFNError/runtime(_:)`` when the loss, a gradient or log Z stops being finite.
+    /// - Throws: `GFNError.runtime` when the loss, a gradient or log Z stops being finite.
     public func train(iterations: Int, progress: ((Int, Double) -> Bool)? = nil) throws {
         let t0 = DispatchTime.now().uptimeNanoseconds
         defer { record.seconds += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9 }

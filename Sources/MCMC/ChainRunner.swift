@@ -25,7 +25,7 @@ public struct ChainSchedule: Sendable, Codable, Equatable {
         self.samplesPerChain = samplesPerChain; self.thinSweeps = thinSweeps; self.scan = scan
     }
 
-    /// - Throws: ``GFNError/invalidInput(_:)`` naming the first value out of range.
+    /// - Throws: `GFNError.invalidInput` naming the first value out of range.
     public func validate() throws {
         guard (1...4096).contains(chains) else { throw GFNError.invalidInput("--chains must be between 1 and 4096 (got \(chains))") }
         guard burnInSweeps >= 0 else { throw GFNError.invalidInput("--burn-in must be 0 or more sweeps (got \(burnInSweeps))") }
@@ -63,8 +63,13 @@ public enum ChainRunner {
     /// Runs `schedule.chains` chains of `kernel`, chain c drawing from stream (seed, c), so the
     /// result is the same whatever the thread scheduling. Chains start from uniformly random states.
     ///
+    /// - Parameter kernel: the single-site update, which also names the energy and β.
+    /// - Parameter schedule: chains, burn-in, samples per chain, thinning and scan order.
+    /// - Parameter seed: the run's seed; chain c uses stream (seed, `StreamPlan.mhChain(c)`).
+    /// - Parameter algorithm: the GSL generator of the chains' streams.
+    /// - Parameter keepStates: also keep every recorded state (``ChainTrace/states``).
     /// - Parameter progress: called from chain 0 with its completed fraction.
-    /// - Throws: ``GFNError/invalidInput(_:)`` for an invalid schedule or a kernel and scan order
+    /// - Throws: `GFNError.invalidInput` for an invalid schedule or a kernel and scan order
     ///   that together are not ergodic.
     public static func run<K: SiteKernel>(
         kernel: K, schedule: ChainSchedule, seed: UInt64, algorithm: RandomAlgorithm = .taus2, keepStates: Bool = false,
@@ -157,6 +162,8 @@ public struct TraceRecorder<E: EnergyModel> {
     let keepStates: Bool
     var trace: ChainTrace
 
+    /// - Parameter model: the energy whose states are recorded.
+    /// - Parameter capacity: the number of draws to reserve room for.
     /// - Parameter keepStates: also keep each recorded state (n bytes per draw) in ``ChainTrace/states``.
     public init(model: E, capacity: Int, keepStates: Bool = false) {
         self.keepStates = keepStates

@@ -50,7 +50,7 @@ public enum KernelKind: String, Sendable, Codable, CaseIterable {
 /// Metropolis single-site update.
 ///
 /// Proposes one of the q − 1 other values uniformly (a flip for Ising) and accepts it with
-/// probability min(1, exp(−β·ΔE)). When the model tabulates its ΔE (``EnergyModel/deltaKey(_:site:to:)``),
+/// probability min(1, exp(−β·ΔE)). When the model tabulates its ΔE (`EnergyModel.deltaKey(_:site:to:)`),
 /// acceptance probabilities are precomputed and no exponential is evaluated in the loop.
 public struct MetropolisKernel<Energy: EnergyModel>: SiteKernel {
     public let energy: Energy

@@ -25,7 +25,7 @@ public enum ChiSquare {
     /// (Scaling the statistic by ESS/N instead is wrong here: rare states' counts are barely
     /// inflated by slow mode switching while the common ones are, so one factor over-corrects.)
     ///
-    /// - Throws: ``GFNError/invalidInput(_:)`` when fewer than two pooled cells remain.
+    /// - Throws: `GFNError.invalidInput` when fewer than two pooled cells remain.
     public static func test(observed: [Int], expected: [Double], minimumExpected: Double = 5) throws -> ChiSquareResult {
         precondition(observed.count == expected.count)
         let n = Double(observed.reduce(0, +))

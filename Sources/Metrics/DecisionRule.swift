@@ -21,7 +21,7 @@ public enum DecisionRule {
     /// Where the target has no probability table (beyond enumeration) but an exact ⟨E⟩ (Kaufman's
     /// formula): a mean energy more than this many of its MCSEs from the exact value is
     /// "measurably off"; within, "consistent". Two-sided 3σ: a correct sampler whose MCSE is right
-    /// is called off 0.27% of the time (the MCSE is only trusted when the draws pass ``refusal``).
+    /// is called off 0.27% of the time (the MCSE is only trusted when the draws pass ``refusal(rhat:bulkEss:chains:)``).
     public static let meanEnergyMcses = 3.0
 
     /// (estimate − exact) / MCSE and whether it is within ``meanEnergyMcses``.

@@ -30,6 +30,7 @@ public struct DistanceSet: Sendable, Codable, Equatable {
     ///
     /// - Parameters:
     ///   - visited: (count, p(x)) for every state drawn at least once.
+    ///   - n: N, the number of draws.
     ///   - targetEntropy: H(p) = −Σ p log p over all states (log Z + β⟨E⟩ for a Boltzmann target).
     ///   - stateCount: K, the number of states.
     public static func empirical<S: Sequence>(visited: S, draws n: Int, targetEntropy: Double, stateCount: Double) -> DistanceSet where S.Element == (Int, Double) {

@@ -24,6 +24,7 @@ public enum Distances {
     /// whose probabilities sum to 1. Only visited states are touched: the unvisited ones contribute
     /// their total mass 1 − Σ_visited p(x), so the cost is O(distinct draws), whatever the state space.
     ///
+    /// - Parameter empirical: the draws' counts by key.
     /// - Parameter probability: the exact p(x) of a key.
     public static func totalVariation(_ empirical: EmpiricalDistribution, probability: (UInt64) -> Double) -> Double {
         let n = Double(empirical.total)

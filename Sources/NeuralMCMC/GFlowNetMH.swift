@@ -60,10 +60,16 @@ public enum GFlowNetMH {
     /// trajectories and acceptances from stream `chainStream(c)` and its GFlowNet proposals from
     /// `proposalStream(c)`.
     ///
+    /// - Parameter gfn: the trained GFlowNet whose draws are proposed.
     /// - Parameter kernel: the local kernel of mixed mode (ignored by the independence chain).
+    /// - Parameter schedule: chains, mode, burn-in, samples per chain and thinning.
+    /// - Parameter seed: the run's seed.
+    /// - Parameter chainStream: chain c's stream index for local moves, backward trajectories and acceptances.
+    /// - Parameter proposalStream: chain c's stream index for its GFlowNet proposals.
     /// - Parameter start: writes chain c's first state (its trajectory is then drawn from P_B);
     ///   nil: each chain starts from a GFlowNet draw.
     /// - Parameter keepStates: keep every recorded state in the traces (`--save-draws`).
+    /// - Parameter progress: called with the completed fraction of all chains.
     public static func run<Env: ConstructionEnvironment, K: SiteKernel>(
         gfn: GFlowNet<Env>, kernel: K, schedule: NeuralMCMCSchedule, seed: UInt64,
         chainStream: (Int) -> UInt64, proposalStream: (Int) -> UInt64,

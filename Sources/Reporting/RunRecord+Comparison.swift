@@ -2,7 +2,7 @@ import Foundation
 import Metrics
 
 /// Sampler against sampler: quality at an equal number of draws, and where the GFlowNet's
-/// training cost pays off. Every field is decided by ``DecisionRule`` (README, "Reading a report").
+/// training cost pays off. Every field is decided by `DecisionRule` (README, "Reading a report").
 public struct ComparisonRecord: Codable, Equatable, Sendable {
     /// "mh-better", "<second>-better" ("gfn-better", "gfn-mh-better"), "no-measurable-difference" or "no-verdict".
     public var decision: String

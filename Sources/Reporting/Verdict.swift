@@ -2,7 +2,7 @@ import Foundation
 import Metrics
 
 /// The two samplers against each other in words, rendered from the record alone (so `report`
-/// re-renders it byte for byte). Every claim comes from a field that ``DecisionRule`` decided.
+/// re-renders it byte for byte). Every claim comes from a field that `DecisionRule` decided.
 public enum Verdict {
     public static func words(mh: SamplerMetrics, gfn: SamplerMetrics, comparison c: ComparisonRecord, exact: ExactRecord) -> String {
         let f = MarkdownReport.fmt

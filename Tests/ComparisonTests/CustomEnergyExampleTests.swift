@@ -1,12 +1,8 @@
 // A worked example of the library product: a user-defined energy, compared by both samplers
-// against the exact reference, with a report — all from code. (README: "Your own energy in Swift".)
-import Comparison
-import Energies
+// against the exact reference, with a report — all from code, with the one import a library user
+// writes. (README: "Your own energy in Swift"; the DocC article GettingStarted.)
 import Foundation
-import GFlowNets
-import GFNCore
-import MCMC
-import Reporting
+import GFNCompareKit
 import Testing
 import TestSupport
 
@@ -69,6 +65,18 @@ struct NextNearestNeighbourRing: EnergyModel {
         // And the report renders from the record.
         let files = try ReportFiles.render(record)
         #expect(String(decoding: files["report.md"]!, as: UTF8.self).contains("nnn-ring"))
+    }
+
+    /// The getting-started article shows this file's model, character for character: the
+    /// documentation cannot drift from the code the tests compile and run.
+    @Test func theGettingStartedArticleShowsTheModelTheTestsCompile() throws {
+        let article = try String(contentsOf: TestSupport.packageRoot.appendingPathComponent("Sources/GFNCompareKit/GFNCompareKit.docc/GettingStarted.md"), encoding: .utf8)
+        let source = try String(contentsOf: TestSupport.packageRoot.appendingPathComponent("Tests/ComparisonTests/CustomEnergyExampleTests.swift"), encoding: .utf8)
+        let start = try #require(article.range(of: "```swift\n"))
+        let end = try #require(article.range(of: "```", range: start.upperBound..<article.endIndex))
+        let shown = String(article[start.upperBound..<end.lowerBound])
+        #expect(shown.hasPrefix("struct NextNearestNeighbourRing: EnergyModel {"))
+        #expect(source.contains(shown))
     }
 
     @Test func badCustomSettingsAreRefused() {
