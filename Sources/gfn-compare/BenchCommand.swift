@@ -48,6 +48,9 @@ struct BenchResult: Codable {
     var defaultRunSeconds: Double?
     var defaultRunPeakRssBytes: Int?
     var cpuModel: String
+    /// torchgfn and gfnx measured in this run (`--peers`), or null with the reason in `peersSkipped`.
+    var peers: PeerBench.Report?
+    var peersSkipped: String?
 }
 
 /// Speed measurements, each as a ratio against a baseline measured in the same run.
@@ -66,11 +69,25 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Folder for bench.md and bench.json.")
     var out: String?
 
+    @Option(help: "Python of the peer environment (../shared/peers/setup.sh prints it): also measure torchgfn and gfnx on the same configurations in this run.")
+    var peers: String?
+
+    @Option(name: .customLong("peer-scripts"), help: "Folder of the peer scripts (gfn_ising_tb.py, gfnx_ising_tb.py).")
+    var peerScripts: String = "../shared/peers"
+
+    @Option(name: .customLong("peer-seconds"), parsing: .unconditional, help: "Training seconds of each peer measurement (default: 30, 3 with --quick).", transform: finiteDouble)
+    var peerSeconds: Double?
+
     @Flag(help: "No progress lines on stderr.")
     var quiet = false
 
     func run() throws {
         if let out { try AtomicOutput.checkWritable(directory: URL(fileURLWithPath: out), replace: true) }
+        if let s = peerSeconds, !(s > 0 && s <= 3600) { throw GFNError.invalidInput("--peer-seconds must be between 0 and 3600 (got \(s))") }
+        if peerSeconds != nil && peers == nil { throw GFNError.invalidInput("--peer-seconds needs --peers PYTHON") }
+        let peerFolder = URL(fileURLWithPath: peerScripts)
+        // The peer environment is checked before any measurement: a wrong path fails in seconds.
+        let peerVersions = try peers.map { try PeerBench.check(python: $0, scripts: peerFolder) }
         let progress = ProgressReporter(enabled: !quiet)
         var peaks: [String: Int] = [:]
         /// Runs one measurement with the peak-memory mark reset, recording its own peak.
@@ -175,10 +192,48 @@ struct BenchCommand: ParsableCommand {
             rows.append(String(format: "| GFlowNet-in-MH %d×%d %@: independence steps (draw + log P_F + E(x) + test) | %.0f steps/s | %.2f× its sampling; acceptance %.3f (after %d training steps) |",
                                s, s, label, r.gfnMHStepsPerSecond, r.gfnMHStepsPerSecond / r.samplesPerSecond, r.gfnMHAcceptance, r.trainedSteps))
         }
-        rows.append(String(format: "| torchgfn 2.4.1 reference (10×10, same configuration, 2 threads, quoted in issue 7) | 357 trajectories/s | ours %.1f× |", measured[0].trajectoriesPerSecond / 357))
-        rows.append(String(format: "| torchgfn 2.4.1 reference (4×4, same configuration, quoted in issue 7) | 3400 trajectories/s | ours %.1f× |", measured[4].trajectoriesPerSecond / 3400))
-        rows.append(String(format: "| project default vs torchgfn reference (10×10) | | %.1f× (%.1f× at batch 64) |",
-                           measured[1].trajectoriesPerSecond / 357, measured[2].trajectoriesPerSecond / 357))
+
+        // (c′) The peers on the torchgfn-like configuration, each lattice between two new
+        // measurements of ours (before and after), so drift in the machine's speed shows as a range.
+        var peerReport: PeerBench.Report?
+        if let python = peers, let versions = peerVersions {
+            let seconds = peerSeconds ?? (quick ? 3 : 30)
+            var measurements: [PeerBench.Measurement] = []
+            for s in [10, 4] {
+                func ours(_ when: String) throws -> Double {
+                    try tracking("gfn_\(s)x\(s)_torchgfn_like_\(when)_peers", "GFlowNet \(s)×\(s) torchgfn-like, \(when) the peers") {
+                        try GFNBench.measure(side: s, settings: torchgfnLike, iterations: quick ? 3 : (s == 10 ? 60 : 600), warmup: quick ? 1 : 5, samples: 500)
+                    }.trajectoriesPerSecond
+                }
+                let before = try ours("before")
+                var rates: [(String, Double)] = []
+                let runs: [(String, () throws -> Double)] = [
+                    ("torchgfn", { try PeerBench.torchgfn(python: python, scripts: peerFolder, side: s, seconds: seconds) }),
+                    ("gfnx (separate P_B network)", { try PeerBench.gfnx(python: python, scripts: peerFolder, side: s, seconds: seconds, backward: "separate") }),
+                    ("gfnx (P_B sharing the trunk)", { try PeerBench.gfnx(python: python, scripts: peerFolder, side: s, seconds: seconds, backward: "shared") }),
+                ]
+                for (peer, measure) in runs {
+                    rates.append((peer, try tracking("peer_\(s)x\(s)_\(peer)", "\(peer) \(s)×\(s), \(Int(seconds)) s of training") { try measure() }))
+                }
+                let after = try ours("after")
+                let mean = (before + after) / 2
+                for (peer, rate) in rates {
+                    measurements.append(PeerBench.Measurement(peer: peer, side: s, trainSeconds: seconds, peerTrajectoriesPerS: rate,
+                                                              oursTrajectoriesPerS: mean, oursBeforeAndAfter: [before, after], oursOverPeer: mean / rate,
+                                                              oursOverPeerRange: [min(before, after) / rate, max(before, after) / rate]))
+                }
+            }
+            peerReport = PeerBench.Report(versions: versions, scripts: peerFolder.path, measurements: measurements)
+            let version = ["torchgfn": "torchgfn \(versions.torchgfn) (torch \(versions.torch))", "gfnx": "gfnx \(versions.gfnx) (jax \(versions.jax))"]
+            for m in measurements {
+                let name = m.peer.hasPrefix("torchgfn") ? version["torchgfn"]! : version["gfnx"]! + m.peer.dropFirst(4)
+                rows.append(String(format: "| %@, %d×%d, any order, learned P_B, 256×2, batch 64, 2 threads | %.0f trajectories/s | ours %.0f/s (%.0f before, %.0f after): %.2f× (%.2f–%.2f×) |",
+                                   name, m.side, m.side, m.peerTrajectoriesPerS, m.oursTrajectoriesPerS, m.oursBeforeAndAfter[0], m.oursBeforeAndAfter[1],
+                                   m.oursOverPeer, m.oursOverPeerRange[0], m.oursOverPeerRange[1]))
+            }
+        } else {
+            rows.append("| peers (torchgfn, gfnx) | skipped: no --peers PYTHON (make it with ../shared/peers/setup.sh) | |")
+        }
 
         // (d) Enumeration.
         var enumeration: [String: Double] = [:]
@@ -238,14 +293,15 @@ struct BenchCommand: ParsableCommand {
                 gfn4x4TorchgfnLikeTrainTrajectoriesPerS: measured[4].trajectoriesPerSecond, sgemmGflops: measured[1].sgemmGFLOPS,
                 enumerationStatesPerS: enumeration, timeToQualitySeconds: ttq?.0, timeToQualityIterations: ttq?.1,
                 mhTimeToQualitySeconds: mhTTQ, peakRssBytes: rss, peakRssBytesByMeasurement: peaks,
-                defaultRunSeconds: defaultRun, defaultRunPeakRssBytes: peaks["default_run"], cpuModel: MachineInfo.cpuModel)
+                defaultRunSeconds: defaultRun, defaultRunPeakRssBytes: peaks["default_run"], cpuModel: MachineInfo.cpuModel,
+                peers: peerReport, peersSkipped: peerReport == nil ? "no --peers PYTHON given" : nil)
             let enc = JSONEncoder()
             enc.outputFormatting = [.prettyPrinted, .sortedKeys]
             enc.keyEncodingStrategy = .convertToSnakeCase
             // Measurements skipped by --quick are null, not absent, so every key is always there.
             var object = try JSONSerialization.jsonObject(with: enc.encode(result)) as? [String: Any] ?? [:]
             for key in ["time_to_quality_seconds", "time_to_quality_iterations", "mh_time_to_quality_seconds",
-                        "default_run_seconds", "default_run_peak_rss_bytes"] where object[key] == nil {
+                        "default_run_seconds", "default_run_peak_rss_bytes", "peers", "peers_skipped"] where object[key] == nil {
                 object[key] = NSNull()
             }
             try AtomicOutput.write(try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]),

@@ -142,6 +142,58 @@ import TestSupport
             #expect(((json[key] as? Double) ?? 0) > 0, "\(key) = \(String(describing: json[key]))")
         }
         #expect(json["time_to_quality_seconds"] is NSNull, "--quick skips the time to quality, and says so with null")
+        #expect(json["peers"] is NSNull && json["peers_skipped"] as? String == "no --peers PYTHON given")
+        #expect(r.stdout.contains("| peers (torchgfn, gfnx) | skipped"))
+        #expect(!r.stdout.contains("quoted"), "no quoted peer constants")
+    }
+
+    /// `bench --peers` on a stand-in peer environment (a script that answers like the peer scripts,
+    /// so the test needs no torch or jax): every peer on both lattices, ours measured beside them,
+    /// the ratios ours / peer, the versions recorded.
+    @Test func benchWithPeersRecordsEachPeerBesideOurs() throws {
+        let dir = TestSupport.temporaryDirectory()
+        let scripts = dir.appendingPathComponent("peers")
+        try FileManager.default.createDirectory(at: scripts, withIntermediateDirectories: true)
+        for name in ["gfn_ising_tb.py", "gfnx_ising_tb.py", "ising_exact.py"] { try Data().write(to: scripts.appendingPathComponent(name)) }
+        let python = dir.appendingPathComponent("python")
+        try Data("""
+        #!/bin/sh
+        case "$1" in
+          -c) echo '{"python": "3.11.7", "torch": "2.13.0", "torchgfn": "2.4.1", "jax": "0.7.1", "gfnx": "0.0.1"}' ;;
+          *gfn_ising_tb.py) echo 'it 1 train_s 0.1'; echo '{"kind": "summary", "trajs_per_s": 250.0}' ;;
+          *gfnx_ising_tb.py) case "$*" in *"--pb shared"*) echo 'RESULT trajectories/s = 400.0 (train 3.00 s)' ;; *) echo 'RESULT trajectories/s = 500.0 (train 3.00 s)' ;; esac ;;
+        esac
+        """.utf8).write(to: python)
+        chmod(python.path, 0o755)
+        let out = dir.appendingPathComponent("bench")
+        let r = try TestSupport.run(["bench", "--quick", "--peers", python.path, "--peer-scripts", scripts.path, "--peer-seconds", "1", "--out", out.path, "--quiet"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("bench.json"))) as? [String: Any] ?? [:]
+        let peers = try #require(json["peers"] as? [String: Any])
+        #expect((peers["versions"] as? [String: String])?["torchgfn"] == "2.4.1")
+        let measurements = try #require(peers["measurements"] as? [[String: Any]])
+        #expect(measurements.map { $0["side"] as? Int } == [10, 10, 10, 4, 4, 4])
+        #expect(measurements.map { $0["peer_trajectories_per_s"] as? Double } == [250, 500, 400, 250, 500, 400])
+        for m in measurements {
+            let ours = try #require(m["ours_trajectories_per_s"] as? Double), peer = try #require(m["peer_trajectories_per_s"] as? Double)
+            #expect(ours > 0 && abs((m["ours_over_peer"] as? Double ?? 0) - ours / peer) < 1e-12)
+            let pair = try #require(m["ours_before_and_after"] as? [Double]), range = try #require(m["ours_over_peer_range"] as? [Double])
+            #expect(pair.count == 2 && abs((pair[0] + pair[1]) / 2 - ours) < 1e-9 && range.count == 2)
+            #expect(abs(range[0] - pair.min()! / peer) < 1e-9 * range[0] && abs(range[1] - pair.max()! / peer) < 1e-9 * range[1])
+        }
+        #expect(r.stdout.contains("torchgfn 2.4.1 (torch 2.13.0), 10×10") && r.stdout.contains("gfnx 0.0.1 (jax 0.7.1) (P_B sharing the trunk), 4×4"))
+    }
+
+    @Test(arguments: [
+        (["--peers", "/nonexistent/python"], "--peers"),
+        (["--peers", "/bin/true", "--peer-scripts", "/nonexistent"], "--peer-scripts"),
+        (["--peer-seconds", "5"], "--peer-seconds needs --peers"),
+    ])
+    func badPeerInputIsRefusedBeforeMeasuring(_ c: ([String], String)) throws {
+        let r = try TestSupport.run(["bench", "--quick", "--quiet"] + c.0)
+        #expect(r.status == 2, "\(c.0): \(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1 && r.stderr.contains(c.1), "\(c.0): \(r.stderr)")
+        #expect(!r.stdout.contains("| C reference"), "refused before any measurement")
     }
 
     @Test func helpExitsZero() throws {
