@@ -49,6 +49,10 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
     var logZMoment1 = 0.0, logZMoment2 = 0.0
     /// Whether log Z has been started from the first batch's estimate.
     var logZStarted = false
+    /// Whether the rollout already wrote log P_F and the forward probabilities of every sampled
+    /// row (it does at temperature 1, where the exponentials it samples from are exactly the
+    /// policy's); `replayLoss` recomputes the outputs and clears it.
+    var forwardScoredInRollout = false
 
     /// The factor on log R this step: with `annealFraction` f, β ramps linearly from β/K to β
     /// over the first f·iterations (K = the iterations of the ramp), as variational
@@ -262,6 +266,7 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
     /// The objective on the last sampled batch for the model's *current* parameters and log Z,
     /// recomputing every network output (the trajectories stay fixed). For finite differences.
     public func replayLoss() -> Double {
+        forwardScoredInRollout = false
         let W = env.encodingWidth, S = env.stateSize
         model.parameters.withUnsafeBufferPointer { p in
             for r in 0..<usedRows { env.encode(UnsafePointer(states + r * S), into: workspace.inputRow(r, width: W)) }
@@ -290,6 +295,11 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
         let width = model.layout.width
         let eps = model.settings.epsilon, invT = 1 / model.settings.temperature
         let learnedPB = model.layout.backward != nil
+        // At temperature 1 the behaviour policy's exponentials are the policy's own: the scoring
+        // of the sampled rows (probabilities, log P_F) is done here, once, with the same numbers
+        // in the same order as `logSoftmax` (bit-identical), instead of a second exp per logit.
+        let scoreHere = invT == 1
+        forwardScoredInRollout = scoreHere
         for b in 0..<B { env.writeInitialState(states + b * S); lengths[b] = Int.max }
         usedRows = 0
         let H = model.network.widths[1]
@@ -331,7 +341,18 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
                     let s = states + r * S
                     let mask = forwardMasks + r * A
                     env.forwardMask(UnsafePointer(s), step: t, into: mask)
-                    let a = sampleBehaviour(out + b * width, mask: mask, count: A, epsilon: eps, inverseTemperature: invT)
+                    let a: Int
+                    if scoreHere {
+                        let logits = out + b * width
+                        let (m, total) = shiftedExponentials(logits, mask: mask, count: A, into: behaviour)
+                        a = eps > 0 && rng.uniform() < eps ? uniformValidAction(mask: mask, count: A)
+                                                           : rng.categorical(weights: UnsafeBufferPointer(start: behaviour, count: A), total: total)
+                        let scale = 1 / total, probs = forwardProbs + r * A
+                        for j in 0..<A { probs[j] = T(behaviour[j] * scale) }
+                        logPF[r] = Double(logits[a]) - (m + log(total))
+                    } else {
+                        a = sampleBehaviour(out + b * width, mask: mask, count: A, epsilon: eps, inverseTemperature: invT)
+                    }
                     actions[r] = Int32(a)
                     if incremental { addedInputs[r] = Int32(env.addedInput(byAction: a, step: t, from: UnsafePointer(s))) }
                     let next = states + ((t + 1) * B + b) * S
@@ -358,7 +379,9 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
             let row = out + r * width
             let s = states + r * S
             if t < lengths[b] {
-                logPF[r] = logSoftmax(row, mask: forwardMasks + r * A, count: A, probs: forwardProbs + r * A, pick: Int(actions[r]), scratch: behaviour)
+                if !forwardScoredInRollout {
+                    logPF[r] = logSoftmax(row, mask: forwardMasks + r * A, count: A, probs: forwardProbs + r * A, pick: Int(actions[r]), scratch: behaviour)
+                }
                 if let f = layout.flow, t >= 1 { logF[r] = Double(row[f]) }
             }
             if t >= 1 && t <= lengths[b], let range = layout.backward, let probs = backwardProbs, let masks = backwardMasks {
@@ -397,13 +420,18 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
     /// Draws from (1 − ε)·softmax(logits/T) + ε·uniform over the valid actions.
     @inline(__always)
     func sampleBehaviour(_ logits: UnsafePointer<T>, mask: UnsafePointer<Bool>, count: Int, epsilon: Double, inverseTemperature: Double) -> Int {
-        if epsilon > 0 && rng.uniform() < epsilon {
-            var valid = 0
-            for j in 0..<count where mask[j] { valid += 1 }
-            var k = rng.integer(below: valid)
-            for j in 0..<count where mask[j] { if k == 0 { return j }; k -= 1 }
-        }
+        if epsilon > 0 && rng.uniform() < epsilon { return uniformValidAction(mask: mask, count: count) }
         let total = shiftedExponentials(logits, mask: mask, count: count, scale: inverseTemperature, into: behaviour).total
         return rng.categorical(weights: UnsafeBufferPointer(start: behaviour, count: count), total: total)
+    }
+
+    /// A uniformly drawn valid action (the ε part of the behaviour policy).
+    @inline(__always)
+    func uniformValidAction(mask: UnsafePointer<Bool>, count: Int) -> Int {
+        var valid = 0
+        for j in 0..<count where mask[j] { valid += 1 }
+        var k = rng.integer(below: valid)
+        for j in 0..<count where mask[j] { if k == 0 { return j }; k -= 1 }
+        return -1
     }
 }

@@ -44,6 +44,35 @@ import TestSupport
     }
 
     /// 3×3 periodic Ising at β = 0.3: the learned log Z is within 0.05 of the exact value.
+    /// At temperature 1 the rollout scores the sampled rows itself (one exp per logit instead of
+    /// two); its log P_F and forward probabilities are bit-identical to scoring them afresh, with
+    /// exploration (ε) and without, in both orders, with a learned backward policy too.
+    @Test(arguments: [(ConstructionOrder.fixed, BackwardPolicy.uniform, 0.05), (.any, .learned, 0.05), (.any, .uniform, 0.0)])
+    func rolloutScoringIsBitIdenticalToScoringAfresh(_ c: (ConstructionOrder, BackwardPolicy, Double)) throws {
+        var settings = GFlowNetSettings()
+        settings.order = c.0; settings.backward = c.1; settings.epsilon = c.2
+        settings.hidden = 32; settings.batch = 16
+        let model = try GFlowNet(environment: SetVariableEnvironment(energy: Self.energy, beta: 1, order: c.0), settings: settings, seed: 4)
+        let trainer = Trainer(model: model, seed: 4)
+        try trainer.train(iterations: 20)  // a policy that is not uniform
+        trainer.rollout()
+        #expect(trainer.forwardScoredInRollout)
+        let A = model.environment.forwardActionCount, rows = trainer.usedRows
+        let cachedLogPF = Array(UnsafeBufferPointer(start: trainer.logPF, count: rows))
+        let cachedProbs = Array(UnsafeBufferPointer(start: trainer.forwardProbs, count: rows * A))
+        trainer.forwardScoredInRollout = false
+        trainer.logPF.update(repeating: .nan, count: rows)
+        trainer.forwardProbs.update(repeating: .nan, count: rows * A)
+        trainer.scoreRows()
+        var scored = 0
+        for r in 0..<rows where r / settings.batch < trainer.lengths[r % settings.batch] {
+            scored += 1
+            #expect(trainer.logPF[r].bitPattern == cachedLogPF[r].bitPattern, "row \(r)")
+            for j in 0..<A { #expect(trainer.forwardProbs[r * A + j].bitPattern == cachedProbs[r * A + j].bitPattern) }
+        }
+        #expect(scored == settings.batch * 4)  // every trajectory sets 4 variables
+    }
+
     @Test func learnedLogZOn3x3IsingIsExact() throws {
         let ising = try IsingModel(lattice: SquareLattice(rows: 3, cols: 3, boundary: .periodic))
         var settings = GFlowNetSettings()
