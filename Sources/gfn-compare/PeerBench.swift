@@ -44,6 +44,9 @@ enum PeerBench {
     /// Checks the peer environment before any measurement: the interpreter runs, the scripts are
     /// there, and torch, torchgfn, jax and gfnx import. Returns their versions.
     static func check(python: String, scripts: URL) throws -> Versions {
+        guard FileManager.default.isExecutableFile(atPath: resolve(python)) else {
+            throw GFNError.invalidInput("--peers \(python) is not an executable Python (make the environment with ../shared/peers/setup.sh and pass the python it prints)")
+        }
         for name in scriptNames where !FileManager.default.fileExists(atPath: scripts.appendingPathComponent(name).path) {
             throw GFNError.invalidInput("--peer-scripts \(scripts.path) has no \(name) (the peer scripts are in ../shared/peers)")
         }

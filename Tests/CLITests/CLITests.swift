@@ -206,7 +206,7 @@ import TestSupport
     }
 }
 
-@Suite(.serialized) struct CLIModelFileTests {
+@Suite(.serialized) struct CLISavedModelTests {
     static let small = CLITests.small
 
     @Test func savedModelIsReusedAndRefusedForAnotherTarget() throws {

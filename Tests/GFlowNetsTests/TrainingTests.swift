@@ -204,7 +204,7 @@ import TestSupport
     }
 }
 
-@Suite struct ModelFileTests {
+@Suite struct SavedModelTests {
     init() { TestSupport.singleThreadedBLAS() }
     @Test func saveLoadSampleGivesTheSameSamples() throws {
         let energy = try TabulatedEnergy.random(variables: 4, rng: RandomStream(seed: 1))

@@ -3,7 +3,7 @@ import Foundation
 import GFNCore
 import Testing
 
-@Suite struct ModelFileTests {
+@Suite struct PairwiseModelFileTests {
     static func parse(_ text: String) throws -> PairwiseModel { try PairwiseModelFile.parse(Data(text.utf8), name: "m.txt") }
 
     static func message(_ text: String) -> String {
