@@ -72,6 +72,7 @@ let package = Package(
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "GFNCore", "TestSupport"]),
         .testTarget(name: "GFlowNetsTests", dependencies: ["GFlowNets", "NeuralNet", "Energies", "Exact", "MCMC", "Metrics", "GFNCore", "TestSupport"]),
         .testTarget(name: "NeuralMCMCTests", dependencies: ["NeuralMCMC", "GFlowNets", "NeuralNet", "Energies", "Exact", "MCMC", "Metrics", "GFNCore", "TestSupport"]),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Metrics", "TestSupport"]),
         .testTarget(name: "ComparisonTests", dependencies: ["GFNCompareKit", "Comparison", "Reporting", "GFlowNets", "Energies", "Exact", "MCMC", "Metrics", "GFNCore", "TestSupport"],
                     exclude: ["FuzzCorpus"]),
         .testTarget(name: "CLITests", dependencies: ["gfn-compare", "Reporting", "TestSupport"]),

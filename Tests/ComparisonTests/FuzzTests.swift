@@ -71,18 +71,26 @@ import TestSupport
         let dir = TestSupport.temporaryDirectory()
         let rng = RandomStream(seed: 7)
         let target = ["energy": "ising", "lattice": "2x2", "boundary": "periodic", "coupling": "1.0", "field": "0.0", "beta": "0.4406868"]
+        let original = try SavedModel.read(from: Self.corpus.appendingPathComponent("model.json"), expecting: target)
+        var baselinesParsed = 0, modelsLoaded = 0
         for name in ["baseline.json", "model.json"] {
             let seed = try Data(contentsOf: Self.corpus.appendingPathComponent(name))
             for k in 0..<600 {
                 let url = dir.appendingPathComponent("\(k)-\(name)")
                 try Self.mutate(seed, rng: rng).write(to: url)
                 if name == "baseline.json" {
-                    if let b = try? Baseline.read(url) { _ = try? RunSettings(config: b.config).validate() }
+                    if let b = try? Baseline.read(url) { baselinesParsed += 1; _ = try? RunSettings(config: b.config).validate() }
                 } else if let m = try? SavedModel.read(from: url, expecting: target) {
+                    // The checksum lets only mutants that change no value through (whitespace, a
+                    // dropped blank line): whatever loads is the original model, never a changed one.
+                    modelsLoaded += 1
+                    #expect(m == original, "mutant \(k) changed the model and still loaded")
                     _ = try? m.decodedParameters()
                     _ = try? m.settings.validate()
                 }
             }
         }
+        #expect(baselinesParsed >= 10)  // some mutants reach the validation, not just the parser (15 of 600 with this seed)
+        #expect(modelsLoaded < 600)    // and the checksum refuses the model files' changed ones
     }
 }
