@@ -109,7 +109,7 @@ struct RunCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Master seed (0 to 2^64−1); every random stream is derived from it.", transform: parseSeed)
     var seed: UInt64 = 1
 
-    @Option(help: "GSL generator: \(RandomAlgorithm.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(help: "GSL generator of the MH chains: \(RandomAlgorithm.allCases.map(\.rawValue).joined(separator: ", ")) (every other stream uses taus2).")
     var rng: RandomAlgorithm = .taus2
 
     @Option(help: "MCMC kernel: metropolis, heat-bath or grid-step (±1 moves; the default for the hypergrid).")
