@@ -61,8 +61,10 @@ public enum ComparisonRun {
         let start = DispatchTime.now().uptimeNanoseconds
         var settings = try requested.applyingBudget(model: model)  // validated with the budget applied (RunSettings.validate)
         if let draws {
-            settings.keepStates = true
-            try settings.validateWork(model: model)  // the states' memory, now that they are kept
+            if !settings.keepStates {  // a library caller: the states' memory not yet checked
+                settings.keepStates = true
+                try settings.validateWork(model: model)
+            }
             draws.spinValues = (0..<model.domainSize).map { model.spin(UInt8($0)) }
         }
         let saved = try GFNRun.preload(settings: settings)

@@ -347,9 +347,7 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
                         let (m, total) = shiftedExponentials(logits, mask: mask, count: A, into: behaviour)
                         a = eps > 0 && rng.uniform() < eps ? uniformValidAction(mask: mask, count: A)
                                                            : rng.categorical(weights: UnsafeBufferPointer(start: behaviour, count: A), total: total)
-                        let scale = 1 / total, probs = forwardProbs + r * A
-                        for j in 0..<A { probs[j] = T(behaviour[j] * scale) }
-                        logPF[r] = Double(logits[a]) - (m + log(total))
+                        logPF[r] = normalise(behaviour, max: m, total: total, logits: logits, count: A, probs: forwardProbs + r * A, pick: a)
                     } else {
                         a = sampleBehaviour(out + b * width, mask: mask, count: A, epsilon: eps, inverseTemperature: invT)
                     }
@@ -412,8 +410,16 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
     func logSoftmax(_ logits: UnsafePointer<T>, mask: UnsafePointer<Bool>, count: Int, probs: UnsafeMutablePointer<T>, pick: Int,
                     scratch: UnsafeMutablePointer<Double>) -> Double {
         let (m, total) = shiftedExponentials(logits, mask: mask, count: count, into: scratch)
+        return normalise(scratch, max: m, total: total, logits: logits, count: count, probs: probs, pick: pick)
+    }
+
+    /// From the shifted exponentials exp(x − max) and their total: the probabilities (into
+    /// `probs`) and log p[pick]. Shared by the rollout and `logSoftmax`, so both give the same bits.
+    @inline(__always)
+    func normalise(_ exponentials: UnsafePointer<Double>, max m: Double, total: Double, logits: UnsafePointer<T>, count: Int,
+                   probs: UnsafeMutablePointer<T>, pick: Int) -> Double {
         let scale = 1 / total
-        for j in 0..<count { probs[j] = T(scratch[j] * scale) }
+        for j in 0..<count { probs[j] = T(exponentials[j] * scale) }
         return Double(logits[pick]) - (m + log(total))
     }
 
