@@ -27,6 +27,9 @@ public enum ComparisonRun {
         case .potts: return try run(model: try settings.makePottsModel(), settings: settings, command: command, progress: progress, draws: draws)
         case .ea, .sk, .file: return try run(model: try settings.makePairwiseModel(), settings: settings, command: command, progress: progress, draws: draws)
         case .hypergrid:
+            if settings.gfn?.head == .perStep {
+                throw GFNError.invalidInput("--head per-step needs a set-variable energy (the hypergrid's trajectories have no fixed step per variable); drop --head")
+            }
             let grid = try settings.makeHypergridModel()
             return try run(model: grid, environment: { _ in HypergridEnvironment(grid: grid, beta: settings.beta) },
                            settings: settings, command: command, progress: progress, draws: draws)
@@ -141,6 +144,8 @@ public enum ComparisonRun {
         var gfnConfig = gfn
         if let start = g?.logZStart { gfnConfig?.logZStart = start.rawValue }
         gfnConfig?.annealFraction = g?.annealFraction
+        gfnConfig?.head = g?.head?.rawValue
+        gfnConfig?.forwardLooking = g?.forwardLooking
         var config = RunConfig(energy: energy, seed: s.seed, rng: s.rng.rawValue, mh: mh, gfn: gfnConfig,
                          gfnMh: s.gfnMH.map { m in
                              let schedule = s.gfnMHSchedule(m)

@@ -134,6 +134,11 @@ enum GFNRun {
         let w = logWeights.map { exp($0 - logZIS) }
         let sumW = w.reduce(0, +), sumW2 = w.reduce(0) { $0 + $1 * $1 }
         metrics.logZImportanceEss = sumW2 > 0 ? sumW * sumW / sumW2 : nil
+        if w.count >= 2, logZIS.isFinite {
+            // The weights are relative to their mean (which is 1): SE of log mean w ≈ sd(w)/√N.
+            let variance = w.reduce(0) { $0 + ($1 - 1) * ($1 - 1) } / Double(w.count - 1)
+            metrics.logZImportanceSe = (variance / Double(w.count)).squareRoot()
+        }
         // The ELBO (mean log weight ≤ log Z in expectation) with its standard error, and how well
         // the sampler's log-probability tracks the log-reward (1 when P_T ∝ R).
         let n = Double(logWeights.count)

@@ -24,6 +24,20 @@ public enum EnergySpec: Sendable, Equatable {
 
     public static let names = ["ising", "potts", "ea", "sk", "hypergrid", "file:PATH"]
 
+    /// log₂ of the number of states of a set-variable energy (nil: the hypergrid, a custom model,
+    /// or a model file that cannot be read — its error comes later, from the loader).
+    public var log2StateCount: Double? {
+        switch self {
+        case let .ising(rows, cols, _, _, _), let .ea(rows, cols, _, _, _, _): return Double(rows * cols)
+        case let .potts(rows, cols, _, q, _, _): return Double(rows * cols) * Foundation.log2(Double(q))
+        case let .sk(spins, _): return Double(spins)
+        case let .file(path):
+            guard let m = try? PairwiseModelFile.load(path: path) else { return nil }
+            return Double(m.variableCount) * Foundation.log2(Double(m.domainSize))
+        case .hypergrid, .custom: return nil
+        }
+    }
+
     /// The record's description of this energy.
     public func config(beta: Double) -> EnergyConfig {
         switch self {
@@ -384,6 +398,11 @@ extension RunSettings {
                 s.logZStart = value
             }
             s.annealFraction = g.annealFraction
+            if let head = g.head {
+                guard let value = PolicyHead(rawValue: head) else { throw GFNError.invalidInput("the record's head '\(head)' is not one this gfn-compare knows") }
+                s.head = value == .shared ? nil : value
+            }
+            s.forwardLooking = g.forwardLooking == true ? true : nil
             gfn = s
         }
         let energy: EnergySpec

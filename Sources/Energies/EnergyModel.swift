@@ -54,9 +54,28 @@ public protocol EnergyModel: Sendable {
     var energyLevels: EnergyLevels? { get }
     /// Short human-readable description, e.g. "2D Ising 4×4 periodic, J=1, h=0".
     var summary: String { get }
+    /// The energy variable `site` adds when the variables are set in index order: its terms with
+    /// lower-indexed variables (and its own field), so that E(x) = Σᵢ eᵢ(x₀ … xᵢ). Reads only
+    /// `x[0...site]` (values 0..<q; later entries may hold anything, e.g. −1 for unset).
+    /// A fixed-order GFlowNet uses it to credit each step with its own share of log R
+    /// (forward-looking flows). The default telescopes ``deltaEnergy(_:site:to:)`` over an
+    /// assignment whose later variables are 0 (O(n) a call); lattice and pairwise models give
+    /// the natural split in O(degree).
+    func orderedIncrement(_ x: UnsafePointer<Int32>, site: Int) -> Double
 }
 
 extension EnergyModel {
+    /// eᵢ = E(x₀…xᵢ, 0, …, 0) − E(x₀…xᵢ₋₁, 0, …, 0), plus E(0, …, 0) for site 0: the
+    /// increments telescope to E(x) for any energy.
+    public func orderedIncrement(_ x: UnsafePointer<Int32>, site: Int) -> Double {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: variableCount) { buf in
+            let y = buf.baseAddress!
+            for i in 0..<variableCount { y[i] = i < site ? UInt8(truncatingIfNeeded: x[i]) : 0 }
+            let step = deltaEnergy(UnsafePointer(y), site: site, to: UInt8(truncatingIfNeeded: x[site]))
+            return site == 0 ? energy(UnsafePointer(y)) + step : step
+        }
+    }
+
     public func deltaKey(_ x: UnsafePointer<UInt8>, site: Int, to value: UInt8) -> Int? { nil }
     public var deltaKeyCount: Int { 0 }
     public func deltaEnergy(forKey key: Int) -> Double { .nan }

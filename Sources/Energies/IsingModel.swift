@@ -65,6 +65,18 @@ public struct IsingModel: EnergyModel, Hashable {
         return 2 * s * (coupling * Double(neighborSum(x, site: site)) + field)
     }
 
+    /// −J·sᵢ·Σ_{j<i, j~i} sⱼ − h·sᵢ (bonds to lower-indexed neighbours, with multiplicity).
+    @inlinable public func orderedIncrement(_ x: UnsafePointer<Int32>, site: Int) -> Double {
+        var s = 0
+        let lo = Int(table.offsets[site]), hi = Int(table.offsets[site + 1])
+        for k in lo..<hi {
+            let j = Int(table.neighbors[k])
+            if j < site { s += x[j] == 0 ? -1 : 1 }
+        }
+        let si = x[site] == 0 ? -1.0 : 1.0
+        return -si * (coupling * Double(s) + field)
+    }
+
     // ΔE of a flip depends only on (sᵢ, Σ neighbours): key = up·(2D+1) + (Σ + D).
     @inlinable public func deltaKey(_ x: UnsafePointer<UInt8>, site: Int, to value: UInt8) -> Int? {
         if value == x[site] { return nil }

@@ -113,6 +113,20 @@ public struct PairwiseModel: EnergyModel {
         return d
     }
 
+    /// −Σ_{j<i, j~i} J_ij·term(xᵢ, xⱼ) − hᵢ·term(xᵢ) (edges to lower-indexed neighbours).
+    @inlinable public func orderedIncrement(_ x: UnsafePointer<Int32>, site: Int) -> Double {
+        let v = UInt8(truncatingIfNeeded: x[site])
+        var e = -fields[site] * fieldTerm(v)
+        let lo = Int(table.offsets[site]), hi = Int(table.offsets[site + 1])
+        adjacentCoupling.withUnsafeBufferPointer { j in
+            for k in lo..<hi {
+                let other = Int(table.neighbors[k])
+                if other < site { e -= j[k] * pairTerm(v, UInt8(truncatingIfNeeded: x[other])) }
+            }
+        }
+        return e
+    }
+
     public var bonds: [Bond] { edges.map(\.bond) }
 
     public var energyBounds: ClosedRange<Double> {

@@ -55,6 +55,17 @@ public struct PottsModel: EnergyModel, Hashable {
         return d
     }
 
+    /// −J·#{j < i, j ~ i : xⱼ = xᵢ} − h·δ(xᵢ, 0) (bonds to lower-indexed neighbours, with multiplicity).
+    @inlinable public func orderedIncrement(_ x: UnsafePointer<Int32>, site: Int) -> Double {
+        var agree = 0
+        let lo = Int(table.offsets[site]), hi = Int(table.offsets[site + 1])
+        for k in lo..<hi {
+            let j = Int(table.neighbors[k])
+            if j < site && x[j] == x[site] { agree += 1 }
+        }
+        return -coupling * Double(agree) - field * (x[site] == 0 ? 1 : 0)
+    }
+
     @inlinable public func deltaEnergy(_ x: UnsafePointer<UInt8>, site: Int, to value: UInt8) -> Double {
         let old = x[site]
         if value == old { return 0 }

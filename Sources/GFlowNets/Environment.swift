@@ -57,9 +57,19 @@ public protocol ConstructionEnvironment: Sendable {
     /// The input that forward action `a`, taken at `step` from state `s`, switches on (only
     /// called when ``hasAdditiveEncoding``).
     func addedInput(byAction a: Int, step: Int, from s: UnsafePointer<Int32>) -> Int
+
+    /// Whether log R splits over the steps of a trajectory (``logRewardIncrement(after:step:)``),
+    /// for forward-looking flows.
+    var hasLogRewardIncrements: Bool { get }
+    /// The share of log R(x) that the action taken at `step` fixes, seen from the state `s` it
+    /// produced; over a trajectory the shares add up to log R(x). Only called when
+    /// ``hasLogRewardIncrements``.
+    func logRewardIncrement(after s: UnsafePointer<Int32>, step: Int) -> Double
 }
 
 extension ConstructionEnvironment {
+    public var hasLogRewardIncrements: Bool { false }
+    public func logRewardIncrement(after s: UnsafePointer<Int32>, step: Int) -> Double { 0 }
     public var hasAdditiveEncoding: Bool { false }
     public func addedInput(byAction a: Int, step: Int, from s: UnsafePointer<Int32>) -> Int { -1 }
 }
@@ -167,6 +177,14 @@ public struct SetVariableEnvironment<Energy: EnergyModel>: ConstructionEnvironme
     }
     @inlinable public func writeTerminal(assignment x: UnsafePointer<UInt8>, into s: UnsafeMutablePointer<Int32>) {
         for i in 0..<n { s[i] = Int32(x[i]) }
+    }
+
+    /// The fixed order sets variable `step` at step `step`: its share of log R is −β times the
+    /// energy it adds to the variables before it (``EnergyModel/orderedIncrement(_:site:)``).
+    public var hasLogRewardIncrements: Bool { order == .fixed }
+
+    @inlinable public func logRewardIncrement(after s: UnsafePointer<Int32>, step: Int) -> Double {
+        -beta * energy.orderedIncrement(s, site: step)
     }
 
     /// One-hot per variable, all zero while unset: setting a variable switches on one input.

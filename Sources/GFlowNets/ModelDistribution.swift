@@ -55,7 +55,7 @@ public enum ModelDistribution {
                         for i in 0..<n { if i < t { state[i] = Int32(k % q); k /= q } else { state[i] = -1 } }
                         state.withUnsafeBufferPointer { env.encode($0.baseAddress!, into: ws.inputRow(r, width: W)) }
                     }
-                    let out = model.network.forward(parameters: params.baseAddress!, workspace: ws, start: 0, rows: rows)
+                    let out = model.network.forward(parameters: params.baseAddress!, workspace: ws, start: 0, rows: rows, group: t)
                     let stride = level.count  // q^t: variable t's digit weight
                     for r in 0..<rows {
                         let row = out + r * width
@@ -194,7 +194,7 @@ public final class BackwardTrajectoryScorer<Env: ConstructionEnvironment> {
                 var out: UnsafeMutablePointer<Float>?
                 if model.layout.backward != nil {
                     for r in 0..<rows { env.encode(UnsafePointer(states + r * S), into: ws.inputRow(r, width: W)) }
-                    out = model.network.forward(parameters: params.baseAddress!, workspace: ws, start: 0, rows: rows)
+                    out = model.network.forward(parameters: params.baseAddress!, workspace: ws, start: 0, rows: rows, group: t)
                 }
                 for r in 0..<rows where depth[r] >= t {
                     let s = states + r * S
@@ -220,7 +220,8 @@ public final class BackwardTrajectoryScorer<Env: ConstructionEnvironment> {
                 }
                 // Forward probability of the undone action from the parent.
                 for r in 0..<rows { env.encode(UnsafePointer(states + r * S), into: ws.inputRow(r, width: W)) }
-                let fout = model.network.forward(parameters: params.baseAddress!, workspace: ws, start: 0, rows: rows)
+                // Every row sits at depth t − 1 when a per-step head is allowed (the fixed order).
+                let fout = model.network.forward(parameters: params.baseAddress!, workspace: ws, start: 0, rows: rows, group: t - 1)
                 for r in 0..<rows where depth[r] >= t {
                     mask.withUnsafeMutableBufferPointer { env.forwardMask(UnsafePointer(states + r * S), step: t - 1, into: $0.baseAddress!) }
                     let row = fout + r * width

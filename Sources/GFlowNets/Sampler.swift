@@ -78,7 +78,7 @@ public enum GFlowNetSampler {
                     if !needed { break }
                     if !incremental { for b in 0..<rows { env.encode(UnsafePointer(states + b * S), into: ws.inputRow(b, width: W)) } }
                     let out = model.network.forward(parameters: params.baseAddress!, workspace: ws, start: 0, rows: rows,
-                                                    firstPreActivationsGiven: incremental)
+                                                    firstPreActivationsGiven: incremental, group: t)
                     for b in 0..<rows where t <= finishedAt[b] {
                         let s = states + b * S
                         let row = out + b * width

@@ -52,8 +52,8 @@ extension Trainer {
             for b in 0..<B {
                 let len = lengths[b]
                 for t in 0..<len {
-                    let fT = t == 0 ? logZ : logF[t * B + b]
-                    let fNext = t + 1 == len ? logR[b] : logF[(t + 1) * B + b]
+                    let fT = t == 0 ? logZ : logF[t * B + b] + forwardLookingTerm(t * B + b)
+                    let fNext = t + 1 == len ? logR[b] : logF[(t + 1) * B + b] + forwardLookingTerm((t + 1) * B + b)
                     let delta = fT + logPF[t * B + b] - fNext - logPB[t * B + b]
                     loss += delta * delta / transitions
                     let g = 2 * delta / transitions
@@ -72,7 +72,7 @@ extension Trainer {
                     // C_k = Σ_{m<k} (log P_F − log P_B): residual of (i, j) is F_i + C_j − C_i − F_j.
                     c[0] = 0
                     for k in 0..<len { c[k + 1] = c[k] + logPF[k * B + b] - logPB[k * B + b] }
-                    for k in 0...len { flow[k] = k == 0 ? logZ : (k == len ? logR[b] : logF[k * B + b]); gC[k] = 0 }
+                    for k in 0...len { flow[k] = k == 0 ? logZ : (k == len ? logR[b] : logF[k * B + b] + forwardLookingTerm(k * B + b)); gC[k] = 0 }
                     // Weights λ^(j−i), normalised over the trajectory's sub-trajectories.
                     var totalWeight = 0.0
                     for i in 0..<len { var w = 1.0; for _ in (i + 1)...len { w *= lambda; totalWeight += w } }
@@ -102,7 +102,21 @@ extension Trainer {
         case .fm:
             break
         }
+        if partialLogR != nil {
+            // The forward-looking flows' log Z share (see forwardLookingTerm): d log F(s_t)/d log Z = 1 − t/n.
+            for r in B..<usedRows where gF[r] != 0 { gLogZ += gF[r] * (1 - Double(r / B) / Double(steps)) }
+        }
         return (loss, gLogZ)
+    }
+
+    /// What forward-looking flows add to the network's log F̃ at row r (0 without them):
+    /// log F(s_t) = log F̃(s_t) + log R̃(s_t) + (1 − t/n)·log Z. log R̃ is the reward the first t
+    /// variables fix; the log Z share puts the flow at the right scale from the first step (on
+    /// 16×16, log F(s_t) runs from log Z ≈ 225 down to log R), so the network learns only the
+    /// boundary's correction instead of climbing by the learning rate to hundreds.
+    @inline(__always) func forwardLookingTerm(_ r: Int) -> Double {
+        guard let partial = partialLogR else { return 0 }
+        return partial[r] + (1 - Double(r / batch) / Double(steps)) * model.logZ
     }
 
     /// dL/d(output) of every used row from the per-step gradients.

@@ -92,6 +92,8 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
     // the input its action switched on, and dL/dW₀'s column for an input is the sum of dL/dz₀
     // over every later row of the trajectory. Flow matching keeps the dense path (its parents'
     // inputs are encoded separately).
+    /// log R̃ of each row's state (forward-looking flows): the shares of log R its actions fixed.
+    let partialLogR: UnsafeMutablePointer<Double>?
     let incremental: Bool
     /// The input each row's action switched on (−1: no action from that row).
     let addedInputs: UnsafeMutablePointer<Int32>
@@ -145,6 +147,7 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
         gPB = .allocate(capacity: rows)
         gF = .allocate(capacity: rows)
         behaviour = .allocate(capacity: max(A, Bk))
+        partialLogR = model.settings.forwardLooking == true ? .allocate(capacity: rows) : nil
         incremental = env.hasAdditiveEncoding && model.settings.objective != .fm
         addedInputs = .allocate(capacity: rows)
         let inputs = env.encodingWidth, hidden = model.network.widths[1]
@@ -159,7 +162,7 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
         forwardProbs.deallocate(); forwardMasks.deallocate()
         backwardProbs?.deallocate(); backwardMasks?.deallocate(); backwardActions.deallocate()
         gPF.deallocate(); gPB.deallocate(); gF.deallocate(); behaviour.deallocate()
-        addedInputs.deallocate(); firstColumns?.deallocate(); columnGradient?.deallocate(); laterRowsGradient?.deallocate()
+        addedInputs.deallocate(); partialLogR?.deallocate(); firstColumns?.deallocate(); columnGradient?.deallocate(); laterRowsGradient?.deallocate()
     }
 
     /// Runs `iterations` training steps.
@@ -227,7 +230,7 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
                 g.update(repeating: 0)
                 model.parameters.withUnsafeBufferPointer { p in
                     let dz0 = model.network.backward(parameters: p.baseAddress!, workspace: workspace, rows: usedRows, gradient: g.baseAddress!,
-                                                     firstLayerWeights: !incremental)
+                                                     firstLayerWeights: !incremental, rowsPerGroup: batch)
                     if incremental { addFirstLayerWeightGradient(dz0, to: g.baseAddress!) }
                 }
             }
@@ -270,7 +273,9 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
         let W = env.encodingWidth, S = env.stateSize
         model.parameters.withUnsafeBufferPointer { p in
             for r in 0..<usedRows { env.encode(UnsafePointer(states + r * S), into: workspace.inputRow(r, width: W)) }
-            model.network.forward(parameters: p.baseAddress!, workspace: workspace, start: 0, rows: usedRows)
+            for t in 0..<(usedRows / batch) {
+                model.network.forward(parameters: p.baseAddress!, workspace: workspace, start: t * batch, rows: batch, group: t)
+            }
         }
         scoreRows()
         if model.settings.objective == .fm { return flowMatching(computeGradient: false) }
@@ -300,7 +305,7 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
         // in the same order as `logSoftmax` (bit-identical), instead of a second exp per logit.
         let scoreHere = invT == 1
         forwardScoredInRollout = scoreHere
-        for b in 0..<B { env.writeInitialState(states + b * S); lengths[b] = Int.max }
+        for b in 0..<B { env.writeInitialState(states + b * S); lengths[b] = Int.max; partialLogR?[b] = 0 }
         usedRows = 0
         let H = model.network.widths[1]
         let z0 = workspace.preActivations[0]
@@ -334,7 +339,7 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
                     addedInputs[t * B + b] = -1
                 }
                 let out = model.network.forward(parameters: params.baseAddress!, workspace: workspace, start: t * B, rows: B,
-                                                firstPreActivationsGiven: incremental)
+                                                firstPreActivationsGiven: incremental, group: t)
                 usedRows = (t + 1) * B
                 for b in 0..<B where t < lengths[b] {
                     let r = t * B + b
@@ -355,7 +360,11 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
                     if incremental { addedInputs[r] = Int32(env.addedInput(byAction: a, step: t, from: UnsafePointer(s))) }
                     let next = states + ((t + 1) * B + b) * S
                     next.update(from: s, count: S)
-                    if env.apply(a, to: next, step: t) {
+                    let terminal = env.apply(a, to: next, step: t)
+                    if let partial = partialLogR {
+                        partial[(t + 1) * B + b] = partial[r] + rewardScale * env.logRewardIncrement(after: UnsafePointer(next), step: t)
+                    }
+                    if terminal {
                         lengths[b] = t + 1
                         logR[b] = rewardScale * env.logReward(UnsafePointer(next))
                         record.energyEvaluations += 1

@@ -27,14 +27,36 @@ public enum Activation: String, Sendable, Codable, CaseIterable {
 }
 
 /// The shape of a multilayer perceptron: input → hidden layers → output.
+///
+/// With `outputGroups` G > 1 the output layer has G blocks of weights and biases, and each row
+/// is computed with the block its caller names (an autoregressive model's per-position head:
+/// row t of a trajectory uses block t). The hidden layers are shared by every group.
 public struct MLPShape: Sendable, Codable, Equatable {
     public var input: Int
     public var hidden: [Int]
     public var output: Int
     public var activation: Activation
+    /// Blocks of output-layer parameters (1: one output layer for every row).
+    public var outputGroups: Int
 
-    public init(input: Int, hidden: [Int], output: Int, activation: Activation) {
+    public init(input: Int, hidden: [Int], output: Int, activation: Activation, outputGroups: Int = 1) {
         self.input = input; self.hidden = hidden; self.output = output; self.activation = activation
+        self.outputGroups = outputGroups
+    }
+
+    enum CodingKeys: String, CodingKey { case input, hidden, output, activation, outputGroups }
+    // One group is the shape as it was before groups existed: absent in JSON, and written as absent.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        input = try c.decode(Int.self, forKey: .input); hidden = try c.decode([Int].self, forKey: .hidden)
+        output = try c.decode(Int.self, forKey: .output); activation = try c.decode(Activation.self, forKey: .activation)
+        outputGroups = try c.decodeIfPresent(Int.self, forKey: .outputGroups) ?? 1
+    }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(input, forKey: .input); try c.encode(hidden, forKey: .hidden)
+        try c.encode(output, forKey: .output); try c.encode(activation, forKey: .activation)
+        if outputGroups != 1 { try c.encode(outputGroups, forKey: .outputGroups) }
     }
 
     /// Layer widths [input, h₁, …, output].
@@ -43,7 +65,7 @@ public struct MLPShape: Sendable, Codable, Equatable {
     /// Number of weights and biases.
     public var parameterCount: Int {
         let w = widths
-        return (0..<(w.count - 1)).reduce(0) { $0 + w[$1] * w[$1 + 1] + w[$1 + 1] }
+        return (0..<(w.count - 1)).reduce(0) { $0 + (w[$1] * w[$1 + 1] + w[$1 + 1]) * (($1 == w.count - 2) ? outputGroups : 1) }
     }
 
     /// Multiply-adds of one forward pass of one row (×2 for FLOPs).
@@ -55,7 +77,8 @@ public struct MLPShape: Sendable, Codable, Equatable {
 
 /// A multilayer perceptron over a flat parameter vector, evaluated on batches of rows through
 /// CBLAS: layer ℓ computes z = a·Wᵀ + b (W is out × in, row-major), then a = σ(z) on hidden layers;
-/// the output layer is linear.
+/// the output layer is linear. With output groups (see ``MLPShape/outputGroups``) the output
+/// layer's weights are G consecutive (out × in) blocks followed by G bias blocks.
 ///
 /// The network holds no per-batch state: activations live in an ``MLPWorkspace``, so one
 /// workspace can keep the activations of many forward calls (rows) for a single backward pass.
@@ -74,8 +97,9 @@ public struct MLP<T: BLASScalar>: Sendable {
         let w = widths
         var wo: [Int] = [], bo: [Int] = [], off = 0
         for l in 0..<(w.count - 1) {
-            wo.append(off); off += w[l] * w[l + 1]
-            bo.append(off); off += w[l + 1]
+            let blocks = l == w.count - 2 ? shape.outputGroups : 1
+            wo.append(off); off += w[l] * w[l + 1] * blocks
+            bo.append(off); off += w[l + 1] * blocks
         }
         weightOffsets = wo; biasOffsets = bo
     }
@@ -90,8 +114,9 @@ public struct MLP<T: BLASScalar>: Sendable {
         let w = widths
         for l in 0..<layerCount {
             let bound = 1 / Double(w[l]).squareRoot() * (l == layerCount - 1 ? outputScale : 1)
-            for i in 0..<(w[l] * w[l + 1]) { p[weightOffsets[l] + i] = T((2 * rng.uniform() - 1) * bound) }
-            for i in 0..<w[l + 1] { p[biasOffsets[l] + i] = T((2 * rng.uniform() - 1) * bound) }
+            let blocks = l == layerCount - 1 ? shape.outputGroups : 1
+            for i in 0..<(w[l] * w[l + 1] * blocks) { p[weightOffsets[l] + i] = T((2 * rng.uniform() - 1) * bound) }
+            for i in 0..<(w[l + 1] * blocks) { p[biasOffsets[l] + i] = T((2 * rng.uniform() - 1) * bound) }
         }
         return p
     }
@@ -104,19 +129,23 @@ public struct MLP<T: BLASScalar>: Sendable {
     /// pre-activations z₀ = a₀·W₀ᵀ + b₀ for these rows into `ws.preActivations[0]` (for sparse
     /// inputs that change by one entry per call, where z₀ is cheaper to update than to
     /// recompute; see ``firstLayerColumns(parameters:into:)``); the input block is not read.
+    ///
+    /// - Parameter group: the output block every row of this call uses (ignored with one group).
     @discardableResult
     public func forward(parameters: UnsafePointer<T>, workspace ws: MLPWorkspace<T>, start: Int, rows: Int,
-                        firstPreActivationsGiven: Bool = false) -> UnsafeMutablePointer<T> {
+                        firstPreActivationsGiven: Bool = false, group: Int = 0) -> UnsafeMutablePointer<T> {
         let w = widths
+        let g = outputBlock(group)
         for l in 0..<layerCount {
             let a = ws.activations[l] + start * w[l]
             let z = ws.preActivations[l] + start * w[l + 1]
             if l > 0 || !firstPreActivationsGiven {
                 // z = b (broadcast), then z += a·Wᵀ.
-                let b = parameters + biasOffsets[l]
+                let block = l == layerCount - 1 ? g : 0
+                let b = parameters + biasOffsets[l] + block * w[l + 1]
                 for r in 0..<rows { (z + r * w[l + 1]).update(from: b, count: w[l + 1]) }
                 T.gemm(transA: false, transB: true, m: rows, n: w[l + 1], k: w[l], alpha: 1,
-                       a: a, lda: w[l], b: parameters + weightOffsets[l], ldb: w[l], beta: 1, c: z, ldc: w[l + 1])
+                       a: a, lda: w[l], b: parameters + weightOffsets[l] + block * w[l] * w[l + 1], ldb: w[l], beta: 1, c: z, ldc: w[l + 1])
             }
             let out = ws.activations[l + 1] + start * w[l + 1]
             let count = rows * w[l + 1]
@@ -127,6 +156,26 @@ public struct MLP<T: BLASScalar>: Sendable {
             }
         }
         return ws.activations[layerCount] + start * shape.output
+    }
+
+    /// The output block of `group` (0 with a single group).
+    @inline(__always) func outputBlock(_ group: Int) -> Int {
+        guard shape.outputGroups > 1 else { return 0 }
+        precondition(group >= 0 && group < shape.outputGroups, "MLP: output group \(group) outside 0..<\(shape.outputGroups)")
+        return group
+    }
+
+    /// Output rows that share a block: with `rowsPerGroup` k, row r (of the workspace) uses block r / k.
+    /// Calls `body(first, count, block)` for each maximal run of rows `start..<start + rows` in one block.
+    @inline(__always) func forEachOutputRun(start: Int, rows: Int, rowsPerGroup: Int, _ body: (Int, Int, Int) -> Void) {
+        guard shape.outputGroups > 1 else { body(start, rows, 0); return }
+        var r = start
+        while r < start + rows {
+            let block = outputBlock(r / rowsPerGroup)
+            let end = min(start + rows, (block + 1) * rowsPerGroup)
+            body(r, end - r, block)
+            r = end
+        }
     }
 
     /// Backward pass over rows 0..<rows of the workspace, given dL/d(output) in
@@ -141,9 +190,11 @@ public struct MLP<T: BLASScalar>: Sendable {
     /// of a hidden layer is used from cache (by σ′, the bias sum and the next products) instead
     /// of in whole-batch passes through memory: with tens of thousands of rows those passes, not
     /// the products, bounded the step.
+    ///
+    /// - Parameter rowsPerGroup: with output groups, row r was computed with block r / rowsPerGroup.
     @discardableResult
     public func backward(parameters: UnsafePointer<T>, workspace ws: MLPWorkspace<T>, rows: Int, gradient: UnsafeMutablePointer<T>,
-                         firstLayerWeights: Bool = true) -> UnsafePointer<T> {
+                         firstLayerWeights: Bool = true, rowsPerGroup: Int = .max) -> UnsafePointer<T> {
         let w = widths
         let last = layerCount - 1
         var start = 0
@@ -151,10 +202,19 @@ public struct MLP<T: BLASScalar>: Sendable {
             let m = min(ws.blockRows, rows - start)
             // delta holds dL/dz of layer l for this block; the output layer is linear.
             var delta = UnsafePointer(ws.outputGradient + start * w[last + 1])
-            for r in 0..<m { T.add(delta + r * w[last + 1], to: gradient + biasOffsets[last], count: w[last + 1]) }
+            forEachOutputRun(start: start, rows: m, rowsPerGroup: rowsPerGroup) { first, count, block in
+                let bias = gradient + biasOffsets[last] + block * w[last + 1]
+                for r in first..<(first + count) { T.add(ws.outputGradient + r * w[last + 1], to: bias, count: w[last + 1]) }
+            }
             for l in stride(from: last, through: 0, by: -1) {
-                // dW_l += deltaᵀ·a_l   (out × in)
-                if l > 0 || firstLayerWeights {
+                // dW_l += deltaᵀ·a_l   (out × in), per output block on the output layer.
+                if l == last {
+                    forEachOutputRun(start: start, rows: m, rowsPerGroup: rowsPerGroup) { first, count, block in
+                        T.gemm(transA: true, transB: false, m: w[l + 1], n: w[l], k: count, alpha: 1,
+                               a: ws.outputGradient + first * w[l + 1], lda: w[l + 1], b: ws.activations[l] + first * w[l], ldb: w[l], beta: 1,
+                               c: gradient + weightOffsets[l] + block * w[l] * w[l + 1], ldc: w[l])
+                    }
+                } else if l > 0 || firstLayerWeights {
                     T.gemm(transA: true, transB: false, m: w[l + 1], n: w[l], k: m, alpha: 1,
                            a: delta, lda: w[l + 1], b: ws.activations[l] + start * w[l], ldb: w[l], beta: 1, c: gradient + weightOffsets[l], ldc: w[l])
                 }
@@ -162,8 +222,16 @@ public struct MLP<T: BLASScalar>: Sendable {
                 // dL/dz_{l−1} = (delta·W_l) ⊙ σ′(z_{l−1}), whose row sum is dL/db_{l−1}. Layer 0's goes
                 // to the whole-batch buffer the caller reads, deeper layers' to a block buffer.
                 let next = l == 1 ? ws.firstLayerDelta + start * w[1] : ws.blockDelta[l % 2]
-                T.gemm(transA: false, transB: false, m: m, n: w[l], k: w[l + 1], alpha: 1,
-                       a: delta, lda: w[l + 1], b: parameters + weightOffsets[l], ldb: w[l], beta: 0, c: next, ldc: w[l])
+                if l == last {
+                    forEachOutputRun(start: start, rows: m, rowsPerGroup: rowsPerGroup) { first, count, block in
+                        T.gemm(transA: false, transB: false, m: count, n: w[l], k: w[l + 1], alpha: 1,
+                               a: ws.outputGradient + first * w[l + 1], lda: w[l + 1], b: parameters + weightOffsets[l] + block * w[l] * w[l + 1], ldb: w[l],
+                               beta: 0, c: next + (first - start) * w[l], ldc: w[l])
+                    }
+                } else {
+                    T.gemm(transA: false, transB: false, m: m, n: w[l], k: w[l + 1], alpha: 1,
+                           a: delta, lda: w[l + 1], b: parameters + weightOffsets[l], ldb: w[l], beta: 0, c: next, ldc: w[l])
+                }
                 shape.activation.multiplyByDerivativeAndSumRows(next, z: ws.preActivations[l - 1] + start * w[l], a: ws.activations[l] + start * w[l],
                                                                rows: m, width: w[l], columnSums: gradient + biasOffsets[l - 1])
                 delta = UnsafePointer(next)

@@ -131,7 +131,7 @@ public enum MarkdownReport {
                 line()
             }
             if s.name == "gfn", let g = r.config.gfn {
-                line("GFlowNet: \(g.objective) objective, \(g.order) construction order, \(g.backward) backward policy; MLP \(g.layers) × \(g.hidden) (\(g.activation)); batch \(g.batch), \(g.iterations) iterations, Adam lr \(fmt(g.learningRate)) (log Z: \(fmt(g.learningRateLogZ))), exploration ε = \(fmt(g.epsilon)), temperature \(fmt(g.temperature))\(g.loadedModel.map { "; loaded from `\($0)` (not retrained)" } ?? "").")
+                line("GFlowNet: \(g.objective) objective, \(g.order) construction order, \(g.backward) backward policy; MLP \(g.layers) × \(g.hidden) (\(g.activation))\(g.head == "per-step" ? " with one output layer per step (autoregressive)" : "")\(g.forwardLooking == true ? ", forward-looking flows" : ""); batch \(g.batch), \(g.iterations) iterations, Adam lr \(fmt(g.learningRate)) (log Z: \(fmt(g.learningRateLogZ))), exploration ε = \(fmt(g.epsilon)), temperature \(fmt(g.temperature))\(g.loadedModel.map { "; loaded from `\($0)` (not retrained)" } ?? "").")
                 line("Samples are independent draws from the trained policy (one network pass per construction step, no Markov chain).")
                 line()
                 line("- learned log Z: \(opt(m.logZLearned)) (exact \(opt(r.exact.logZ))\(zip2(m.logZLearned, r.exact.logZ).map { ", error \(fmt($0 - $1))" } ?? ""))")
@@ -184,7 +184,7 @@ public enum MarkdownReport {
             }
             if s.name == "gfn" {
                 let unusable = (m.logZImportanceEss ?? 0) < DecisionRule.minImportanceEss
-                line("- log Z by importance sampling over its samples: \(unusable ? "unusable" : opt(m.logZImportance)) (ESS of the weights \(opt(m.logZImportanceEss))\(unusable ? ", under \(fmt(DecisionRule.minImportanceEss)): a few draws carry all the weight; the raw value \(opt(m.logZImportance)) means nothing" : ""); exact \(opt(r.exact.logZ)))")
+                line("- log Z by importance sampling over its samples: \(unusable ? "unusable" : opt(m.logZImportance) + (m.logZImportanceSe.map { " ± " + fmt($0) } ?? "")) (ESS of the weights \(opt(m.logZImportanceEss))\(unusable ? ", under \(fmt(DecisionRule.minImportanceEss)): a few draws carry all the weight; the raw value \(opt(m.logZImportance)) means nothing" : ""); exact \(opt(r.exact.logZ)))")
                 if let elbo = m.logZElbo {
                     line("- ELBO, mean of log R + log P_B − log P_F over its samples (≤ log Z in expectation): \(fmt(elbo)) ± \(opt(m.logZElboSe)); exact log Z \(opt(r.exact.logZ))")
                 }

@@ -81,6 +81,10 @@ public struct GFNConfig: Codable, Equatable, Sendable {
     public var logZStart: String?
     /// The fraction of the iterations over which β was annealed up to its target (absent: none).
     public var annealFraction: Double?
+    /// The policy's output layer: "per-step" (one per variable, fixed order) or absent (shared).
+    public var head: String?
+    /// Whether the state flows were forward-looking (log F = log F̃ + log R̃; absent: no).
+    public var forwardLooking: Bool?
     public init(objective: String, order: String, backward: String, hidden: Int, layers: Int, activation: String, batch: Int,
                 iterations: Int, learningRate: Double, learningRateLogZ: Double, epsilon: Double, temperature: Double,
                 subtbLambda: Double, clipNorm: Double, blasThreads: Int, samples: Int, loadedModel: String?) {

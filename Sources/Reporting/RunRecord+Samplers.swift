@@ -99,6 +99,9 @@ public struct SamplerMetrics: Codable, Equatable, Sendable {
     public var logZImportance: Double?
     /// Kish effective sample size of those importance weights.
     public var logZImportanceEss: Double?
+    /// Delta-method standard error of the importance-sampled log Z, sd(w/w̄)/√N (absent for MCMC;
+    /// meaningless when the ESS is small, which the report says).
+    public var logZImportanceSe: Double?
     /// The ELBO: mean over the GFlowNet's samples of log R(x) + log P_B(τ|x) − log P_F(τ), a lower
     /// bound on log Z in expectation (Jensen), and its standard error (absent for MCMC).
     public var logZElbo: Double?
@@ -151,7 +154,7 @@ public struct SamplerMetrics: Codable, Equatable, Sendable {
         case modeMass, tauIntEnergy, tauIntMagnetization, essEnergy, slowestObservable, effectiveDraws, verdictRefusal, energyWork, acceptanceRate, logZLearned, tvModelExact, tvModelExactNote
         case distances, thinnedTv, noiseFloor, withinNoiseFloor, modelDistances, modeMassModelExact, rhatEnergy, rhatMagnetization
         case essBulkEnergy, essTailEnergy, essBulkMagnetization, essTailMagnetization, logZImportance, logZImportanceEss
-        case logZElbo, logZElboSe, logProbabilityRewardCorrelation
+        case logZElbo, logZElboSe, logProbabilityRewardCorrelation, logZImportanceSe
         case warnings, energyHistogram, magnetizationHistogram, marginalsUp, marginals, curve, wallLimited
         case trainingTrajectories, trainingSeconds, energyEvaluations, deltaEnergyEvaluations
         case fullEnergyEvaluations, wallSeconds, burnInSeconds, samplingSeconds, gfnMh, tauIntLogWeight
@@ -196,6 +199,7 @@ public struct SamplerMetrics: Codable, Equatable, Sendable {
         try c.encode(essTailMagnetization, forKey: .essTailMagnetization)
         try c.encode(logZImportance, forKey: .logZImportance)
         try c.encode(logZImportanceEss, forKey: .logZImportanceEss)
+        try c.encodeIfPresent(logZImportanceSe, forKey: .logZImportanceSe)
         try c.encodeIfPresent(logZElbo, forKey: .logZElbo)
         try c.encodeIfPresent(logZElboSe, forKey: .logZElboSe)
         try c.encodeIfPresent(logProbabilityRewardCorrelation, forKey: .logProbabilityRewardCorrelation)

@@ -51,6 +51,7 @@ extension ConstructionOrder: ExpressibleByArgument {}
 extension BackwardPolicy: ExpressibleByArgument {}
 extension Activation: ExpressibleByArgument {}
 extension LogZStart: ExpressibleByArgument {}
+extension PolicyHead: ExpressibleByArgument {}
 extension RandomAlgorithm: ExpressibleByArgument {}
 extension KernelKind: ExpressibleByArgument {}
 extension ScanOrder: ExpressibleByArgument {}
@@ -165,12 +166,15 @@ struct RunCommand: ParsableCommand {
             throw GFNError.invalidInput("--samples (\(samples)) must be at least --chains (\(chains))")
         }
         guard (1...4096).contains(chains) else { throw GFNError.invalidInput("--chains must be between 1 and 4096 (got \(chains))") }
+        let spec = try energySpec()
         var s = RunSettings(
-            energy: try energySpec(),
+            energy: spec,
             beta: beta ?? (energy == "hypergrid" ? 1 : defaultBeta), seed: seed, rng: rng,
             kernel: kernel ?? (energy == "hypergrid" ? .gridStep : .metropolis),
             schedule: ChainSchedule(chains: chains, burnInSweeps: burnIn, samplesPerChain: samples / chains, thinSweeps: thin, scan: scan),
-            gfn: gfn.noGFN ? nil : gfn.settings(), gfnSamples: gfn.gfnSamples,
+            gfn: gfn.noGFN ? nil : gfn.settings(setVariables: energy != "hypergrid",
+                                                beyondEnumeration: (spec.log2StateCount ?? 0) > Double(Enumerator.maximumStates.trailingZeroBitCount)),
+            gfnSamples: gfn.gfnSamples,
             loadModel: gfn.loadModel.map { URL(fileURLWithPath: $0) }, saveModel: gfn.saveModel.map { URL(fileURLWithPath: $0) })
         s.gfnMH = gfnMH.settings()
         if let budgetWork {
@@ -296,8 +300,8 @@ struct GFlowNetOptions: ParsableArguments {
     @Flag(name: .customLong("no-gfn"), help: "Run the MCMC sampler only.")
     var noGFN = false
 
-    @Option(help: "Objective: tb (trajectory balance), db (detailed balance), subtb (sub-trajectory balance), fm (flow matching).")
-    var objective: Objective = defaults.objective
+    @Option(help: "Objective: tb (trajectory balance), db (detailed balance), subtb (sub-trajectory balance), fm (flow matching), vargrad (default: tb; subtb beyond 2^24 states in the fixed order).")
+    var objective: Objective?
 
     @Option(help: "Construction order: fixed (variable i at step i) or any (any unset variable).")
     var order: ConstructionOrder = defaults.order
@@ -305,11 +309,14 @@ struct GFlowNetOptions: ParsableArguments {
     @Option(help: "Backward policy: uniform or learned (learned needs --order any).")
     var backward: BackwardPolicy = defaults.backward
 
-    @Option(parsing: .unconditional, help: "Width of each hidden layer.")
-    var hidden: Int = defaults.hidden
+    @Option(parsing: .unconditional, help: "Width of each hidden layer (default: 256; 1024 beyond 2^24 states in the fixed order).")
+    var hidden: Int?
 
-    @Option(parsing: .unconditional, help: "Number of hidden layers.")
-    var layers: Int = defaults.layers
+    @Option(parsing: .unconditional, help: "Number of hidden layers (default: 1 with the per-step head, else 2).")
+    var layers: Int?
+
+    @Option(help: "Output layer: shared, or per-step (one per variable: an autoregressive policy; the default for the fixed order on set-variable energies).")
+    var head: PolicyHead?
 
     @Option(help: "Hidden activation: relu, leaky-relu or tanh.")
     var activation: Activation = defaults.activation
@@ -317,8 +324,8 @@ struct GFlowNetOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Trajectories per training step.")
     var batch: Int = defaults.batch
 
-    @Option(parsing: .unconditional, help: "Training steps.")
-    var iterations: Int = defaults.iterations
+    @Option(parsing: .unconditional, help: "Training steps (default: 3000; 1000 beyond 2^24 states in the fixed order).")
+    var iterations: Int?
 
     @Option(parsing: .unconditional, help: "Adam learning rate of the network.", transform: finiteDouble)
     var lr: Double = defaults.learningRate
@@ -335,11 +342,14 @@ struct GFlowNetOptions: ParsableArguments {
     @Option(name: .customLong("subtb-lambda"), parsing: .unconditional, help: "λ of sub-trajectory balance.", transform: finiteDouble)
     var subtbLambda: Double = defaults.subtbLambda
 
-    @Option(name: .customLong("log-z-start"), help: "Where log Z starts: zero, or batch (the first batch's ELBO-type estimate; for large lattices).")
-    var logZStart: LogZStart = .zero
+    @Option(name: .customLong("log-z-start"), help: "Where log Z starts: zero, or batch (the first batch's ELBO-type estimate; the default beyond 2^24 states in the fixed order).")
+    var logZStart: LogZStart?
 
     @Option(parsing: .unconditional, help: "Anneal β up to its target over this fraction of the iterations (0 < F ≤ 1; off by default).", transform: finiteDouble)
     var anneal: Double?
+
+    @Flag(name: .customLong("forward-looking"), inversion: .prefixedNo, help: "Forward-looking flows (db, subtb; fixed order): each step's residual carries its own share of log R, so credit stays local (default: on beyond 2^24 states in the fixed order with db or subtb).")
+    var forwardLooking: Bool?
 
     @Option(name: .customLong("clip-norm"), parsing: .unconditional, help: "Maximum gradient norm.", transform: finiteDouble)
     var clipNorm: Double = defaults.clipNorm
@@ -356,14 +366,27 @@ struct GFlowNetOptions: ParsableArguments {
     @Option(name: .customLong("load-model"), help: "Load a trained GFlowNet from this file instead of training.")
     var loadModel: String?
 
-    func settings() -> GFlowNetSettings {
-        var s = GFlowNetSettings()
-        s.objective = objective; s.order = order; s.backward = backward
-        s.hidden = hidden; s.layers = layers; s.activation = activation; s.batch = batch; s.iterations = iterations
+    /// - Parameter setVariables: whether the energy is built one variable per step (every energy
+    ///   but the hypergrid), where the fixed order defaults to the per-step head.
+    /// - Parameter beyondEnumeration: whether the target has more than 2^24 states, where the fixed
+    ///   order starts from the scale profile (``GFlowNetSettings/commandLineDefaults(order:beyondEnumeration:)``).
+    func settings(setVariables: Bool = true, beyondEnumeration: Bool = false) -> GFlowNetSettings {
+        var s = GFlowNetSettings.commandLineDefaults(order: order, beyondEnumeration: beyondEnumeration && setVariables)
+        if let objective { s.objective = objective }
+        s.order = order; s.backward = backward
+        let resolvedHead = head ?? GFlowNetSettings.defaultHead(order: order, objective: s.objective, setVariables: setVariables)
+        s.head = resolvedHead == .shared ? nil : resolvedHead
+        if let hidden { s.hidden = hidden }
+        s.layers = layers ?? GFlowNetSettings.defaultLayers(head: resolvedHead); s.activation = activation; s.batch = batch
+        if let iterations { s.iterations = iterations }
         s.learningRate = lr; s.learningRateLogZ = lrLogZ; s.epsilon = epsilon; s.temperature = temperature
         s.subtbLambda = subtbLambda; s.clipNorm = clipNorm; s.blasThreads = blasThreads
-        s.logZStart = logZStart == .zero ? nil : logZStart
+        if let logZStart { s.logZStart = logZStart == .zero ? nil : logZStart }
         s.annealFraction = anneal
+        // The profile's forward-looking flows only where they apply (an explicit --objective tb
+        // beyond enumeration drops them); an explicit flag always wins, and is validated.
+        if s.forwardLooking == true && s.objective != .db && s.objective != .subtb { s.forwardLooking = nil }
+        if let forwardLooking { s.forwardLooking = forwardLooking ? true : nil }
         return s
     }
 }

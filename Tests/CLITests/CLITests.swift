@@ -40,6 +40,10 @@ import TestSupport
         (["--seed", "-3"], "--seed"),
         (["--seed", "1.5"], "--seed"),
         (["--no-such-flag"], "--no-such-flag"),
+        (["--head", "per-step", "--order", "any"], "--head per-step needs --order fixed"),
+        (["--head", "per-step", "--objective", "fm"], "--head per-step does not work with --objective fm"),
+        (["--energy", "hypergrid", "--head", "per-step"], "--head per-step needs a set-variable energy"),
+        (["--head", "wide"], "--head"),
     ])
     func badInputGivesOneClearLine(_ c: ([String], String)) throws {
         let dir = TestSupport.temporaryDirectory()
@@ -125,6 +129,45 @@ import TestSupport
         let record = try RunRecord.decode(try Data(contentsOf: out.appendingPathComponent("run.json")))
         #expect(record.config.mh.kernel == "grid-step" && record.config.energy.beta == 1)
         #expect(record.exact.nStates == 25 && record.samplers[1].metrics.tvModelExact != nil)
+        // The hypergrid keeps the shared head (its trajectories have no fixed step per variable).
+        #expect(record.config.gfn?.head == nil && record.config.gfn?.layers == 2)
+    }
+
+    /// The command line's GFlowNet defaults: the fixed order gets the per-step head with one
+    /// hidden layer; the any order, flow matching and an explicit --head keep the shared head
+    /// with two layers; --layers overrides either.
+    @Test func defaultHeadFollowsTheOrder() throws {
+        func gfn(_ args: [String]) throws -> GFNConfig? {
+            let out = TestSupport.temporaryDirectory().appendingPathComponent("run")
+            let r = try TestSupport.run(Self.small + args + ["--out", out.path])
+            #expect(r.status == 0, "\(args): \(r.stderr)")
+            return try RunRecord.decode(try Data(contentsOf: out.appendingPathComponent("run.json"))).config.gfn
+        }
+        let fixed = try gfn([]), any = try gfn(["--order", "any"]), shared = try gfn(["--head", "shared"]), deeper = try gfn(["--layers", "3"])
+        #expect(fixed?.head == "per-step" && fixed?.layers == 1)
+        #expect(any?.head == nil && any?.layers == 2)
+        #expect(shared?.head == nil && shared?.layers == 2)
+        #expect(deeper?.head == "per-step" && deeper?.layers == 3)
+    }
+
+    /// Beyond 2^24 states (6×6: 2^36) the fixed order starts from the scale profile — SubTB with
+    /// forward-looking flows, log Z from the first batch, 1,024 hidden units, 1,000 iterations —
+    /// and every flag still overrides it; an explicit --objective tb drops the forward-looking flows.
+    @Test func largeTargetsStartFromTheScaleProfile() throws {
+        let base = ["--lattice", "6x6", "--samples", "4000", "--chains", "2", "--burn-in", "20", "--gfn-samples", "200", "--quiet"]
+        func gfn(_ args: [String]) throws -> GFNConfig? {
+            let out = TestSupport.temporaryDirectory().appendingPathComponent("run")
+            let r = try TestSupport.run(base + args + ["--out", out.path])
+            #expect(r.status == 0, "\(args): \(r.stderr)")
+            return try RunRecord.decode(try Data(contentsOf: out.appendingPathComponent("run.json"))).config.gfn
+        }
+        let profile = try gfn(["--iterations", "3", "--batch", "8"])
+        #expect(profile?.objective == "subtb" && profile?.forwardLooking == true && profile?.logZStart == "batch")
+        #expect(profile?.hidden == 1024 && profile?.head == "per-step" && profile?.layers == 1)
+        let tb = try gfn(["--objective", "tb", "--hidden", "16", "--batch", "8"])
+        #expect(tb?.objective == "tb" && tb?.forwardLooking == nil && tb?.logZStart == "batch" && tb?.hidden == 16 && tb?.iterations == 1000)
+        let plain = try gfn(["--no-forward-looking", "--log-z-start", "zero", "--iterations", "3", "--hidden", "16", "--batch", "8"])
+        #expect(plain?.objective == "subtb" && plain?.forwardLooking == nil && plain?.logZStart == nil)
     }
 
     /// `bench --quick` (the CI smoke run) writes bench.md and a bench.json with every key issue 7

@@ -11,12 +11,21 @@ import TestSupport
         let objective: Objective
         let order: ConstructionOrder
         let backward: BackwardPolicy
-        var description: String { "\(objective.rawValue)/\(order.rawValue)/\(backward.rawValue)" }
+        var head: PolicyHead = .shared
+        var layers = 2
+        var forwardLooking = false
+        var description: String { "\(objective.rawValue)/\(order.rawValue)/\(backward.rawValue)/\(head.rawValue)×\(layers)\(forwardLooking ? "/forward-looking" : "")" }
     }
-    // Flow matching sums over all parents, so it has no backward policy to learn.
+    // Flow matching sums over all parents, so it has no backward policy to learn (nor a per-step
+    // head: its parents sit at other steps). The per-step head with one and two hidden layers:
+    // one layer has no product but the output blocks, two have a shared product as well.
     static let cases: [Case] = Objective.allCases.flatMap { o in
         [Case(objective: o, order: .fixed, backward: .uniform), Case(objective: o, order: .any, backward: .uniform)]
-            + (o == .fm ? [] : [Case(objective: o, order: .any, backward: .learned)])
+            + (o == .fm ? [] : [Case(objective: o, order: .any, backward: .learned),
+                                Case(objective: o, order: .fixed, backward: .uniform, head: .perStep, layers: 1),
+                                Case(objective: o, order: .fixed, backward: .uniform, head: .perStep, layers: 2)])
+            + (o == .db || o == .subtb ? [Case(objective: o, order: .fixed, backward: .uniform, forwardLooking: true),
+                                          Case(objective: o, order: .fixed, backward: .uniform, head: .perStep, layers: 1, forwardLooking: true)] : [])
     }
 
     /// Every objective's analytic gradient (w.r.t. every network parameter and log Z) equals
@@ -25,7 +34,9 @@ import TestSupport
         let energy = try TabulatedEnergy.random(variables: 3, scale: 1, rng: RandomStream(seed: 8))
         var settings = GFlowNetSettings()
         settings.objective = c.objective; settings.order = c.order; settings.backward = c.backward
-        settings.hidden = 4; settings.layers = 2; settings.activation = .tanh; settings.batch = 3
+        settings.hidden = 4; settings.layers = c.layers; settings.activation = .tanh; settings.batch = 3
+        settings.head = c.head == .shared ? nil : c.head
+        settings.forwardLooking = c.forwardLooking ? true : nil
         settings.epsilon = 0.3; settings.subtbLambda = 0.8
         let env = SetVariableEnvironment(energy: energy, beta: 1, order: c.order)
         let model = try GFlowNetModel<SetVariableEnvironment<TabulatedEnergy>, Double>(environment: env, settings: settings, seed: 2)

@@ -1,8 +1,24 @@
+import Foundation
 import GFNCore
 import NeuralNet
 import Testing
 
 @Suite struct MLPTests {
+    /// Every analytic derivative equals the central finite difference of `loss` (step 1e-6, in
+    /// Double: truncation and rounding stay below 1e-6 relative).
+    static func expectFiniteDifferences(_ params: [Double], _ grad: [Double], _ loss: ([Double]) -> Double) {
+        var p = params
+        let h = 1e-6
+        for i in p.indices {
+            let keep = p[i]
+            p[i] = keep + h; let up = loss(p)
+            p[i] = keep - h; let down = loss(p)
+            p[i] = keep
+            let fd = (up - down) / (2 * h)
+            #expect(abs(fd - grad[i]) <= 1e-6 * max(1, abs(fd)), "parameter \(i): \(grad[i]) vs \(fd)")
+        }
+    }
+
     struct Case: CustomStringConvertible, Sendable {
         let activation: Activation
         let hidden: [Int]
@@ -19,7 +35,7 @@ import Testing
         let shape = MLPShape(input: 3, hidden: c.hidden, output: 2, activation: c.activation)
         let net = MLP<Double>(shape: shape)
         let rng = RandomStream(seed: 4)
-        var params = net.initialParameters(rng: rng)
+        let params = net.initialParameters(rng: rng)
         let rows = c.rows
         let ws = MLPWorkspace<Double>(shape: shape, capacity: rows)
         let input = (0..<(rows * 3)).map { _ in rng.gaussian() }
@@ -33,15 +49,58 @@ import Testing
         for i in 0..<weights.count { ws.outputGradient[i] = weights[i] }
         var grad = [Double](repeating: 0, count: params.count)
         params.withUnsafeBufferPointer { p in grad.withUnsafeMutableBufferPointer { net.backward(parameters: p.baseAddress!, workspace: ws, rows: rows, gradient: $0.baseAddress!) } }
-        let h = 1e-6
-        for i in params.indices {
-            let keep = params[i]
-            params[i] = keep + h; let up = loss(params)
-            params[i] = keep - h; let down = loss(params)
-            params[i] = keep
-            let fd = (up - down) / (2 * h)
-            #expect(abs(fd - grad[i]) <= 1e-6 * max(1, abs(fd)), "parameter \(i): \(grad[i]) vs \(fd)")
+        Self.expectFiniteDifferences(params, grad, loss)
+    }
+
+    /// Output groups: a forward call with group g equals a one-group MLP made of the shared
+    /// layers and block g; the backward pass over rows of several groups (rowsPerGroup) matches
+    /// finite differences for every parameter, the blocks of unused groups included (zero).
+    @Test func outputGroupsMatchOneGroupNetworksAndFiniteDifferences() {
+        let groups = 3, rowsPerGroup = 2, rows = 4  // groups 0 and 1 are used, group 2 is not
+        let shape = MLPShape(input: 3, hidden: [4], output: 2, activation: .tanh, outputGroups: groups)
+        let net = MLP<Double>(shape: shape)
+        #expect(shape.parameterCount == 3 * 4 + 4 + groups * (4 * 2 + 2))
+        let rng = RandomStream(seed: 6)
+        let params = net.initialParameters(rng: rng)
+        let ws = MLPWorkspace<Double>(shape: shape, capacity: rows)
+        let input = (0..<(rows * 3)).map { _ in rng.gaussian() }
+        let weights = (0..<(rows * 2)).map { _ in rng.gaussian() }
+        func loss(_ p: [Double]) -> Double {
+            for i in 0..<input.count { ws.activations[0][i] = input[i] }
+            var total = 0.0
+            p.withUnsafeBufferPointer { buf in
+                for g in 0..<(rows / rowsPerGroup) {
+                    let out = net.forward(parameters: buf.baseAddress!, workspace: ws, start: g * rowsPerGroup, rows: rowsPerGroup, group: g)
+                    for j in 0..<(rowsPerGroup * 2) { total += weights[g * rowsPerGroup * 2 + j] * out[j] }
+                }
+            }
+            return total
         }
+        // Group g alone: the shared layer's parameters, then block g's weights and biases.
+        let single = MLP<Double>(shape: MLPShape(input: 3, hidden: [4], output: 2, activation: .tanh))
+        let singleWS = MLPWorkspace<Double>(shape: single.shape, capacity: rows)
+        for g in 0..<groups {
+            let blockParams = Array(params[0..<16]) + Array(params[(16 + g * 8)..<(16 + g * 8 + 8)])
+                + Array(params[(16 + groups * 8 + g * 2)..<(16 + groups * 8 + g * 2 + 2)])
+            for i in 0..<input.count { ws.activations[0][i] = input[i]; singleWS.activations[0][i] = input[i] }
+            let a = params.withUnsafeBufferPointer { net.forward(parameters: $0.baseAddress!, workspace: ws, start: 0, rows: rows, group: g) }
+            let b = blockParams.withUnsafeBufferPointer { single.forward(parameters: $0.baseAddress!, workspace: singleWS, start: 0, rows: rows) }
+            for j in 0..<(rows * 2) { #expect(a[j] == b[j], "group \(g), output \(j)") }
+        }
+        _ = loss(params)
+        for i in 0..<weights.count { ws.outputGradient[i] = weights[i] }
+        var grad = [Double](repeating: 0, count: params.count)
+        params.withUnsafeBufferPointer { p in
+            grad.withUnsafeMutableBufferPointer { _ = net.backward(parameters: p.baseAddress!, workspace: ws, rows: rows, gradient: $0.baseAddress!, rowsPerGroup: rowsPerGroup) }
+        }
+        Self.expectFiniteDifferences(params, grad, loss)
+        // Group 2's block had no rows: its gradient is exactly zero.
+        for i in (16 + 2 * 8)..<(16 + 3 * 8) { #expect(grad[i] == 0) }
+        // A one-group shape is written as before groups existed (no key), and read back.
+        let json = String(decoding: try! JSONEncoder().encode(MLPShape(input: 3, hidden: [4], output: 2, activation: .tanh)), as: UTF8.self)
+        #expect(!json.contains("outputGroups"))
+        #expect(try! JSONDecoder().decode(MLPShape.self, from: Data(json.utf8)).outputGroups == 1)
+        #expect(try! JSONDecoder().decode(MLPShape.self, from: JSONEncoder().encode(shape)) == shape)
     }
 
     /// The structured first layer: pre-activations built one weight column at a time give the
