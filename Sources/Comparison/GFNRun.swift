@@ -53,6 +53,7 @@ enum GFNRun {
         } else {
             gfn = try GFlowNet(environment: makeEnvironment(gfnSettings), settings: gfnSettings, seed: settings.seed)
             let trainer = Trainer(model: gfn, seed: settings.seed)
+            trainer.deadlineAtIteration = settings.deadlineAtIteration
             let iterations = settings.fault == .gfnUndertrained ? gfnSettings.iterations / 10 : gfnSettings.iterations
             progress.begin("GFlowNet training (\(gfnSettings.objective.rawValue), \(gfnSettings.order.rawValue) order, \(gfnSettings.iterations) iterations)")
             let total = Double(max(gfnSettings.iterations, 1))
@@ -64,17 +65,22 @@ enum GFNRun {
             checkpoints.append(iterations)
             var evaluations: [Int] = [], seconds: [Double] = [], tvs: [Double] = []
             var done = 0
-            // After the first iterations (2 s or 50 of them), the expected duration; then the
-            // iteration, loss, learned log Z and time left on the progress line.
+            // After the first iterations (2 s or 50 of them past the first), the expected duration;
+            // then the iteration, loss, learned log Z and time left on the progress line. The rate
+            // leaves out the first iteration, which also touches every training buffer for the
+            // first time (on 32×32 with 1,024 hidden units: 3.7 s against 0.85 s for the next ones).
             let started = DispatchTime.now().uptimeNanoseconds
+            var firstDone = 0.0
             var announced = false
             let report: (Int, Double) -> Bool = { i, loss in
                 let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-                let left = i > 0 ? elapsed / Double(i) * Double(max(iterations - i, 0)) : .nan
-                if !announced && i > 0 && (elapsed >= 2 || i >= 50) && iterations > i {
+                if i == 1 { firstDone = elapsed }
+                let rate = i > 1 ? Double(i - 1) / max(elapsed - firstDone, 1e-9) : 1 / max(elapsed, 1e-9)
+                let left = Double(max(iterations - i, 0)) / rate
+                if !announced && i > 1 && (elapsed - firstDone >= 2 || i >= 50) && iterations > i {
                     announced = true
                     progress.note(String(format: "expected to take about %.0f s in all (%d iterations at %.1f per second)",
-                                         elapsed + left, iterations, Double(i) / elapsed))
+                                         elapsed + left, iterations, rate))
                 }
                 progress.update(Double(i) / total, detail: String(format: "it %d/%d, loss %@, log Z %@, ~%.0f s left",
                                                                   i, iterations, MarkdownReport.fmt(loss), MarkdownReport.fmt(gfn.learnedLogZ()), left))

@@ -102,6 +102,9 @@ public struct RunSettings: Sendable, Equatable {
     /// Keep every draw's state for `--save-draws` (n bytes per draw; changes no number of the record).
     public var keepStates = false
     public var budget: WorkBudget?
+    /// Reproducing a run whose training `--time-limit` stopped: end training after this many
+    /// iterations, as the deadline did (not recorded; the record says the run was wall-bounded).
+    public var deadlineAtIteration: Int?
 
     public init(energy: EnergySpec, beta: Double, seed: UInt64, rng: RandomAlgorithm = .taus2,
                 kernel: KernelKind = .metropolis, schedule: ChainSchedule = ChainSchedule(),

@@ -105,7 +105,7 @@ public struct GFlowNetSettings: Sendable, Codable, Equatable {
     /// per-step head, release, 2 cores): trajectory balance with the small-target defaults
     /// stayed near uniform (ELBO 178.5 against the exact log Z 225.2) or, with the batch start,
     /// collapsed onto one sign (ELBO 218.9, all mass on m < 0); the scale profile reached an
-    /// ELBO of 222.9 and an importance-sampled log Z of 225.14 (ESS 239 of 20,000) in 192 s.
+    /// ELBO of 222.66 and an importance-sampled log Z of 225.16 ± 0.07 (ESS 198 of 20,000) in 164 s.
     /// On 4×4 the small-target defaults are better (TV(P_T, p) 0.008–0.009 against 0.011–0.022
     /// for the scale profile, seeds 1–3).
     public static func commandLineDefaults(order: ConstructionOrder, beyondEnumeration: Bool) -> GFlowNetSettings {

@@ -37,6 +37,9 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
     public private(set) var record = TrainingRecord()
     /// Whether training stopped early at the `--time-limit` deadline.
     public private(set) var stoppedByDeadline = false
+    /// Stop after this many iterations as if the `--time-limit` deadline had passed there
+    /// (`reproduce` of a wall-bounded run: the iteration count is what reproduces, not the time).
+    public var deadlineAtIteration: Int?
     let env: Env
     let batch: Int
     let steps: Int
@@ -175,7 +178,7 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
         defer { record.seconds += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9 }
         for _ in 0..<iterations {
             try Interruption.check()
-            if Interruption.deadlinePassed { stoppedByDeadline = true; break }
+            if Interruption.deadlinePassed || deadlineAtIteration.map({ record.steps.count >= $0 }) == true { stoppedByDeadline = true; break }
             let loss = try step()
             if let progress, !progress(record.steps.count, loss) { break }
         }

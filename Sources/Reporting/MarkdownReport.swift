@@ -59,6 +59,13 @@ public enum MarkdownReport {
             if r.samplers.contains(where: { $0.metrics.logZElbo != nil }) {
                 row("ELBO (lower bound on log Z) ± SE", exact: opt(r.exact.logZ)) { m in m.logZElbo.map { fmt($0) + (m.logZElboSe.map { " ± " + fmt($0) } ?? "") } ?? "n/a" }
             }
+            // Records made before the standard error existed keep their table (the row needs it).
+            if r.samplers.contains(where: { $0.metrics.logZImportanceSe != nil }) {
+                row("importance-sampled log Z ± SE (weight ESS)", exact: opt(r.exact.logZ)) { m in
+                    guard let value = m.logZImportance, let se = m.logZImportanceSe, let ess = m.logZImportanceEss else { return "n/a" }
+                    return ess < DecisionRule.minImportanceEss ? "unusable (ESS \(fmt(ess)))" : "\(fmt(value)) ± \(fmt(se)) (\(fmt(ess)))"
+                }
+            }
         }
         row("energy evaluations", exact: "") { "\($0.energyEvaluations)" }
         row("energy work (local ΔE units)", exact: "") { m in m.energyWork.map(String.init) ?? "n/a" }

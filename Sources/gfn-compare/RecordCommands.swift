@@ -53,7 +53,15 @@ struct ReproduceCommand: ParsableCommand {
 
     func run() throws {
         let original = try readRecord(record)
-        let settings = try RunSettings(config: original.config)
+        var settings = try RunSettings(config: original.config)
+        // A run whose training the --time-limit deadline stopped reproduces in its iteration
+        // count only: rerun exactly those iterations, and say so.
+        if let limited = original.samplers.first(where: { $0.metrics.wallLimited == true }), let g = settings.gfn,
+           let trajectories = limited.metrics.trainingTrajectories {
+            let done = trajectories / max(g.batch, 1)
+            settings.deadlineAtIteration = done
+            print("note: this run's training was stopped by --time-limit after \(done) of \(g.iterations) iterations; reproducing those \(done) iterations (a wall-bounded run reproduces in its iteration count, not its time)")
+        }
         let again = try ComparisonRun.run(settings, command: original.command, progress: ProgressReporter(enabled: !quiet))
         let differences = try Reproducibility.differences(try original.jsonData(), try again.jsonData())
         if differences.isEmpty {

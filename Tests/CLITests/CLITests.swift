@@ -422,6 +422,10 @@ import TestSupport
         #expect(record.samplers[1].metrics.wallLimited == true)
         #expect(record.samplers[1].metrics.warnings.contains { $0.contains("--time-limit") })
         #expect(try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8).contains("partial"))
+        // reproduce reruns the iterations the deadline allowed, says so, and matches every number.
+        let again = try TestSupport.run(["reproduce", out.appendingPathComponent("run.json").path, "--quiet"])
+        #expect(again.status == 0, "\(again.stdout) \(again.stderr)")
+        #expect(again.stdout.contains("stopped by --time-limit") && again.stdout.contains("reproduced"), "\(again.stdout)")
     }
 }
 
