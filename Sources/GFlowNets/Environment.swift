@@ -180,7 +180,7 @@ public struct SetVariableEnvironment<Energy: EnergyModel>: ConstructionEnvironme
     }
 
     /// The fixed order sets variable `step` at step `step`: its share of log R is −β times the
-    /// energy it adds to the variables before it (``EnergyModel/orderedIncrement(_:site:)``).
+    /// energy it adds to the variables before it (`EnergyModel.orderedIncrement(_:site:)`).
     public var hasLogRewardIncrements: Bool { order == .fixed }
 
     @inlinable public func logRewardIncrement(after s: UnsafePointer<Int32>, step: Int) -> Double {

@@ -98,7 +98,7 @@ public struct GFlowNetSettings: Sendable, Codable, Equatable {
     /// per-step head (the first layer is then updated in place, O(width) a step), two otherwise.
     public static func defaultLayers(head: PolicyHead) -> Int { head == .perStep ? 1 : 2 }
 
-    /// The settings the command line starts from, before its flags: ``init()`` for targets that
+    /// The settings the command line starts from, before its flags: `GFlowNetSettings()` for targets that
     /// can be enumerated (at most 2^24 states), and for larger ones in the fixed order the *scale
     /// profile* — sub-trajectory balance with forward-looking flows, log Z started from the
     /// first batch, 1,024 hidden units, 1,000 iterations. Measured (16×16 periodic Ising, β = 0.4,

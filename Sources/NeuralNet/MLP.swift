@@ -130,7 +130,7 @@ public struct MLP<T: BLASScalar>: Sendable {
     /// inputs that change by one entry per call, where z₀ is cheaper to update than to
     /// recompute; see ``firstLayerColumns(parameters:into:)``); the input block is not read.
     ///
-    /// - Parameter group: the output block every row of this call uses (ignored with one group).
+    /// With output groups every row of the call uses output block `group` (ignored with one group).
     @discardableResult
     public func forward(parameters: UnsafePointer<T>, workspace ws: MLPWorkspace<T>, start: Int, rows: Int,
                         firstPreActivationsGiven: Bool = false, group: Int = 0) -> UnsafeMutablePointer<T> {
@@ -182,7 +182,7 @@ public struct MLP<T: BLASScalar>: Sendable {
     /// `ws.outputGradient`: adds dL/dθ into `gradient` (which the caller zeroes per step).
     ///
     /// Without `firstLayerWeights`, dL/dW₀ is left to the caller (whose inputs are structured,
-    /// see ``forward(parameters:workspace:start:rows:firstPreActivationsGiven:)``); every other
+    /// see ``forward(parameters:workspace:start:rows:firstPreActivationsGiven:group:)``); every other
     /// gradient, dL/db₀ included, is added. Returns dL/dz₀ of every row (rows × width₁), valid
     /// until the next call.
     ///
@@ -191,7 +191,7 @@ public struct MLP<T: BLASScalar>: Sendable {
     /// of in whole-batch passes through memory: with tens of thousands of rows those passes, not
     /// the products, bounded the step.
     ///
-    /// - Parameter rowsPerGroup: with output groups, row r was computed with block r / rowsPerGroup.
+    /// With output groups, row r was computed with output block r / `rowsPerGroup`.
     @discardableResult
     public func backward(parameters: UnsafePointer<T>, workspace ws: MLPWorkspace<T>, rows: Int, gradient: UnsafeMutablePointer<T>,
                          firstLayerWeights: Bool = true, rowsPerGroup: Int = .max) -> UnsafePointer<T> {
@@ -269,7 +269,7 @@ public final class MLPWorkspace<T: BLASScalar>: @unchecked Sendable {
     /// activations[0] is the input block (capacity × input); activations[L] is the output.
     public let activations: [UnsafeMutablePointer<T>]
     public let preActivations: [UnsafeMutablePointer<T>]
-    /// dL/d(output), capacity × output, filled by the caller before ``MLP/backward(parameters:workspace:rows:gradient:firstLayerWeights:)``.
+    /// dL/d(output), capacity × output, filled by the caller before ``MLP/backward(parameters:workspace:rows:gradient:firstLayerWeights:rowsPerGroup:)``.
     public let outputGradient: UnsafeMutablePointer<T>
     /// Rows per block of the backward pass (256 rows of 256 floats: 256 KB, an L2-sized block).
     public let blockRows = 256
