@@ -69,6 +69,7 @@ extension Trainer {
             // and are skipped: on 32×32 (n = 1024) that cuts the pairs per trajectory from 524,800 to
             // about 200,000 at λ = 0.9, and changes nothing where n ≤ maxSpan.
             let maxSpan = lambda < 1 ? min(steps + 1, Int((log(1e-9) / log(lambda)).rounded(.up)) + 1) : steps + 1
+            var weightedLength = -1, totalWeight = 0.0
             withUnsafeTemporaryAllocation(of: Double.self, capacity: 3 * (steps + 1)) { buf in
                 let c = buf.baseAddress!, gC = c + (steps + 1), flow = gC + (steps + 1)
                 for b in 0..<B {
@@ -77,9 +78,13 @@ extension Trainer {
                     c[0] = 0
                     for k in 0..<len { c[k + 1] = c[k] + logPF[k * B + b] - logPB[k * B + b] }
                     for k in 0...len { flow[k] = k == 0 ? logZ : (k == len ? logR[b] : logF[k * B + b] + forwardLookingTerm(k * B + b)); gC[k] = 0 }
-                    // Weights λ^(j−i), normalised over the trajectory's sub-trajectories.
-                    var totalWeight = 0.0
-                    for i in 0..<len { var w = 1.0; for _ in (i + 1)...min(len, i + maxSpan) { w *= lambda; totalWeight += w } }
+                    // Weights λ^(j−i), normalised over the trajectory's sub-trajectories: their total
+                    // depends on the length only, so it is summed once per length (the fixed order has one).
+                    if len != weightedLength {
+                        totalWeight = 0
+                        for i in 0..<len { var w = 1.0; for _ in (i + 1)...min(len, i + maxSpan) { w *= lambda; totalWeight += w } }
+                        weightedLength = len
+                    }
                     for i in 0..<len {
                         var w = 1.0
                         for j in (i + 1)...min(len, i + maxSpan) {
