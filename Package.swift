@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "GFNCore", dependencies: ["CGSL", "CSystem"], swiftSettings: optimize),
         .target(name: "Energies", dependencies: ["GFNCore"], swiftSettings: optimize),
         .target(name: "Exact", dependencies: ["Energies", "GFNCore", "CGSL"], swiftSettings: optimize),
-        .target(name: "MCMC", dependencies: ["Energies", "GFNCore"], swiftSettings: optimize),
+        .target(name: "MCMC", dependencies: ["Energies", "GFNCore", "CKernels"], swiftSettings: optimize),
         // A small MLP over CBLAS with backprop and Adam; knows nothing of GFlowNets.
         // Elementwise network kernels in C, where the loop vectorizer makes them branch-free SIMD.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),

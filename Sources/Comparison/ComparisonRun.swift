@@ -119,13 +119,13 @@ public enum ComparisonRun {
         let g = try GFNRun.run(model: model, environment: environment, settings: settings, saved: saved, reference: reference, progress: progress, draws: draws)
         var gfnAnalysis = g.analysis
         gfnAnalysis.metrics = g.record.metrics
-        let comparison = Judgement.compare(mh: mh, gfn: gfnAnalysis, reference: reference)
+        let comparison = Judgement.compare(mh: mh, gfn: gfnAnalysis, reference: reference, seed: settings.seed)
         guard settings.gfnMH != nil else { return ([g.record], g.settings, comparison, nil) }
         try Interruption.check()
         let trainingWork = g.record.metrics.energyWork ?? 0, trainingSeconds = g.record.metrics.trainingSeconds ?? 0
         let (record, analysis) = try GFNMHRun.run(model: model, gfn: g.model, settings: settings, trainingEnergyWork: trainingWork,
                                                   trainingSeconds: trainingSeconds, reference: reference, progress: progress, draws: draws)
-        let gfnMhComparison = Judgement.compare(mh: mh, gfnMH: analysis, trainingEnergyWork: trainingWork, trainingSeconds: trainingSeconds, reference: reference)
+        let gfnMhComparison = Judgement.compare(mh: mh, gfnMH: analysis, trainingEnergyWork: trainingWork, trainingSeconds: trainingSeconds, reference: reference, seed: settings.seed)
         return ([g.record, record], g.settings, comparison, gfnMhComparison)
     }
 
@@ -200,7 +200,9 @@ public enum ComparisonRun {
                                                      deltaPerUpdate: settings.kernel == .heatBath ? model.domainSize - 1 : 1, probabilities: p,
                                                      burnInSeconds: metrics.burnInSeconds ?? 0, samplingSeconds: metrics.samplingSeconds ?? 0)
         }
-        return (SamplerRecord(name: "mh", metrics: metrics), SamplerAnalysis(metrics: metrics, thinnedKeys: analysis.thinnedKeys))
+        var judged = analysis
+        judged.metrics = metrics
+        return (SamplerRecord(name: "mh", metrics: metrics), judged)
     }
 }
 

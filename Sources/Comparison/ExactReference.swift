@@ -13,6 +13,9 @@ public struct ExactReference: Sendable {
     /// The full enumeration, when the model has at most 2^24 states.
     public let distribution: ExactDistribution?
 
+    /// Recorded steps of the Wolff reference run beyond enumeration (each flips about n spins).
+    public static let referenceSamples = 20_000
+
     /// States up to which the exact probability table is kept (chi-square, noise floor, curves): 32 MB.
     public static let probabilityTableLimit = 1 << 22
 
@@ -82,22 +85,33 @@ public struct ExactReference: Sendable {
                 record.meanEnergyMethod = "kaufman (−∂ log Z/∂β)"
             }
         }
+        if let d = dist {
+            record.specificHeatPerSite = beta * beta * d.energyVariance / Double(model.variableCount)
+        } else if let ising, let v = Kaufman.energyVariance(ising, beta: beta) {
+            record.specificHeatPerSite = beta * beta * v / Double(model.variableCount)
+        }
+        // Beyond enumeration a cluster run is the reference the samplers' histograms, specific heat
+        // and susceptibility are judged against (and the ⟨E⟩ estimate where no closed form gives it).
         let potts = model as? PottsModel
         let wolff: Wolff.Estimate?
-        if record.meanEnergy == nil, let ising, Wolff.inapplicability(ising) == nil {
-            wolff = try Wolff.run(ising, beta: beta, burnIn: 500, samples: 5000, rng: RandomStream(seed: seed, stream: StreamPlan.referenceEstimate))
-        } else if record.meanEnergy == nil, let potts, Wolff.inapplicability(potts) == nil {
-            wolff = try Wolff.run(potts, beta: beta, burnIn: 500, samples: 5000, rng: RandomStream(seed: seed, stream: StreamPlan.referenceEstimate))
+        let stream = RandomStream(seed: seed, stream: StreamPlan.referenceEstimate)
+        if dist == nil, let ising, Wolff.inapplicability(ising) == nil {
+            wolff = try Wolff.run(ising, beta: beta, burnIn: 500, samples: referenceSamples, rng: stream)
+        } else if dist == nil, let potts, Wolff.inapplicability(potts) == nil {
+            wolff = try Wolff.run(potts, beta: beta, burnIn: 500, samples: referenceSamples, rng: stream)
         } else {
             wolff = nil
         }
         if let w = wolff {
             let mean = { (v: [Double]) in v.reduce(0, +) / Double(v.count) }
-            record.referenceEstimate = ReferenceEstimate(
+            var estimate = ReferenceEstimate(
                 method: "Wolff cluster algorithm (an estimate, not exact)", samples: w.energies.count,
                 meanEnergy: mean(w.energies), meanEnergyMcse: MCMCDiagnostics.mcseMean([w.energies]),
                 meanAbsMagnetizationPerSite: mean(w.absMagnetizationPerSite),
                 meanAbsMagnetizationPerSiteMcse: MCMCDiagnostics.mcseMean([w.absMagnetizationPerSite]))
+            SampleAnalysis.describeReference(&estimate, energies: w.energies, magnetizationPerSite: w.magnetizationPerSite,
+                                             beta: beta, variables: model.variableCount)
+            record.referenceEstimate = estimate
         }
         let probabilities = dist.flatMap { d in d.energies.map { $0.map { exp(d.logProbability(energy: $0)) } } }
         return ExactReference(exact: record, distribution: dist, probabilities: probabilities)

@@ -68,6 +68,8 @@ enum GFNMHRun {
         }
         progress.end(String(format: "acceptance %@, TV %@", gfnStats.acceptanceRate.map { MarkdownReport.fmt($0) } ?? "n/a",
                             metrics.tv.map(MarkdownReport.fmt) ?? "n/a"))
-        return (SamplerRecord(name: "gfn-mh", metrics: metrics), SamplerAnalysis(metrics: metrics, thinnedKeys: analysis.thinnedKeys))
+        var judged = analysis
+        judged.metrics = metrics
+        return (SamplerRecord(name: "gfn-mh", metrics: metrics), judged)
     }
 }

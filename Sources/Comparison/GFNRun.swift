@@ -159,6 +159,10 @@ enum GFNRun {
             let logModel = zip(samples.logPF, samples.logPB).map { $0 - $1 }
             metrics.logProbabilityRewardCorrelation = PairedStatistics.pearson(logModel, logReward)
         }
+        if reference.distribution == nil {
+            metrics.importanceWeighted = SampleAnalysis.importanceWeighted(logWeights: logWeights, energies: draws.energies[0],
+                                                                           magnetizations: draws.magnetizations[0], variables: model.variableCount)
+        }
         if let ess = metrics.logZImportanceEss, ess < DecisionRule.minImportanceEss {
             metrics.warnings.append(String(format: "The importance-sampled log Z is unusable: its weights have an ESS of %.1f out of %d draws (under %.0f), so a few draws carry all the weight and neither the estimate nor its error can be trusted.",
                                            ess, samples.logPF.count, DecisionRule.minImportanceEss))

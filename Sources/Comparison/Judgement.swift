@@ -1,5 +1,6 @@
 import Exact
 import Foundation
+import GFNCore
 import Metrics
 import Reporting
 
@@ -9,8 +10,8 @@ enum Judgement {
     /// The comparison record of two analysed samplers.
     ///
     /// - Parameter variables: n, the sites one full E(x) touches (the energy-work unit).
-    static func compare(mh: SamplerAnalysis, gfn: SamplerAnalysis, reference: ExactReference) -> ComparisonRecord {
-        var c = quality(mh: mh, gfn: gfn, reference: reference)
+    static func compare(mh: SamplerAnalysis, gfn: SamplerAnalysis, reference: ExactReference, seed: UInt64) -> ComparisonRecord {
+        var c = quality(mh: mh, gfn: gfn, reference: reference, seed: seed)
         cost(mh: mh.metrics, gfn: gfn.metrics, into: &c)
         return c
     }
@@ -19,8 +20,8 @@ enum Judgement {
     /// and a break-even where the chain's own work per effective draw plus the training it
     /// reuses equals MH's. Decision "gfn-mh-better" when the chain wins.
     static func compare(mh: SamplerAnalysis, gfnMH: SamplerAnalysis, trainingEnergyWork: Int, trainingSeconds: Double,
-                        reference: ExactReference) -> ComparisonRecord {
-        var c = quality(mh: mh, gfn: gfnMH, reference: reference, second: "gfn-mh", secondName: "the GFlowNet-in-MH chain")
+                        reference: ExactReference, seed: UInt64) -> ComparisonRecord {
+        var c = quality(mh: mh, gfn: gfnMH, reference: reference, seed: seed, second: "gfn-mh", secondName: "the GFlowNet-in-MH chain")
         c.second = "gfn-mh"
         c.gfnTrainingEnergyWork = trainingEnergyWork
         let m = mh.metrics, g = gfnMH.metrics
@@ -48,7 +49,7 @@ enum Judgement {
 
     /// Decision at an equal number of draws: the larger thinned set is subsampled evenly to the
     /// smaller, whose noise floor (N exact draws) then serves both.
-    static func quality(mh: SamplerAnalysis, gfn: SamplerAnalysis, reference: ExactReference,
+    static func quality(mh: SamplerAnalysis, gfn: SamplerAnalysis, reference: ExactReference, seed: UInt64,
                         second: String = "gfn", secondName: String = "the GFlowNet") -> ComparisonRecord {
         let refusals = [("MH", mh.metrics.verdictRefusal), (secondName, gfn.metrics.verdictRefusal)]
             .compactMap { name, why in why.map { "\(name)'s draws support no verdict (\($0))" } }
@@ -56,6 +57,10 @@ enum Judgement {
             var c = ComparisonRecord(decision: "no-verdict")
             c.decisionReason = refusals.joined(separator: "; ")
             return c
+        }
+        if reference.probabilities == nil, let estimate = reference.exact.referenceEstimate,
+           let matched = referenceQuality(mh: mh, second: gfn, estimate: estimate, seed: seed, second: second) {
+            return matched
         }
         guard let p = reference.probabilities, let entropy = reference.exact.entropy,
               !mh.thinnedKeys.isEmpty, !gfn.thinnedKeys.isEmpty,
@@ -87,6 +92,35 @@ enum Judgement {
         return c
     }
 
+    /// Beyond enumeration: both samplers' thinned E and M/n, subsampled evenly to the smaller count,
+    /// against the reference estimate's histograms; each observable decided by
+    /// `DecisionRule.compare` (3 sd of the difference two exact samplers show). A sampler is
+    /// better when it wins on one observable and loses on neither; when the observables disagree
+    /// there is no verdict. Two 3-sd tests: under the null at most twice the single test's
+    /// false-call rate; the reference's noise is shared by both samplers, which makes the
+    /// difference's sd smaller than √2 floor sd's, so the rule errs towards "no difference".
+    static func referenceQuality(mh: SamplerAnalysis, second s: SamplerAnalysis, estimate: ReferenceEstimate, seed: UInt64, second: String) -> ComparisonRecord? {
+        guard let eh = estimate.energyHistogram, let mhist = estimate.magnetizationHistogram,
+              !mh.thinnedEnergies.isEmpty, !s.thinnedEnergies.isEmpty else { return nil }
+        let n = min(mh.thinnedEnergies.count, s.thinnedEnergies.count)
+        let rng = RandomStream(seed: seed, stream: StreamPlan.referenceMatchedFloor)
+        func matched(_ a: [Double], _ b: [Double], _ h: ObservableHistogram) -> (MatchedHistograms, DecisionRule.Outcome)? {
+            guard let ca = SampleAnalysis.compare(DecisionRule.evenSubsample(a, count: n), with: h, rng: rng),
+                  let cb = SampleAnalysis.compare(DecisionRule.evenSubsample(b, count: n), with: h, rng: rng) else { return nil }
+            // Both floors are for n against the reference's draws; the first one's serves both.
+            let (z, outcome) = DecisionRule.compare(tvFirst: ca.tv, tvSecond: cb.tv, floorSd: ca.floorSd)
+            return (MatchedHistograms(mhTv: ca.tv, secondTv: cb.tv, floorMean: ca.floorMean, floorSd: ca.floorSd, differenceZ: z), outcome)
+        }
+        guard let (energy, eOutcome) = matched(mh.thinnedEnergies, s.thinnedEnergies, eh),
+              let (magnetization, mOutcome) = matched(mh.thinnedMagnetizations, s.thinnedMagnetizations, mhist) else { return nil }
+        let outcomes = [eOutcome, mOutcome]
+        let mhWins = outcomes.contains(.firstBetter), secondWins = outcomes.contains(.secondBetter)
+        var c = ComparisonRecord(decision: mhWins && secondWins ? "no-verdict" : mhWins ? "mh-better" : secondWins ? "\(second)-better" : "no-measurable-difference")
+        if mhWins && secondWins { c.decisionReason = "against the reference, one sampler's energy histogram and the other's magnetisation histogram are measurably closer, so neither is better on both" }
+        c.referenceMatch = ReferenceMatchRecord(draws: n, referenceDraws: eh.counts.reduce(0, +), energy: energy, magnetization: magnetization)
+        return c
+    }
+
     /// MH's effective draws and energy work per effective draw, recorded in `c`; nil (with the
     /// note why) when its draws support no verdict.
     static func mhCost(_ mh: SamplerMetrics, into c: inout ComparisonRecord) -> (effective: Double, workPerEffective: Double)? {
@@ -104,7 +138,8 @@ enum Judgement {
     static func cost(mh: SamplerMetrics, gfn: SamplerMetrics, into c: inout ComparisonRecord) {
         c.gfnTrainingEnergyWork = gfn.energyWork
         guard let (mhEffective, workPerEffective) = mhCost(mh, into: &c) else { return }
-        let gfnGoodEnough = gfn.withinNoiseFloor == true || c.decision == "gfn-better" || c.decision == "no-measurable-difference"
+        let consistentWithReference = gfn.referenceComparison.map { $0.energy?.withinFloor == true && $0.magnetization?.withinFloor == true } ?? false
+        let gfnGoodEnough = gfn.withinNoiseFloor == true || consistentWithReference || c.decision == "gfn-better" || c.decision == "no-measurable-difference"
         guard gfnGoodEnough else {
             c.breakEvenNote = c.decision == "mh-better"
                 ? "the GFlowNet's draws are measurably worse than MH's at an equal number of draws, so no number of them buys MH's quality: no break-even is quoted"

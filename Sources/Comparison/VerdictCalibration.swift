@@ -69,9 +69,9 @@ public enum VerdictCalibration {
             } else {
                 if mh.metrics.withinNoiseFloor == false { r.mhFloorFalseAlarms += 1 }
                 r.mhVsExactJudged += 1
-                if Judgement.quality(mh: mh, gfn: big, reference: reference).decision != "no-measurable-difference" { r.mhVsExactCalls += 1 }
+                if Judgement.quality(mh: mh, gfn: big, reference: reference, seed: seed).decision != "no-measurable-difference" { r.mhVsExactCalls += 1 }
             }
-            if Judgement.quality(mh: small, gfn: big, reference: reference).decision != "no-measurable-difference" { r.exactVsExactCalls += 1 }
+            if Judgement.quality(mh: small, gfn: big, reference: reference, seed: seed).decision != "no-measurable-difference" { r.exactVsExactCalls += 1 }
             progress?(done + 1)
         }
         return r

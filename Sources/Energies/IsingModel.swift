@@ -31,6 +31,9 @@ public struct IsingModel: EnergyModel, Hashable {
 
     private let cachedBonds: [Bond]
 
+    /// The lattice's neighbour lists (for samplers with a loop of their own, e.g. the heat-bath fast path).
+    public var neighborTable: NeighborTable { table }
+
     public static func == (l: IsingModel, r: IsingModel) -> Bool {
         l.lattice == r.lattice && l.coupling == r.coupling && l.field == r.field
     }

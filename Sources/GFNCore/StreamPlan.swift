@@ -18,6 +18,8 @@ public enum StreamPlan {
     public static func noiseFloor(sampler k: Int) -> UInt64 { (1 << 33) + UInt64(k) }
     /// The Wolff cluster run behind a reference estimate where nothing exact is known.
     public static let referenceEstimate: UInt64 = 1 << 34
+    /// The floor of two samplers' histograms compared with the reference estimate at an equal number of draws.
+    public static let referenceMatchedFloor: UInt64 = (1 << 34) + 1
     /// `verdict-rates`: the exact draws of set k.
     public static func calibrationDraws(_ k: Int) -> UInt64 { (1 << 35) + UInt64(k) }
 }

@@ -9,6 +9,10 @@ public enum ScanOrder: String, Sendable, Codable, CaseIterable {
     case random
     /// Sites 0, 1, …, n−1 in order.
     case systematic
+    /// The sites of one colour of the lattice's checkerboard, then the other's (each in increasing
+    /// order): a fixed order in which no two consecutive updates of a colour interact. Needs a
+    /// two-colourable lattice (open boundaries, or even periodic sides).
+    case checkerboard
 }
 
 /// The schedule of a multi-chain MCMC run. One sweep is n single-site updates.
@@ -76,10 +80,12 @@ public enum ChainRunner {
         progress: (@Sendable (Double) -> Void)? = nil
     ) throws -> [ChainTrace] {
         try check(kernel: kernel, schedule: schedule)
+        let sites = try SiteSweeper<K>.sites(for: schedule.scan, model: kernel.energy)
         let box = TraceBox(count: schedule.chains)
         DispatchQueue.concurrentPerform(iterations: schedule.chains) { c in
             let rng = RandomStream(seed: seed, stream: StreamPlan.mhChain(c), algorithm: algorithm)
-            let trace = runChain(kernel: kernel, schedule: schedule, rng: rng, keepStates: keepStates, progress: c == 0 ? progress : nil)
+            let sweeper = SiteSweeper(kernel: kernel, scan: schedule.scan, sites: sites)
+            let trace = runChain(sweeper: sweeper, schedule: schedule, rng: rng, keepStates: keepStates, progress: c == 0 ? progress : nil)
             box.store(trace, at: c)
         }
         try Interruption.check()
@@ -89,16 +95,31 @@ public enum ChainRunner {
     /// Checks that the schedule is valid and that the kernel is ergodic under its scan order.
     public static func check<K: SiteKernel>(kernel: K, schedule: ChainSchedule) throws {
         try schedule.validate()
-        if schedule.scan == .systematic, let problem = kernel.systematicScanProblem {
-            throw GFNError.invalidInput(problem)
+        try check(kernel: kernel, scan: schedule.scan)
+    }
+
+    /// Checks that the kernel is ergodic under the scan order and that the energy has that order.
+    public static func check<K: SiteKernel>(kernel: K, scan: ScanOrder) throws {
+        if scan != .random, let problem = kernel.systematicScanProblem {
+            throw GFNError.invalidInput(scan == .checkerboard ? problem.replacingOccurrences(of: "a systematic scan", with: "a checkerboard scan") : problem)
         }
+        if scan == .checkerboard { _ = try Checkerboard.order(kernel.energy) }
     }
 
     /// One chain on the calling thread (the caller checks the schedule, see ``check(kernel:schedule:)``).
+    ///
+    /// - Throws: `GFNError.invalidInput` for a checkerboard scan on an energy without one.
     public static func runChain<K: SiteKernel>(
         kernel: K, schedule: ChainSchedule, rng: RandomStream, keepStates: Bool = false, progress: (@Sendable (Double) -> Void)? = nil
+    ) throws -> ChainTrace {
+        runChain(sweeper: try SiteSweeper(kernel: kernel, scan: schedule.scan), schedule: schedule, rng: rng, keepStates: keepStates, progress: progress)
+    }
+
+    /// One chain of `sweeper`'s kernel on the calling thread.
+    public static func runChain<K: SiteKernel>(
+        sweeper: SiteSweeper<K>, schedule: ChainSchedule, rng: RandomStream, keepStates: Bool = false, progress: (@Sendable (Double) -> Void)? = nil
     ) -> ChainTrace {
-        let model = kernel.energy
+        let model = sweeper.kernel.energy
         let n = model.variableCount, q = model.domainSize
         let x = UnsafeMutablePointer<UInt8>.allocate(capacity: n)
         defer { x.deallocate() }
@@ -117,16 +138,7 @@ public enum ChainRunner {
 
         @inline(__always) func sweeps(_ count: Int) {
             for _ in 0..<count {
-                switch schedule.scan {
-                case .random:
-                    for _ in 0..<n {
-                        _ = kernel.update(x, site: rng.integer(below: n), rng: rng, counters: &counters)
-                    }
-                case .systematic:
-                    for site in 0..<n {
-                        _ = kernel.update(x, site: site, rng: rng, counters: &counters)
-                    }
-                }
+                sweeper.sweepIgnoringEnergy(x, rng: rng, counters: &counters)
                 sweepsDone += 1
                 if sweepsDone % progressEvery == 0 { progress?(Double(sweepsDone) / Double(totalSweeps)) }
                 // Every sweep (one relaxed atomic load per n updates): a stop request is seen

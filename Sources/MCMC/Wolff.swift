@@ -11,6 +11,8 @@ public enum Wolff {
         /// Energies after each measured step (each step flips clusters totalling about n spins).
         public var energies: [Double]
         public var absMagnetizationPerSite: [Double]
+        /// M/n after each measured step (signed: a missing mode shows in its histogram).
+        public var magnetizationPerSite: [Double] = []
     }
 
     /// Why Wolff does not apply, or nil.
@@ -88,6 +90,7 @@ public enum Wolff {
                 let m = x.reduce(0.0) { $0 + model.spin($1) }
                 result.energies.append(e)
                 result.absMagnetizationPerSite.append(abs(m) / Double(n))
+                result.magnetizationPerSite.append(m / Double(n))
             }
             if step % 256 == 0 { try Interruption.check() }
         }

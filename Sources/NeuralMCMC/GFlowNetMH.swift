@@ -84,9 +84,11 @@ public enum GFlowNetMH {
         guard gfn.environment.assignmentSize == kernel.energy.variableCount else {
             throw GFNError.invalidInput("the GFlowNet's states have \(gfn.environment.assignmentSize) variables, the energy \(kernel.energy.variableCount)")
         }
+        try ChainRunner.check(kernel: kernel, scan: schedule.scan)
+        let sites = try SiteSweeper<K>.sites(for: schedule.scan, model: kernel.energy)
         var traces: [NeuralChainTrace] = []
         for c in 0..<schedule.chains {
-            let chain = NeuralChain(gfn: gfn, kernel: kernel, rng: RandomStream(seed: seed, stream: chainStream(c)),
+            let chain = NeuralChain(gfn: gfn, kernel: kernel, sweeper: SiteSweeper(kernel: kernel, scan: schedule.scan, sites: sites), rng: RandomStream(seed: seed, stream: chainStream(c)),
                                     proposals: RandomStream(seed: seed, stream: proposalStream(c)), batch: proposalBatch(schedule))
             traces.append(chain.run(schedule, start: start.map { f in { f(c, $0) } }, keepStates: keepStates) { f in progress?((Double(c) + f) / Double(schedule.chains)) })
             try Interruption.check()
@@ -115,6 +117,8 @@ public enum GFlowNetMH {
 final class NeuralChain<Env: ConstructionEnvironment, K: SiteKernel> {
     let gfn: GFlowNet<Env>
     let kernel: K
+    /// The local sweeps of mixed mode, in the schedule's scan order.
+    let sweeper: SiteSweeper<K>
     let rng: RandomStream
     let queue: ProposalQueue<Env>
     let scorer: BackwardTrajectoryScorer<Env>
@@ -125,8 +129,8 @@ final class NeuralChain<Env: ConstructionEnvironment, K: SiteKernel> {
     let terminal: UnsafeMutablePointer<Int32>
     var networkNanoseconds: UInt64 = 0
 
-    init(gfn: GFlowNet<Env>, kernel: K, rng: RandomStream, proposals: RandomStream, batch: Int) {
-        self.gfn = gfn; self.kernel = kernel; self.rng = rng
+    init(gfn: GFlowNet<Env>, kernel: K, sweeper: SiteSweeper<K>, rng: RandomStream, proposals: RandomStream, batch: Int) {
+        self.gfn = gfn; self.kernel = kernel; self.sweeper = sweeper; self.rng = rng
         n = kernel.energy.variableCount
         beta = kernel.beta
         queue = ProposalQueue(gfn: gfn, rng: proposals, batch: batch)
@@ -202,10 +206,7 @@ final class NeuralChain<Env: ConstructionEnvironment, K: SiteKernel> {
             case .independence:
                 gfnStep()
             case .mixed(let k):
-                switch schedule.scan {
-                case .random: for _ in 0..<n { energy += kernel.update(x, site: rng.integer(below: n), rng: rng, counters: &counters) }
-                case .systematic: for site in 0..<n { energy += kernel.update(x, site: site, rng: rng, counters: &counters) }
-                }
+                sweeper.sweep(x, rng: rng, counters: &counters, energy: &energy)
                 weightCurrent = false
                 sweepsSinceProposal += 1
                 if sweepsSinceProposal == k { sweepsSinceProposal = 0; gfnStep() }

@@ -3,6 +3,40 @@ import Metrics
 
 /// Renders `report.md` from a ``RunRecord`` alone, so a saved record re-renders the same report.
 public enum MarkdownReport {
+    /// Rows that judge draws beyond enumeration: histograms, specific heat and susceptibility against
+    /// the reference estimate, and the GFlowNet's importance-weighted estimates (none in records without them).
+    static func referenceRows(_ r: RunRecord, row: (String, String, (SamplerMetrics) -> String) -> Void) {
+        let ref = r.exact.referenceEstimate
+        if r.samplers.contains(where: { $0.metrics.referenceComparison != nil }) {
+            func histogram(_ h: HistogramComparison?) -> String {
+                h.map { "\(fmt($0.tv)) (N \($0.draws); floor \(fmt($0.floorMean)) ± \(fmt($0.floorSd)))" } ?? "n/a"
+            }
+            let referenceDraws = ref?.energyHistogram.map { "reference: \($0.counts.reduce(0, +)) draws" } ?? ""
+            row("energy histogram: TV to the reference", referenceDraws) { histogram($0.referenceComparison?.energy) }
+            row("magnetisation (signed m) histogram: TV to the reference", referenceDraws) { histogram($0.referenceComparison?.magnetization) }
+            row("histograms consistent with the reference? (E, m)", "") { m in
+                guard let e = m.referenceComparison?.energy, let a = m.referenceComparison?.magnetization else { return "n/a" }
+                return (e.withinFloor ? "yes" : "no") + " / " + (a.withinFloor ? "yes" : "no")
+            }
+            func withSe(_ v: Double?, _ se: Double?) -> String { v.map { fmt($0) + (se.map { " ± " + fmt($0) } ?? "") } ?? "n/a" }
+            let exactC = r.exact.specificHeatPerSite.map(fmt) ?? withSe(ref?.specificHeatPerSite, ref?.specificHeatPerSiteSe)
+            row("specific heat per site ± SE", exactC) { withSe($0.referenceComparison?.specificHeatPerSite, $0.referenceComparison?.specificHeatPerSiteSe) }
+            row("susceptibility χ ± SE", withSe(ref?.susceptibility, ref?.susceptibilitySe) + (ref == nil ? "" : " (reference)")) {
+                withSe($0.referenceComparison?.susceptibility, $0.referenceComparison?.susceptibilitySe)
+            }
+        }
+        if r.samplers.contains(where: { $0.metrics.importanceWeighted != nil }) {
+            func weighted(_ m: SamplerMetrics, _ f: (ImportanceWeightedEstimates) -> (Double, Double)) -> String {
+                guard let w = m.importanceWeighted else { return "n/a" }
+                if w.ess < DecisionRule.minImportanceEss { return "unusable (ESS \(fmt(w.ess)))" }
+                let (v, se) = f(w)
+                return "\(fmt(v)) ± \(fmt(se)) (\(fmt(w.ess)))"
+            }
+            row("importance-weighted mean energy ± SE (weight ESS)", opt(r.exact.meanEnergy)) { weighted($0) { ($0.meanEnergy, $0.meanEnergySe) } }
+            row("importance-weighted mass on m > 0 ± SE", r.exact.spinFlipSymmetric == true ? "(1 − P(M = 0))/2 by symmetry" : "") { weighted($0) { ($0.positiveMass, $0.positiveMassSe) } }
+        }
+    }
+
     public static func render(_ r: RunRecord) -> String {
         var out = ""
         func line(_ s: String = "") { out += s + "\n" }
@@ -67,6 +101,7 @@ public enum MarkdownReport {
                 }
             }
         }
+        referenceRows(r, row: row)
         row("energy evaluations", exact: "") { "\($0.energyEvaluations)" }
         row("energy work (local ΔE units)", exact: "") { m in m.energyWork.map(String.init) ?? "n/a" }
         numbers("wall time (s)", exact: "") { $0.wallSeconds }
@@ -122,7 +157,11 @@ public enum MarkdownReport {
         for note in r.exact.notes { line("- \(note)") }
         if let e = r.exact.referenceEstimate {
             line("- reference **estimate** (\(e.method), \(e.samples) samples): ⟨E⟩ ≈ \(fmt(e.meanEnergy)) ± \(fmt(e.meanEnergyMcse)) (MCSE), ⟨|m|⟩ ≈ \(fmt(e.meanAbsMagnetizationPerSite)) ± \(fmt(e.meanAbsMagnetizationPerSiteMcse))")
+            if let t = e.thinning, let h = e.energyHistogram {
+                line("- the reference's histograms of E and m = M/n (what the samplers are compared with here): every \(t)th step (⌈2·τ_int⌉), \(h.counts.reduce(0, +)) draws; specific heat per site \(opt(e.specificHeatPerSite)) ± \(opt(e.specificHeatPerSiteSe)), susceptibility χ \(opt(e.susceptibility)) ± \(opt(e.susceptibilitySe)) (batch means)")
+            }
         }
+        if let c = r.exact.specificHeatPerSite { line("- specific heat per site β²·Var(E)/n = \(fmt(c)) (\(r.exact.logZMethod == "kaufman" ? "Kaufman's log Z differentiated twice" : "enumeration"))") }
         if let u = r.exact.onsagerEnergyPerSite {
             line("- context (infinite lattice, not this one): Onsager's energy per site \(fmt(u))\(r.exact.yangMagnetization.map { ", Yang's spontaneous magnetisation \(fmt($0))" } ?? "")")
         }

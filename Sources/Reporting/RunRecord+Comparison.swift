@@ -39,11 +39,16 @@ public struct ComparisonRecord: Codable, Equatable, Sendable {
     /// Why no break-even is quoted, when it is not.
     public var breakEvenNote: String?
 
+    /// Beyond enumeration: the two samplers' histograms against the reference estimate at an equal
+    /// number of thinned draws, which decided `decision` (absent where the target was enumerated).
+    public var referenceMatch: ReferenceMatchRecord?
+
     public init(decision: String) { self.decision = decision }
 
     enum CodingKeys: String, CodingKey {
         case decision, second, decisionReason, matchedDraws, mhMatchedTv, gfnMatchedTv, matchedFloorMean, matchedFloorSd, differenceZ
         case mhEffectiveDraws, mhEnergyWorkPerEffectiveDraw, gfnTrainingEnergyWork, secondEnergyWorkPerEffectiveDraw, breakEvenByEnergyWork, wallBreakEvenSamples, breakEvenNote
+        case referenceMatch
     }
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -63,5 +68,32 @@ public struct ComparisonRecord: Codable, Equatable, Sendable {
         try c.encode(breakEvenByEnergyWork, forKey: .breakEvenByEnergyWork)
         try c.encode(wallBreakEvenSamples, forKey: .wallBreakEvenSamples)
         try c.encode(breakEvenNote, forKey: .breakEvenNote)
+        try c.encodeIfPresent(referenceMatch, forKey: .referenceMatch)
+    }
+}
+
+/// Two samplers' histograms of one observable against the reference's, at an equal number of draws.
+public struct MatchedHistograms: Codable, Equatable, Sendable {
+    /// TV to the reference's histogram of MH's and of the second sampler's matched draws.
+    public var mhTv: Double
+    public var secondTv: Double
+    /// The TV two exact samples of these sizes show: mean and sd.
+    public var floorMean: Double
+    public var floorSd: Double
+    /// (mh_tv − second_tv) / (√2·floor_sd), as for the state-level TV.
+    public var differenceZ: Double
+    public init(mhTv: Double, secondTv: Double, floorMean: Double, floorSd: Double, differenceZ: Double) {
+        self.mhTv = mhTv; self.secondTv = secondTv; self.floorMean = floorMean; self.floorSd = floorSd; self.differenceZ = differenceZ
+    }
+}
+
+/// The beyond-enumeration comparison: energy and magnetisation histograms at `draws` thinned draws each.
+public struct ReferenceMatchRecord: Codable, Equatable, Sendable {
+    public var draws: Int
+    public var referenceDraws: Int
+    public var energy: MatchedHistograms
+    public var magnetization: MatchedHistograms
+    public init(draws: Int, referenceDraws: Int, energy: MatchedHistograms, magnetization: MatchedHistograms) {
+        self.draws = draws; self.referenceDraws = referenceDraws; self.energy = energy; self.magnetization = magnetization
     }
 }

@@ -26,7 +26,8 @@ public struct ExactRecord: Codable, Equatable, Sendable {
     public var yangMagnetization: Double?
     /// Spin glasses: every coupling as [i, j, J_ij].
     public var couplings: [[Double]]?
-    /// Where no exact ⟨E⟩ is known: a labelled *estimate* from a long cluster-algorithm run.
+    /// Beyond enumeration: a labelled *estimate* from a long cluster-algorithm run (Wolff), the
+    /// reference for histograms, specific heat and susceptibility (and for ⟨E⟩ where no closed form gives it).
     public var referenceEstimate: ReferenceEstimate?
     /// Exact energy levels and their probabilities (enumeration).
     public var energyLevels: [Double]?
@@ -38,12 +39,15 @@ public struct ExactRecord: Codable, Equatable, Sendable {
     /// Exact P(xᵢ = v) per site i and value v (enumeration; models with more than two values,
     /// up to 1,024 sites).
     public var marginals: [[Double]]?
+    /// The exact specific heat per site β²·Var(E)/n (enumeration, or Kaufman's log Z differentiated twice).
+    public var specificHeatPerSite: Double?
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case logZ, logZMethod, nStates, meanEnergy, meanEnergyMethod, meanAbsMagnetizationPerSite, modeMass, logZKaufman, notes
         case entropy, spinFlipSymmetric, onsagerEnergyPerSite, yangMagnetization, couplings, referenceEstimate, energyLevels, energyLevelProbabilities, magnetizationProbabilities, marginalsUp, marginals
+        case specificHeatPerSite
     }
     // Encode absent values as explicit nulls: readers can tell "unknown" from "missing field".
     public func encode(to encoder: Encoder) throws {
@@ -68,6 +72,7 @@ public struct ExactRecord: Codable, Equatable, Sendable {
         try c.encode(magnetizationProbabilities, forKey: .magnetizationProbabilities)
         try c.encode(marginalsUp, forKey: .marginalsUp)
         try c.encode(marginals, forKey: .marginals)
+        try c.encodeIfPresent(specificHeatPerSite, forKey: .specificHeatPerSite)
     }
 }
 
@@ -79,9 +84,118 @@ public struct ReferenceEstimate: Codable, Equatable, Sendable {
     public var meanEnergyMcse: Double
     public var meanAbsMagnetizationPerSite: Double
     public var meanAbsMagnetizationPerSiteMcse: Double
+    /// Every how many recorded steps the histograms below take a draw (⌈2·τ_int⌉ of the slower of
+    /// E, M and |M|), so their draws are nearly independent; null in records made before.
+    public var thinning: Int?
+    /// The thinned draws' histograms of E and of M/n (signed, so a sampler missing a mode shows):
+    /// what samplers are compared with where the target cannot be enumerated.
+    public var energyHistogram: ObservableHistogram?
+    public var magnetizationHistogram: ObservableHistogram?
+    /// β²·Var(E)/n and χ = β·n·(⟨m²⟩ − ⟨|m|⟩²) (m = M/n) with batch-means standard errors.
+    public var specificHeatPerSite: Double?
+    public var specificHeatPerSiteSe: Double?
+    public var susceptibility: Double?
+    public var susceptibilitySe: Double?
+
     public init(method: String, samples: Int, meanEnergy: Double, meanEnergyMcse: Double, meanAbsMagnetizationPerSite: Double, meanAbsMagnetizationPerSiteMcse: Double) {
         self.method = method; self.samples = samples; self.meanEnergy = meanEnergy; self.meanEnergyMcse = meanEnergyMcse
         self.meanAbsMagnetizationPerSite = meanAbsMagnetizationPerSite; self.meanAbsMagnetizationPerSiteMcse = meanAbsMagnetizationPerSiteMcse
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case method, samples, meanEnergy, meanEnergyMcse, meanAbsMagnetizationPerSite, meanAbsMagnetizationPerSiteMcse
+        case thinning, energyHistogram, magnetizationHistogram, specificHeatPerSite, specificHeatPerSiteSe, susceptibility, susceptibilitySe
+    }
+    // Absent values as explicit nulls, like the other record types.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(method, forKey: .method)
+        try c.encode(samples, forKey: .samples)
+        try c.encode(meanEnergy, forKey: .meanEnergy)
+        try c.encode(meanEnergyMcse, forKey: .meanEnergyMcse)
+        try c.encode(meanAbsMagnetizationPerSite, forKey: .meanAbsMagnetizationPerSite)
+        try c.encode(meanAbsMagnetizationPerSiteMcse, forKey: .meanAbsMagnetizationPerSiteMcse)
+        try c.encode(thinning, forKey: .thinning)
+        try c.encode(energyHistogram, forKey: .energyHistogram)
+        try c.encode(magnetizationHistogram, forKey: .magnetizationHistogram)
+        try c.encodeIfPresent(specificHeatPerSite, forKey: .specificHeatPerSite)
+        try c.encode(specificHeatPerSiteSe, forKey: .specificHeatPerSiteSe)
+        try c.encode(susceptibility, forKey: .susceptibility)
+        try c.encode(susceptibilitySe, forKey: .susceptibilitySe)
+    }
+}
+
+/// Counts of an observable's values (distinct values, increasing).
+public struct ObservableHistogram: Codable, Equatable, Sendable {
+    public var values: [Double]
+    public var counts: [Int]
+    public init(values: [Double], counts: [Int]) { self.values = values; self.counts = counts }
+
+    /// The histogram of `observations` over their distinct values.
+    public init(_ observations: [Double]) {
+        var tally: [Double: Int] = [:]
+        for v in observations { tally[v, default: 0] += 1 }
+        values = tally.keys.sorted()
+        counts = values.map { tally[$0]! }
+    }
+
+    /// Counts of `observations` over this histogram's values, and how many fell on none of them.
+    public func counts(of observations: [Double]) -> (counts: [Int], outside: Int) {
+        let index = Dictionary(uniqueKeysWithValues: values.enumerated().map { ($1, $0) })
+        var c = [Int](repeating: 0, count: values.count)
+        var outside = 0
+        for v in observations { if let k = index[v] { c[k] += 1 } else { outside += 1 } }
+        return (c, outside)
+    }
+}
+
+/// A sampler's draws judged against the reference estimate (where the target cannot be enumerated).
+public struct ReferenceComparison: Codable, Equatable, Sendable {
+    /// Every how many draws of each chain were used (1 for independent draws).
+    public var thinning: Int
+    /// The sampler's histograms against the reference's (an extra bin holds values the reference
+    /// never drew): TV and its floor for two exact samples of these sizes.
+    public var energy: HistogramComparison?
+    public var magnetization: HistogramComparison?
+    /// β²·Var(E)/n and χ = β·n·(⟨m²⟩ − ⟨|m|⟩²) of all draws, with batch-means standard errors.
+    public var specificHeatPerSite: Double?
+    public var specificHeatPerSiteSe: Double?
+    public var susceptibility: Double?
+    public var susceptibilitySe: Double?
+    public init(thinning: Int) { self.thinning = thinning }
+
+    enum CodingKeys: String, CodingKey {
+        case thinning, energy, magnetization, specificHeatPerSite, specificHeatPerSiteSe, susceptibility, susceptibilitySe
+    }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(thinning, forKey: .thinning)
+        try c.encode(energy, forKey: .energy)
+        try c.encode(magnetization, forKey: .magnetization)
+        try c.encodeIfPresent(specificHeatPerSite, forKey: .specificHeatPerSite)
+        try c.encode(specificHeatPerSiteSe, forKey: .specificHeatPerSiteSe)
+        try c.encode(susceptibility, forKey: .susceptibility)
+        try c.encode(susceptibilitySe, forKey: .susceptibilitySe)
+    }
+}
+
+/// Self-normalised importance-sampling estimates from a GFlowNet's independent draws, each draw
+/// weighted by w = R(x)·P_B(τ|x)/P_F(τ): they remove the policy's bias where the weights allow.
+public struct ImportanceWeightedEstimates: Codable, Equatable, Sendable {
+    /// Kish's effective sample size of the weights.
+    public var ess: Double
+    public var meanEnergy: Double
+    public var meanEnergySe: Double
+    public var meanAbsMagnetizationPerSite: Double
+    public var meanAbsMagnetizationPerSiteSe: Double
+    /// Weighted P(M > 0).
+    public var positiveMass: Double
+    public var positiveMassSe: Double
+    public init(ess: Double, meanEnergy: Double, meanEnergySe: Double, meanAbsMagnetizationPerSite: Double,
+                meanAbsMagnetizationPerSiteSe: Double, positiveMass: Double, positiveMassSe: Double) {
+        self.ess = ess; self.meanEnergy = meanEnergy; self.meanEnergySe = meanEnergySe
+        self.meanAbsMagnetizationPerSite = meanAbsMagnetizationPerSite; self.meanAbsMagnetizationPerSiteSe = meanAbsMagnetizationPerSiteSe
+        self.positiveMass = positiveMass; self.positiveMassSe = positiveMassSe
     }
 }
 

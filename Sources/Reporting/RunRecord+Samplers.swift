@@ -109,6 +109,11 @@ public struct SamplerMetrics: Codable, Equatable, Sendable {
     /// Pearson correlation over the GFlowNet's samples of log P_F(τ) − log P_B(τ|x) (log P_T(x) on
     /// the fixed order) with log R(x): 1 for a perfectly trained sampler (absent for MCMC).
     public var logProbabilityRewardCorrelation: Double?
+    /// Where the target cannot be enumerated: the draws against the reference estimate's histograms,
+    /// specific heat and susceptibility (absent when there is no reference estimate).
+    public var referenceComparison: ReferenceComparison?
+    /// The GFlowNet's self-normalised importance-weighted ⟨E⟩, ⟨|m|⟩ and P(M > 0) (absent for MCMC).
+    public var importanceWeighted: ImportanceWeightedEstimates?
     /// Plain-words warnings (mode collapse, R-hat > 1.01, ESS < 100 per chain, …).
     public var warnings: [String] = []
     /// The sampler's frequency of each exact energy level (aligned with exact.energy_levels).
@@ -158,6 +163,7 @@ public struct SamplerMetrics: Codable, Equatable, Sendable {
         case warnings, energyHistogram, magnetizationHistogram, marginalsUp, marginals, curve, wallLimited
         case trainingTrajectories, trainingSeconds, energyEvaluations, deltaEnergyEvaluations
         case fullEnergyEvaluations, wallSeconds, burnInSeconds, samplingSeconds, gfnMh, tauIntLogWeight
+        case referenceComparison, importanceWeighted
     }
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -220,6 +226,9 @@ public struct SamplerMetrics: Codable, Equatable, Sendable {
         try c.encode(samplingSeconds, forKey: .samplingSeconds)
         try c.encodeIfPresent(gfnMh, forKey: .gfnMh)
         try c.encodeIfPresent(tauIntLogWeight, forKey: .tauIntLogWeight)
+        // Absent rather than null where they do not apply, so records of enumerable targets keep their bytes.
+        try c.encodeIfPresent(referenceComparison, forKey: .referenceComparison)
+        try c.encodeIfPresent(importanceWeighted, forKey: .importanceWeighted)
     }
 }
 

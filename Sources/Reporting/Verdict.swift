@@ -30,6 +30,7 @@ public enum Verdict {
                 let (z, consistent) = DecisionRule.meanEnergy(estimate: m.meanEnergy, exact: exact, mcse: mcse)
                 return "Its draws cannot be compared state by state with the target here (no probability table), but its mean energy \(f(m.meanEnergy)) ± \(f(mcse)) is \(f(abs(z))) MCSE from the exact \(f(exact)): "
                     + (consistent ? "consistent with exact sampling (within the rule's \(f(DecisionRule.meanEnergyMcses)))." : "measurably off (beyond the rule's \(f(DecisionRule.meanEnergyMcses))).")
+                    + referenceSentence(m)
             }
             return "Its draws cannot be compared with exact sampling here (no probability table of the target)."
         }
@@ -39,8 +40,35 @@ public enum Verdict {
             : "\(which) (TV \(f(t))) lie more than \(f(DecisionRule.floorSds)) sd above the noise floor of as many exact draws (\(f(floor.mean.tv)) ± \(f(floor.sd.tv))): measurably further from the target than exact sampling."
     }
 
+    /// The histograms of E and m = M/n against the reference estimate's (empty without them).
+    static func referenceSentence(_ m: SamplerMetrics) -> String {
+        let f = MarkdownReport.fmt
+        guard let c = m.referenceComparison, let e = c.energy, let a = c.magnetization else { return "" }
+        func part(_ name: String, _ h: HistogramComparison) -> String {
+            "its \(name) histogram is at TV \(f(h.tv)) from the reference's, "
+                + (h.withinFloor ? "within" : "beyond") + " the floor of two exact samples of these sizes (\(f(h.floorMean)) ± \(f(h.floorSd)))"
+        }
+        let thinned = c.thinning == 1 ? "its \(e.draws) draws" : "its \(e.draws) draws thinned to every \(c.thinning)th"
+        let both = e.withinFloor && a.withinFloor
+        return " Against the Wolff reference (\(e.referenceDraws) thinned draws), on \(thinned), " + part("energy", e) + "; " + part("magnetisation", a) + ": "
+            + (both ? "consistent with the reference." : "measurably different from the reference (beyond \(f(DecisionRule.floorSds)) sd).")
+    }
+
     static func decisionSentence(_ c: ComparisonRecord) -> String {
         let f = MarkdownReport.fmt
+        if let r = c.referenceMatch {
+            let second = c.second == "gfn-mh" ? "the GFlowNet-in-MH chain" : "the GFlowNet"
+            func part(_ name: String, _ h: MatchedHistograms) -> String {
+                "\(name) histogram TV \(f(h.mhTv)) for MH, \(f(h.secondTv)) for \(second) (two exact samples: \(f(h.floorMean)) ± \(f(h.floorSd)); difference \(f(abs(h.differenceZ))) sd)"
+            }
+            let at = "At an equal \(r.draws) thinned draws each, against the Wolff reference's \(r.referenceDraws): " + part("energy", r.energy) + "; " + part("magnetisation", r.magnetization)
+            switch c.decision {
+            case "mh-better": return "\(at). MH is the better sampler: it is closer on one histogram by more than the rule's \(f(DecisionRule.differenceSds)) sd and not further on the other."
+            case "gfn-better", "gfn-mh-better": return "\(at). \(second.prefix(1).uppercased() + second.dropFirst()) is the better sampler: it is closer on one histogram by more than the rule's \(f(DecisionRule.differenceSds)) sd and not further on the other."
+            case "no-verdict": return "\(at). No verdict: " + (c.decisionReason ?? "the histograms disagree") + "."
+            default: return "\(at). There is no measurable difference between the samplers: both differences are within the rule's \(f(DecisionRule.differenceSds)) sd."
+            }
+        }
         guard let n = c.matchedDraws, let a = c.mhMatchedTv, let b = c.gfnMatchedTv else {
             return "No verdict on which sampler is better: " + (c.decisionReason ?? "the draws cannot be compared") + "."
         }

@@ -18,6 +18,8 @@ struct BenchResult: Codable {
     var cReferenceFlipsPerS: Double
     var mhFlipsPerS: Double
     var mhHeatBathUpdatesPerS: Double
+    /// Heat-bath with the checkerboard scan (the Ising fast path: a sweep's uniforms first, then a branch-free pass).
+    var mhCheckerboardUpdatesPerS: Double
     var mhRatioToC: Double
     var mhTwoCoreSpeedup: Double
     /// k chains on k cores against one chain on one core, for k = 2, 4, … and all cores.
@@ -38,6 +40,10 @@ struct BenchResult: Codable {
     var gfn4x4TorchgfnLikeTrainTrajectoriesPerS: Double
     var sgemmGflops: Double
     var enumerationStatesPerS: [String: Double]
+    /// The command line's default policy for these lattices (fixed order, per-step head, one hidden layer).
+    var gfnCliDefaultTrainTrajectoriesPerS: Double
+    var gfnCliDefaultSampleSamplesPerS: Double
+    var gfn4x4CliDefaultTrainTrajectoriesPerS: Double
     var timeToQualitySeconds: Double?
     var timeToQualityIterations: Int?
     var mhTimeToQualitySeconds: Double?
@@ -110,15 +116,15 @@ struct BenchCommand: ParsableCommand {
         let n = model.variableCount
 
         // (a) Single-site Metropolis on 64×64 against the C loop doing the same work with the same generator.
-        func swiftRate(_ kind: KernelKind) -> Double {
+        func swiftRate(_ kind: KernelKind, scan: ScanOrder = .random) throws -> Double {
             let stream = RandomStream(seed: 7, stream: 0, algorithm: rng)
-            let schedule = ChainSchedule(chains: 1, burnInSweeps: attempts / n, samplesPerChain: 1, thinSweeps: 1, scan: .random)
+            let schedule = ChainSchedule(chains: 1, burnInSweeps: attempts / n, samplesPerChain: 1, thinSweeps: 1, scan: scan)
             let t0 = DispatchTime.now().uptimeNanoseconds
             let trace: ChainTrace
             switch kind {
-            case .metropolis: trace = ChainRunner.runChain(kernel: MetropolisKernel(energy: model, beta: beta), schedule: schedule, rng: stream)
-            case .heatBath: trace = ChainRunner.runChain(kernel: HeatBathKernel(energy: model, beta: beta), schedule: schedule, rng: stream)
-            case .gridStep: trace = ChainRunner.runChain(kernel: GridStepKernel(energy: model, beta: beta), schedule: schedule, rng: stream)
+            case .metropolis: trace = try ChainRunner.runChain(kernel: MetropolisKernel(energy: model, beta: beta), schedule: schedule, rng: stream)
+            case .heatBath: trace = try ChainRunner.runChain(kernel: HeatBathKernel(energy: model, beta: beta), schedule: schedule, rng: stream)
+            case .gridStep: trace = try ChainRunner.runChain(kernel: GridStepKernel(energy: model, beta: beta), schedule: schedule, rng: stream)
             }
             return Double(trace.counters.proposals) / (Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
         }
@@ -130,15 +136,18 @@ struct BenchCommand: ParsableCommand {
             return Double(attempts) / (Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
         }
         // Interleave repetitions so drift in machine speed hits both alike; keep the best of each.
-        var c = 0.0, metropolis = 0.0, heatBath = 0.0
+        var c = 0.0, metropolis = 0.0, heatBath = 0.0, checkerboard = 0.0
         try tracking("mh_64x64", "MH and the C reference loop, 64×64") {
             for _ in 0..<3 {
-                c = max(c, cRate()); metropolis = max(metropolis, swiftRate(.metropolis)); heatBath = max(heatBath, swiftRate(.heatBath))
+                c = max(c, cRate()); metropolis = max(metropolis, try swiftRate(.metropolis)); heatBath = max(heatBath, try swiftRate(.heatBath))
+                checkerboard = max(checkerboard, try swiftRate(.heatBath, scan: .checkerboard))
             }
         }
         rows.append(String(format: "| C reference Metropolis, 64×64, %@ | %.3g flips/s | 1.00 |", rng.rawValue, c))
         rows.append(String(format: "| Swift Metropolis, 64×64 | %.3g flips/s | %.2f× C |", metropolis, metropolis / c))
         rows.append(String(format: "| Swift heat-bath, 64×64 | %.3g updates/s | %.2f× C |", heatBath, heatBath / c))
+        rows.append(String(format: "| Swift heat-bath, checkerboard scan (uniforms drawn per sweep, branch-free C pass), 64×64 | %.3g updates/s | %.2f× C, %.2f× Swift Metropolis |",
+                           checkerboard, checkerboard / c, checkerboard / metropolis))
 
         // (b) Independent chains from 1 to all cores: the speed-up of k chains on k cores is k times
         // one chain's time over the time of k chains run in parallel (the same work per chain).
@@ -151,7 +160,7 @@ struct BenchCommand: ParsableCommand {
             for _ in 0..<3 {
                 let t0 = DispatchTime.now().uptimeNanoseconds
                 if k == 1 {
-                    _ = ChainRunner.runChain(kernel: kernel, schedule: schedule, rng: RandomStream(seed: 3, stream: 0))
+                    _ = try ChainRunner.runChain(kernel: kernel, schedule: schedule, rng: RandomStream(seed: 3, stream: 0))
                 } else {
                     _ = try ChainRunner.run(kernel: kernel, schedule: schedule, seed: 3)
                 }
@@ -174,23 +183,32 @@ struct BenchCommand: ParsableCommand {
         torchgfnLike.order = .any; torchgfnLike.backward = .learned; torchgfnLike.hidden = 256; torchgfnLike.layers = 2; torchgfnLike.batch = 64
         var defaultAtBatch64 = GFlowNetSettings()
         defaultAtBatch64.batch = 64
+        let cliDefault = GFNBench.commandLineDefault
         var measured: [GFNBench.Result] = []
         for (key, s, label, settings) in [("gfn_10x10_torchgfn_like", 10, "any order, learned P_B, 256×2, batch 64 (torchgfn-like)", torchgfnLike),
-                                          ("gfn_10x10_default", 10, "project default (fixed order, 256×2, batch 128)", GFlowNetSettings()),
-                                          ("gfn_10x10_default_batch64", 10, "project default at the torchgfn batch (64)", defaultAtBatch64),
-                                          ("gfn_4x4_default", 4, "project default (fixed order, 256×2, batch 128)", GFlowNetSettings()),
-                                          ("gfn_4x4_torchgfn_like", 4, "any order, learned P_B, 256×2, batch 64 (torchgfn-like)", torchgfnLike)] {
+                                          ("gfn_10x10_default", 10, "fixed order, shared head, 256×2, batch 128", GFlowNetSettings()),
+                                          ("gfn_10x10_default_batch64", 10, "fixed order, shared head, 256×2, at the torchgfn batch (64)", defaultAtBatch64),
+                                          ("gfn_4x4_default", 4, "fixed order, shared head, 256×2, batch 128", GFlowNetSettings()),
+                                          ("gfn_4x4_torchgfn_like", 4, "any order, learned P_B, 256×2, batch 64 (torchgfn-like)", torchgfnLike),
+                                          ("gfn_10x10_cli_default", 10, "CLI default (fixed order, per-step head, 256×1, batch 128)", cliDefault),
+                                          ("gfn_4x4_cli_default", 4, "CLI default (fixed order, per-step head, 256×1, batch 128)", cliDefault)] {
             let r = try tracking(key, "GFlowNet \(s)×\(s) \(label)") {
                 try GFNBench.measure(side: s, settings: settings, iterations: quick ? 3 : (s == 10 ? 30 : 300),
                                      warmup: quick ? 1 : 5, samples: quick ? 500 : 20_000)
             }
-            measured.append(r)
             let achieved = r.stepFLOPs / r.stepSeconds / 1e9
-            rows.append(String(format: "| GFlowNet %d×%d %@: training | %.0f trajectories/s | %.0f%% of sgemm at these shapes (%.1f of %.1f GFLOP/s) |",
-                               s, s, label, r.trajectoriesPerSecond, 100 * achieved / r.sgemmGFLOPS, achieved, r.sgemmGFLOPS))
+            if settings.head == .perStep {
+                // One 256 → 2 block per step: products too small for a share of sgemm's rate to mean anything.
+                rows.append(String(format: "| GFlowNet %d×%d %@: training | %.0f trajectories/s | %.1f× the shared head's rate on this lattice |",
+                                   s, s, label, r.trajectoriesPerSecond, r.trajectoriesPerSecond / measured[s == 10 ? 1 : 3].trajectoriesPerSecond))
+            } else {
+                rows.append(String(format: "| GFlowNet %d×%d %@: training | %.0f trajectories/s | %.0f%% of sgemm at these shapes (%.1f of %.1f GFLOP/s) |",
+                                   s, s, label, r.trajectoriesPerSecond, 100 * achieved / r.sgemmGFLOPS, achieved, r.sgemmGFLOPS))
+            }
             rows.append(String(format: "| GFlowNet %d×%d %@: sampling | %.0f samples/s | |", s, s, label, r.samplesPerSecond))
             rows.append(String(format: "| GFlowNet-in-MH %d×%d %@: independence steps (draw + log P_F + E(x) + test) | %.0f steps/s | %.2f× its sampling; acceptance %.3f (after %d training steps) |",
                                s, s, label, r.gfnMHStepsPerSecond, r.gfnMHStepsPerSecond / r.samplesPerSecond, r.gfnMHAcceptance, r.trainedSteps))
+            measured.append(r)
         }
 
         // (c′) The peers on the torchgfn-like configuration, each lattice between two new
@@ -280,18 +298,24 @@ struct BenchCommand: ParsableCommand {
         if let out {
             let dir = URL(fileURLWithPath: out)
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            // By configuration, in the order measured above.
+            let trained: [Double] = measured.map(\.trajectoriesPerSecond), sampled: [Double] = measured.map(\.samplesPerSecond)
+            let share: [Double] = measured.map { $0.stepFLOPs / $0.stepSeconds / 1e9 / $0.sgemmGFLOPS }
+            let gfnMHSteps: Double = measured[1].gfnMHStepsPerSecond
             let result = BenchResult(
-                quick: quick, rng: rng.rawValue, cReferenceFlipsPerS: c, mhFlipsPerS: metropolis, mhHeatBathUpdatesPerS: heatBath,
+                quick: quick, rng: rng.rawValue, cReferenceFlipsPerS: c, mhFlipsPerS: metropolis, mhHeatBathUpdatesPerS: heatBath, mhCheckerboardUpdatesPerS: checkerboard,
                 mhRatioToC: metropolis / c, mhTwoCoreSpeedup: speedups["2"] ?? 0, mhSpeedupByCores: speedups, cores: cores,
-                gfnTrainTrajectoriesPerS: measured[0].trajectoriesPerSecond, gfnSampleSamplesPerS: measured[0].samplesPerSecond,
-                gfnMhDefaultStepsPerS: measured[1].gfnMHStepsPerSecond, gfnMhDefaultRatioToSampling: measured[1].gfnMHStepsPerSecond / measured[1].samplesPerSecond,
-                gfnTrainShareOfSgemm: measured[0].stepFLOPs / measured[0].stepSeconds / 1e9 / measured[0].sgemmGFLOPS,
-                gfnDefaultTrainTrajectoriesPerS: measured[1].trajectoriesPerSecond, gfnDefaultSampleSamplesPerS: measured[1].samplesPerSecond,
-                gfnDefaultTrainShareOfSgemm: measured[1].stepFLOPs / measured[1].stepSeconds / 1e9 / measured[1].sgemmGFLOPS,
-                gfnDefaultBatch64TrainTrajectoriesPerS: measured[2].trajectoriesPerSecond,
-                gfn4x4TrainTrajectoriesPerS: measured[3].trajectoriesPerSecond,
-                gfn4x4TorchgfnLikeTrainTrajectoriesPerS: measured[4].trajectoriesPerSecond, sgemmGflops: measured[1].sgemmGFLOPS,
-                enumerationStatesPerS: enumeration, timeToQualitySeconds: ttq?.0, timeToQualityIterations: ttq?.1,
+                gfnTrainTrajectoriesPerS: trained[0], gfnSampleSamplesPerS: sampled[0],
+                gfnMhDefaultStepsPerS: gfnMHSteps, gfnMhDefaultRatioToSampling: gfnMHSteps / sampled[1],
+                gfnTrainShareOfSgemm: share[0],
+                gfnDefaultTrainTrajectoriesPerS: trained[1], gfnDefaultSampleSamplesPerS: sampled[1],
+                gfnDefaultTrainShareOfSgemm: share[1],
+                gfnDefaultBatch64TrainTrajectoriesPerS: trained[2],
+                gfn4x4TrainTrajectoriesPerS: trained[3],
+                gfn4x4TorchgfnLikeTrainTrajectoriesPerS: trained[4], sgemmGflops: measured[1].sgemmGFLOPS,
+                enumerationStatesPerS: enumeration,
+                gfnCliDefaultTrainTrajectoriesPerS: trained[5], gfnCliDefaultSampleSamplesPerS: sampled[5], gfn4x4CliDefaultTrainTrajectoriesPerS: trained[6],
+                timeToQualitySeconds: ttq?.0, timeToQualityIterations: ttq?.1,
                 mhTimeToQualitySeconds: mhTTQ, peakRssBytes: rss, peakRssBytesByMeasurement: peaks,
                 defaultRunSeconds: defaultRun, defaultRunPeakRssBytes: peaks["default_run"], cpuModel: MachineInfo.cpuModel,
                 peers: peerReport, peersSkipped: peerReport == nil ? "no --peers PYTHON given" : nil)

@@ -118,11 +118,20 @@ enum GFNBench {
 }
 
 extension GFNBench {
-    /// Training seconds (default settings, 4×4 periodic at β_c) until the exact P_T is within TV 0.02
+    /// The policy `gfn-compare --energy ising` trains on enumerable lattices: fixed order,
+    /// per-step head, one hidden layer (`GFlowNetSettings.defaultHead`, `defaultLayers`).
+    static var commandLineDefault: GFlowNetSettings {
+        var s = GFlowNetSettings.commandLineDefaults(order: .fixed, beyondEnumeration: false)
+        s.head = GFlowNetSettings.defaultHead(order: s.order, objective: s.objective, setVariables: true)
+        s.layers = GFlowNetSettings.defaultLayers(head: s.head ?? .shared)
+        return s
+    }
+
+    /// Training seconds (the command line's default policy, 4×4 periodic at β_c) until the exact P_T is within TV 0.02
     /// of the target and |log Z error| < 0.02, checked every 100 iterations (checks not timed).
     static func timeToQuality(maxIterations: Int) throws -> (Double, Int)? {
         let ising = try IsingModel(lattice: SquareLattice(rows: 4, cols: 4, boundary: .periodic))
-        let settings = GFlowNetSettings()
+        let settings = commandLineDefault
         BLASThreads.set(settings.blasThreads)
         let beta = defaultBeta
         let exact = try Enumerator.enumerate(ising, beta: beta, storeEnergies: true)

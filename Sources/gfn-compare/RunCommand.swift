@@ -116,7 +116,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "MCMC kernel: metropolis, heat-bath or grid-step (±1 moves; the default for the hypergrid).")
     var kernel: KernelKind?
 
-    @Option(help: "Site order within a sweep: random or systematic.")
+    @Option(help: "Site order within a sweep: random, systematic, or checkerboard (one colour of the lattice, then the other; heat-bath on Ising takes a fast path).")
     var scan: ScanOrder = .random
 
     @Option(parsing: .unconditional, help: "Independent MCMC chains (run in parallel on all cores).")

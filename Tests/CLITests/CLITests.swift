@@ -178,10 +178,12 @@ import TestSupport
         let r = try TestSupport.run(["bench", "--quick", "--out", out.path])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("| C reference Metropolis"))
+        #expect(r.stdout.contains("| Swift heat-bath, checkerboard scan") && r.stdout.contains("| GFlowNet 10×10 CLI default"))
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("bench.md").path))
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("bench.json"))) as? [String: Any] ?? [:]
         for key in ["mh_flips_per_s", "c_reference_flips_per_s", "gfn_train_trajectories_per_s", "gfn_default_train_trajectories_per_s",
-                    "sgemm_gflops", "peak_rss_bytes", "mh_ratio_to_c", "mh_two_core_speedup"] {
+                    "sgemm_gflops", "peak_rss_bytes", "mh_ratio_to_c", "mh_two_core_speedup", "mh_checkerboard_updates_per_s",
+                    "gfn_cli_default_train_trajectories_per_s", "gfn4x4_cli_default_train_trajectories_per_s"] {
             #expect(((json[key] as? Double) ?? 0) > 0, "\(key) = \(String(describing: json[key]))")
         }
         #expect(json["time_to_quality_seconds"] is NSNull, "--quick skips the time to quality, and says so with null")

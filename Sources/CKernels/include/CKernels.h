@@ -27,4 +27,14 @@ void gfn_add_d(const double *x, double *y, long count);
 void gfn_sum_f(const float *x, const float *y, float *out, long count);
 void gfn_sum_d(const double *x, const double *y, double *out, long count);
 
+/* One heat-bath pass of a two-valued (Ising) model over `count` sites, in the order given:
+   site i, with neighbours neighbors[offsets[i] .. offsets[i+1]), has the key
+   x_i*(2D+1) + (2*up - degree) + D (up: neighbours with value 1, D: max_degree) and flips when
+   u[k] < flip[key], adding delta[key] to *energy_change (unless it is NULL); returns the number of flips. The same
+   comparisons in the same order as the Swift kernel, so given the same uniforms the chain is
+   bit-identical; without a draw-dependent branch the loop does not mispredict. */
+long gfn_ising_heat_bath_pass(unsigned char *x, const int *sites, long count, const int *offsets, const int *neighbors,
+                              int max_degree, const double *flip, const double *delta, const double *u,
+                              double *energy_change);
+
 #endif
