@@ -15,6 +15,14 @@ public struct ExactReference: Sendable {
 
     /// Recorded steps of the Wolff reference run beyond enumeration (each flips about n spins).
     public static let referenceSamples = 20_000
+    /// Every how many of them a state is kept for the EUBO (2,000 states: 2 MB at 32×32).
+    public static let keptStateInterval = 10
+
+    /// The states the Wolff reference kept (n values each, every ``referenceStateInterval``-th
+    /// recorded step), for bounds computed from reference draws (the GFlowNet's EUBO); empty
+    /// where the target was enumerated. Not part of the record.
+    public let referenceStates: [UInt8]
+    public let referenceStateInterval: Int
 
     /// States up to which the exact probability table is kept (chi-square, noise floor, curves): 32 MB.
     public static let probabilityTableLimit = 1 << 22
@@ -95,10 +103,12 @@ public struct ExactReference: Sendable {
         let potts = model as? PottsModel
         let wolff: Wolff.Estimate?
         let stream = RandomStream(seed: seed, stream: StreamPlan.referenceEstimate)
+        // States for the EUBO, unless they would take more than 256 MB.
+        let keep = model.variableCount * (referenceSamples / keptStateInterval) <= 1 << 28 ? keptStateInterval : 0
         if dist == nil, let ising, Wolff.inapplicability(ising) == nil {
-            wolff = try Wolff.run(ising, beta: beta, burnIn: 500, samples: referenceSamples, rng: stream)
+            wolff = try Wolff.run(ising, beta: beta, burnIn: 500, samples: referenceSamples, rng: stream, keepStatesEvery: keep)
         } else if dist == nil, let potts, Wolff.inapplicability(potts) == nil {
-            wolff = try Wolff.run(potts, beta: beta, burnIn: 500, samples: referenceSamples, rng: stream)
+            wolff = try Wolff.run(potts, beta: beta, burnIn: 500, samples: referenceSamples, rng: stream, keepStatesEvery: keep)
         } else {
             wolff = nil
         }
@@ -114,6 +124,7 @@ public struct ExactReference: Sendable {
             record.referenceEstimate = estimate
         }
         let probabilities = dist.flatMap { d in d.energies.map { $0.map { exp(d.logProbability(energy: $0)) } } }
-        return ExactReference(exact: record, distribution: dist, probabilities: probabilities)
+        return ExactReference(exact: record, distribution: dist, referenceStates: wolff?.states ?? [],
+                              referenceStateInterval: wolff?.keptStateInterval ?? 0, probabilities: probabilities)
     }
 }

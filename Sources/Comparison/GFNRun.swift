@@ -159,6 +159,13 @@ enum GFNRun {
             let logModel = zip(samples.logPF, samples.logPB).map { $0 - $1 }
             metrics.logProbabilityRewardCorrelation = PairedStatistics.pearson(logModel, logReward)
         }
+        if reference.distribution == nil, !reference.referenceStates.isEmpty {
+            progress.begin("GFlowNet EUBO from \(reference.referenceStates.count / model.variableCount) reference states")
+            if let (eubo, se) = try eubo(gfn, model: model, beta: settings.beta, states: reference.referenceStates, seed: settings.seed) {
+                metrics.logZEubo = eubo; metrics.logZEuboSe = se
+            }
+            progress.end(metrics.logZEubo.map { "EUBO " + MarkdownReport.fmt($0) } ?? "n/a")
+        }
         if reference.distribution == nil {
             metrics.importanceWeighted = SampleAnalysis.importanceWeighted(logWeights: logWeights, energies: draws.energies[0],
                                                                            magnetizations: draws.magnetizations[0], variables: model.variableCount)
@@ -242,5 +249,39 @@ enum GFNRun {
         var idx = Array(Swift.stride(from: stride - 1, to: n, by: stride))
         if let last = idx.last, last != n - 1, n > 0 { idx.append(n - 1) }
         return TrainingCurve(iteration: idx.map { r.steps[$0].iteration }, loss: idx.map { r.steps[$0].loss }, logZ: idx.map { r.steps[$0].logZ })
+    }
+}
+
+extension GFNRun {
+    /// The EUBO from reference states: each state's trajectory drawn back with P_B (stream
+    /// `StreamPlan.gfnEubo`; on the fixed order the one trajectory, so its term is log R − log P_T
+    /// exactly) and scored, −β·E(x) − (log P_F(τ) − log P_B(τ|x)), in batches of 256. Its MCSE
+    /// treats the states as the correlated chain they are.
+    static func eubo<Env: ConstructionEnvironment, E: EnergyModel>(_ gfn: GFlowNet<Env>, model: E, beta: Double, states: [UInt8], seed: UInt64) throws -> (Double, Double)? {
+        let n = model.variableCount, count = states.count / n
+        guard count >= 2 else { return nil }
+        let env = gfn.environment
+        let batch = 256
+        let scorer = BackwardTrajectoryScorer(gfn, capacity: batch)
+        let rng = RandomStream(seed: seed, stream: StreamPlan.gfnEubo)
+        let buffer = UnsafeMutablePointer<Int32>.allocate(capacity: batch * env.stateSize)
+        defer { buffer.deallocate() }
+        var logW = [Double](repeating: 0, count: batch)
+        var bounds: [Double] = []
+        bounds.reserveCapacity(count)
+        try states.withUnsafeBufferPointer { all in
+            var start = 0
+            while start < count {
+                let rows = min(batch, count - start)
+                for r in 0..<rows { env.writeTerminal(assignment: all.baseAddress! + (start + r) * n, into: buffer + r * env.stateSize) }
+                logW.withUnsafeMutableBufferPointer { scorer.score(buffer, rows: rows, rng: rng, into: $0.baseAddress!) }
+                for r in 0..<rows { bounds.append(-beta * model.energy(all.baseAddress! + (start + r) * n) - logW[r]) }
+                start += rows
+                try Interruption.check()
+            }
+        }
+        let mean = bounds.reduce(0, +) / Double(bounds.count)
+        let se = MCMCDiagnostics.mcseMean([bounds])
+        return mean.isFinite && se.isFinite ? (mean, se) : nil
     }
 }

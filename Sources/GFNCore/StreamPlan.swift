@@ -10,6 +10,8 @@ public enum StreamPlan {
     public static let gfnTraining: UInt64 = (1 << 32) + 1
     public static let gfnSampling: UInt64 = (1 << 32) + 2
     public static let gfnImportanceSampling: UInt64 = (1 << 32) + 3
+    /// The backward trajectories the EUBO draws from the reference states.
+    public static let gfnEubo: UInt64 = (1 << 32) + 4
     /// GFlowNet-in-MH chain c: its local moves, backward trajectories and acceptances.
     public static func gfnMHChain(_ c: Int) -> UInt64 { (1 << 36) + UInt64(c) }
     /// GFlowNet-in-MH chain c: the GFlowNet draws it proposes.

@@ -13,6 +13,9 @@ public enum Wolff {
         public var absMagnetizationPerSite: [Double]
         /// M/n after each measured step (signed: a missing mode shows in its histogram).
         public var magnetizationPerSite: [Double] = []
+        /// The states after every `keptStateInterval`-th measured step, n values each (empty unless asked for).
+        public var states: [UInt8] = []
+        public var keptStateInterval = 0
     }
 
     /// Why Wolff does not apply, or nil.
@@ -32,27 +35,31 @@ public enum Wolff {
     /// Wolff for the q-state Potts model: grow a cluster of equal colours, adding each equal
     /// neighbour with probability 1 − e^{−βJ}, and recolour it with a uniformly chosen other colour.
     /// Records E and the order parameter |Σᵢ spin(xᵢ)|/n along colour 0 after each fixed-size step.
-    public static func run(_ model: PottsModel, beta: Double, burnIn: Int, samples: Int, rng: RandomStream) throws -> Estimate {
+    public static func run(_ model: PottsModel, beta: Double, burnIn: Int, samples: Int, rng: RandomStream, keepStatesEvery: Int = 0) throws -> Estimate {
         if let why = inapplicability(model) { throw GFNError.invalidInput(why) }
         let pAdd = 1 - exp(-beta * model.coupling)
         return try clusterRun(model, pAdd: pAdd, newValue: { v in
             let r = rng.integer(below: model.q - 1)
             return UInt8(r >= Int(v) ? r + 1 : r)
-        }, burnIn: burnIn, samples: samples, rng: rng)
+        }, burnIn: burnIn, samples: samples, rng: rng, keepStatesEvery: keepStatesEvery)
     }
 
     /// Runs `burnIn` + `samples` steps of a fixed number of cluster flips each (chosen after the
     /// burn-in so a step flips about n spins on average), recording E and |M|/n after each step.
     /// The number of flips per step is fixed, not "until n spins flipped": stopping at a time that
     /// depends on the cluster sizes would bias the measurements towards ordered states.
-    public static func run(_ model: IsingModel, beta: Double, burnIn: Int, samples: Int, rng: RandomStream) throws -> Estimate {
+    ///
+    /// - Parameter keepStatesEvery: keep the state after every k-th measured step (0: none).
+    public static func run(_ model: IsingModel, beta: Double, burnIn: Int, samples: Int, rng: RandomStream, keepStatesEvery: Int = 0) throws -> Estimate {
         if let why = inapplicability(model) { throw GFNError.invalidInput(why) }
-        return try clusterRun(model, pAdd: 1 - exp(-2 * beta * model.coupling), newValue: { 1 &- $0 }, burnIn: burnIn, samples: samples, rng: rng)
+        return try clusterRun(model, pAdd: 1 - exp(-2 * beta * model.coupling), newValue: { 1 &- $0 }, burnIn: burnIn, samples: samples, rng: rng,
+                              keepStatesEvery: keepStatesEvery)
     }
 
     /// The shared cluster loop: clusters of equal values grow with probability `pAdd` per bond and
     /// take the value `newValue(old)`.
-    static func clusterRun<E: EnergyModel>(_ model: E, pAdd: Double, newValue: (UInt8) -> UInt8, burnIn: Int, samples: Int, rng: RandomStream) throws -> Estimate {
+    static func clusterRun<E: EnergyModel>(_ model: E, pAdd: Double, newValue: (UInt8) -> UInt8, burnIn: Int, samples: Int, rng: RandomStream,
+                                           keepStatesEvery: Int) throws -> Estimate {
         let n = model.variableCount
         var x = (0..<n).map { _ in UInt8(rng.integer(below: model.domainSize)) }
         var stack = [Int](), inCluster = [Bool](repeating: false, count: n)
@@ -60,6 +67,7 @@ public enum Wolff {
         let table = NeighborTable(siteCount: n, bonds: model.bonds)
         var result = Estimate(energies: [], absMagnetizationPerSite: [])
         result.energies.reserveCapacity(samples)
+        result.keptStateInterval = keepStatesEvery
         var clustersPerStep = 1
         var burnInFlipped = 0, burnInClusters = 0
         for step in 0..<(burnIn + samples) {
@@ -91,6 +99,7 @@ public enum Wolff {
                 result.energies.append(e)
                 result.absMagnetizationPerSite.append(abs(m) / Double(n))
                 result.magnetizationPerSite.append(m / Double(n))
+                if keepStatesEvery > 0, (step - burnIn + 1) % keepStatesEvery == 0 { result.states.append(contentsOf: x) }
             }
             if step % 256 == 0 { try Interruption.check() }
         }

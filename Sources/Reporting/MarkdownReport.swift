@@ -93,6 +93,11 @@ public enum MarkdownReport {
             if r.samplers.contains(where: { $0.metrics.logZElbo != nil }) {
                 row("ELBO (lower bound on log Z) ± SE", exact: opt(r.exact.logZ)) { m in m.logZElbo.map { fmt($0) + (m.logZElboSe.map { " ± " + fmt($0) } ?? "") } ?? "n/a" }
             }
+            if r.samplers.contains(where: { $0.metrics.logZEubo != nil }) {
+                row("EUBO (upper bound on log Z, from the reference's states) ± MCSE", exact: opt(r.exact.logZ)) { m in
+                    m.logZEubo.map { fmt($0) + (m.logZEuboSe.map { " ± " + fmt($0) } ?? "") } ?? "n/a"
+                }
+            }
             // Records made before the standard error existed keep their table (the row needs it).
             if r.samplers.contains(where: { $0.metrics.logZImportanceSe != nil }) {
                 row("importance-sampled log Z ± SE (weight ESS)", exact: opt(r.exact.logZ)) { m in

@@ -109,6 +109,11 @@ public struct SamplerMetrics: Codable, Equatable, Sendable {
     /// Pearson correlation over the GFlowNet's samples of log P_F(τ) − log P_B(τ|x) (log P_T(x) on
     /// the fixed order) with log R(x): 1 for a perfectly trained sampler (absent for MCMC).
     public var logProbabilityRewardCorrelation: Double?
+    /// The EUBO: mean over reference states x (a Wolff run's, where the target cannot be enumerated)
+    /// of log R(x) + log P_B(τ|x) − log P_F(τ), τ ~ P_B(·|x) — an upper bound on log Z in
+    /// expectation when x ~ p — and its MCSE (the reference states are a correlated chain).
+    public var logZEubo: Double?
+    public var logZEuboSe: Double?
     /// Where the target cannot be enumerated: the draws against the reference estimate's histograms,
     /// specific heat and susceptibility (absent when there is no reference estimate).
     public var referenceComparison: ReferenceComparison?
@@ -163,7 +168,7 @@ public struct SamplerMetrics: Codable, Equatable, Sendable {
         case warnings, energyHistogram, magnetizationHistogram, marginalsUp, marginals, curve, wallLimited
         case trainingTrajectories, trainingSeconds, energyEvaluations, deltaEnergyEvaluations
         case fullEnergyEvaluations, wallSeconds, burnInSeconds, samplingSeconds, gfnMh, tauIntLogWeight
-        case referenceComparison, importanceWeighted
+        case referenceComparison, importanceWeighted, logZEubo, logZEuboSe
     }
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -229,6 +234,8 @@ public struct SamplerMetrics: Codable, Equatable, Sendable {
         // Absent rather than null where they do not apply, so records of enumerable targets keep their bytes.
         try c.encodeIfPresent(referenceComparison, forKey: .referenceComparison)
         try c.encodeIfPresent(importanceWeighted, forKey: .importanceWeighted)
+        try c.encodeIfPresent(logZEubo, forKey: .logZEubo)
+        try c.encodeIfPresent(logZEuboSe, forKey: .logZEuboSe)
     }
 }
 

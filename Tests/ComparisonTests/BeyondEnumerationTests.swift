@@ -3,6 +3,7 @@ import Energies
 import Exact
 import Foundation
 import GFNCore
+import GFlowNets
 import MCMC
 import Metrics
 import Reporting
@@ -50,6 +51,28 @@ import TestSupport
         let c = try #require(record.samplers[0].metrics.referenceComparison)
         #expect(c.energy?.withinFloor == false, "\(c)")
         #expect(MarkdownReport.render(record).contains("measurably different from the reference"))
+    }
+
+    /// A briefly trained GFlowNet on 8×8 (fixed order): the ELBO from its own draws and the EUBO
+    /// from the Wolff reference's states bracket Kaufman's exact log Z (each within 3 of its
+    /// standard errors of the side it bounds: both are bounds in expectation), the
+    /// importance-weighted ⟨E⟩ is reported, and the report shows the EUBO row.
+    @Test func elboAndEuboBracketTheExactLogZ() throws {
+        var s = Self.settings()
+        var g = GFlowNetSettings()
+        g.hidden = 32; g.batch = 32; g.iterations = 150; g.blasThreads = 1; g.head = .perStep; g.layers = 1
+        s.gfn = g; s.gfnSamples = 2000
+        s.schedule = ChainSchedule(chains: 2, burnInSweeps: 100, samplesPerChain: 2000)
+        let record = try ComparisonRun.run(s, command: "test")
+        let logZ = try #require(record.exact.logZ)
+        let m = try #require(record.samplers.first { $0.name == "gfn" }?.metrics)
+        let elbo = try #require(m.logZElbo), elboSe = try #require(m.logZElboSe)
+        let eubo = try #require(m.logZEubo), euboSe = try #require(m.logZEuboSe)
+        #expect(elbo - 3 * elboSe < logZ && logZ < eubo + 3 * euboSe, "ELBO \(elbo) ± \(elboSe), log Z \(logZ), EUBO \(eubo) ± \(euboSe)")
+        #expect(m.importanceWeighted != nil)
+        #expect(MarkdownReport.render(record).contains("| EUBO (upper bound on log Z, from the reference's states) ± MCSE |"))
+        let again = try ComparisonRun.run(s, command: "test")
+        #expect(again.samplers.first { $0.name == "gfn" }?.metrics.logZEubo == eubo)
     }
 
     /// Self-normalised importance weighting: equal weights give the plain means and SE sd/√N;
