@@ -25,7 +25,7 @@ enum SweepMerge {
     /// Refuses different specs, different tool versions, conflicting duplicates and missing runs.
     /// Returns the number of runs merged.
     @discardableResult
-    static func merge(_ dirs: [URL], into out: URL) throws -> Int {
+    static func merge(_ dirs: [URL], into out: URL, study: Bool = false) throws -> Int {
         var spec: SweepSpec?
         var records: [Int: RunRecord] = [:]
         var toolVersion: String?
@@ -55,6 +55,10 @@ enum SweepMerge {
             }
         }
         guard let spec else { throw GFNError.invalidInput("merge needs at least one sweep folder") }
+        let needed = ["lattice", "beta", "budget-work"], flags = spec.axes.map(\.flag)
+        if study, !needed.allSatisfy(flags.contains) {
+            throw GFNError.invalidInput("merge --study needs a sweep whose axes include \(needed.joined(separator: ", ")) (this one has \(flags.joined(separator: ", ")))")
+        }
         let missing = spec.runs.map(\.index).filter { records[$0] == nil }
         if !missing.isEmpty {
             throw GFNError.runtime("\(missing.count) of \(spec.runs.count) runs are missing (\(missing.prefix(10).map(String.init).joined(separator: ", "))\(missing.count > 10 ? ", …" : "")); run the remaining shards, then merge again")
@@ -80,7 +84,21 @@ enum SweepMerge {
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         try AtomicOutput.write(try enc.encode(record) + Data("\n".utf8), to: out.appendingPathComponent("sweep.json"))
         for (name, svg) in plots(record) { try AtomicOutput.write(Data(svg.utf8), to: out.appendingPathComponent(name)) }
-        try AtomicOutput.write(Data(report(record).utf8), to: out.appendingPathComponent("report.md"))
+        guard study else {
+            try AtomicOutput.write(Data(report(record).utf8), to: out.appendingPathComponent("report.md"))
+            return summaries.count
+        }
+        // A study: the sweep's table goes to sweep.md, the study's report is report.md.
+        let cells = try spec.runs.map { r -> StudyCell in
+            guard let cell = StudyCell(record: records[r.index]!) else { throw GFNError.invalidInput("run \(r.index) has no budget") }
+            return cell
+        }
+        try AtomicOutput.write(Data(report(record).utf8), to: out.appendingPathComponent("sweep.md"))
+        try AtomicOutput.write(try enc.encode(cells) + Data("\n".utf8), to: out.appendingPathComponent("study.json"))
+        for (name, svg) in Study.plots(cells) { try AtomicOutput.write(Data(svg.utf8), to: out.appendingPathComponent(name)) }
+        let notes = (try? String(contentsOf: out.appendingPathComponent("study-notes.md"), encoding: .utf8))
+            .map { $0.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) } ?? []
+        try AtomicOutput.write(Data(Study.report(name: spec.name, cells: cells, notes: notes).utf8), to: out.appendingPathComponent("report.md"))
         return summaries.count
     }
 
@@ -151,11 +169,14 @@ struct MergeCommand: ParsableCommand {
     @Option(help: "Where to write the merged report (default: the first folder).")
     var out: String?
 
+    @Flag(help: "The sweep is a study (axes lattice, beta, budget-work): report.md is the break-even study (study.json, quality plots; the run table goes to sweep.md). Lines of the folder's study-notes.md, if any, head the report.")
+    var study = false
+
     func run() throws {
         guard !folders.isEmpty else { throw GFNError.invalidInput("merge needs at least one sweep folder") }
         let dirs = folders.map { URL(fileURLWithPath: $0) }
         let target = out.map { URL(fileURLWithPath: $0) } ?? dirs[0]
-        let n = try SweepMerge.merge(dirs, into: target)
+        let n = try SweepMerge.merge(dirs, into: target, study: study)
         print("merged \(n) runs into \(target.appendingPathComponent("report.md").path)")
     }
 }

@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The committed study (reports/study): its report regenerates from its records byte for byte,
+/// one of its runs reproduces, and the README's headline is the report's generated conclusion.
+@Suite struct CommittedStudyTests {
+    static let study = TestSupport.packageRoot.appendingPathComponent("reports/study")
+
+    @Test func theReportRegeneratesFromItsRecords() throws {
+        let fm = FileManager.default
+        let copy = TestSupport.temporaryDirectory().appendingPathComponent("study")
+        try fm.createDirectory(at: copy.appendingPathComponent("runs"), withIntermediateDirectories: true)
+        for name in ["sweep-spec.json", "study-notes.md"] {
+            try fm.copyItem(at: Self.study.appendingPathComponent(name), to: copy.appendingPathComponent(name))
+        }
+        for run in try fm.contentsOfDirectory(atPath: Self.study.appendingPathComponent("runs").path) where run.hasPrefix("run-") {
+            let to = copy.appendingPathComponent("runs").appendingPathComponent(run)
+            try fm.createDirectory(at: to, withIntermediateDirectories: true)
+            try fm.copyItem(at: Self.study.appendingPathComponent("runs/\(run)/run.json"), to: to.appendingPathComponent("run.json"))
+        }
+        let r = try TestSupport.run(["merge", "--study", copy.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        for name in ["report.md", "study.json", "sweep.md"] {
+            #expect(try Data(contentsOf: copy.appendingPathComponent(name)) == Data(contentsOf: Self.study.appendingPathComponent(name)), "\(name) differs")
+        }
+    }
+
+    /// A sweep without the study's axes is refused in one line, exit 2, before anything is written.
+    @Test func aSweepWithoutTheStudyAxesIsRefused() throws {
+        let fm = FileManager.default
+        let copy = TestSupport.temporaryDirectory().appendingPathComponent("not-a-study")
+        try fm.createDirectory(at: copy.appendingPathComponent("runs"), withIntermediateDirectories: true)
+        let spec = try String(contentsOf: Self.study.appendingPathComponent("sweep-spec.json"), encoding: .utf8)
+        try spec.replacingOccurrences(of: "\"budget-work\"", with: "\"seed\"").write(to: copy.appendingPathComponent("sweep-spec.json"), atomically: true, encoding: .utf8)
+        for run in try fm.contentsOfDirectory(atPath: Self.study.appendingPathComponent("runs").path) where run.hasPrefix("run-") {
+            let to = copy.appendingPathComponent("runs").appendingPathComponent(run)
+            try fm.createDirectory(at: to, withIntermediateDirectories: true)
+            try fm.copyItem(at: Self.study.appendingPathComponent("runs/\(run)/run.json"), to: to.appendingPathComponent("run.json"))
+        }
+        let r = try TestSupport.run(["merge", "--study", copy.path])
+        #expect(r.status == 2, "\(r.stderr)")
+        #expect(r.stderr.contains("merge --study needs a sweep whose axes include lattice, beta, budget-work"), "\(r.stderr)")
+        #expect(!fm.fileExists(atPath: copy.appendingPathComponent("study.json").path))
+    }
+
+    @Test func theREADMEHeadlineIsTheGeneratedConclusion() throws {
+        let report = try String(contentsOf: Self.study.appendingPathComponent("report.md"), encoding: .utf8)
+        let readme = try String(contentsOf: TestSupport.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let section = try #require(report.components(separatedBy: "## Conclusion\n\n").dropFirst().first?.components(separatedBy: "\n\n").first)
+        let bullets = section.split(separator: "\n").map(String.init)
+        #expect(!bullets.isEmpty)
+        for b in bullets { #expect(readme.contains(b), "README lacks: \(b)") }
+    }
+
+    /// A run of the study, rerun from its record, gives the same record (timing and machine aside).
+    @Test func aRunReproduces() throws {
+        let r = try TestSupport.run(["reproduce", Self.study.appendingPathComponent("runs/run-00003/run.json").path])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+    }
+}
