@@ -7,17 +7,23 @@ import TestSupport
 @Suite struct CommittedStudyTests {
     static let study = TestSupport.packageRoot.appendingPathComponent("reports/study")
 
-    @Test func theReportRegeneratesFromItsRecords() throws {
+    /// A folder holding a copy of the committed study's run.json files (nothing derived from them).
+    static func copyOfTheRecords(named name: String) throws -> URL {
         let fm = FileManager.default
-        let copy = TestSupport.temporaryDirectory().appendingPathComponent("study")
+        let copy = TestSupport.temporaryDirectory().appendingPathComponent(name)
         try fm.createDirectory(at: copy.appendingPathComponent("runs"), withIntermediateDirectories: true)
-        for name in ["sweep-spec.json", "study-notes.md"] {
-            try fm.copyItem(at: Self.study.appendingPathComponent(name), to: copy.appendingPathComponent(name))
-        }
-        for run in try fm.contentsOfDirectory(atPath: Self.study.appendingPathComponent("runs").path) where run.hasPrefix("run-") {
+        for run in try fm.contentsOfDirectory(atPath: study.appendingPathComponent("runs").path) where run.hasPrefix("run-") {
             let to = copy.appendingPathComponent("runs").appendingPathComponent(run)
             try fm.createDirectory(at: to, withIntermediateDirectories: true)
-            try fm.copyItem(at: Self.study.appendingPathComponent("runs/\(run)/run.json"), to: to.appendingPathComponent("run.json"))
+            try fm.copyItem(at: study.appendingPathComponent("runs/\(run)/run.json"), to: to.appendingPathComponent("run.json"))
+        }
+        return copy
+    }
+
+    @Test func theReportRegeneratesFromItsRecords() throws {
+        let copy = try Self.copyOfTheRecords(named: "study")
+        for name in ["sweep-spec.json", "study-notes.md"] {
+            try FileManager.default.copyItem(at: Self.study.appendingPathComponent(name), to: copy.appendingPathComponent(name))
         }
         let r = try TestSupport.run(["merge", "--study", copy.path])
         #expect(r.status == 0, "\(r.stderr)")
@@ -28,20 +34,13 @@ import TestSupport
 
     /// A sweep without the study's axes is refused in one line, exit 2, before anything is written.
     @Test func aSweepWithoutTheStudyAxesIsRefused() throws {
-        let fm = FileManager.default
-        let copy = TestSupport.temporaryDirectory().appendingPathComponent("not-a-study")
-        try fm.createDirectory(at: copy.appendingPathComponent("runs"), withIntermediateDirectories: true)
+        let copy = try Self.copyOfTheRecords(named: "not-a-study")
         let spec = try String(contentsOf: Self.study.appendingPathComponent("sweep-spec.json"), encoding: .utf8)
         try spec.replacingOccurrences(of: "\"budget-work\"", with: "\"seed\"").write(to: copy.appendingPathComponent("sweep-spec.json"), atomically: true, encoding: .utf8)
-        for run in try fm.contentsOfDirectory(atPath: Self.study.appendingPathComponent("runs").path) where run.hasPrefix("run-") {
-            let to = copy.appendingPathComponent("runs").appendingPathComponent(run)
-            try fm.createDirectory(at: to, withIntermediateDirectories: true)
-            try fm.copyItem(at: Self.study.appendingPathComponent("runs/\(run)/run.json"), to: to.appendingPathComponent("run.json"))
-        }
         let r = try TestSupport.run(["merge", "--study", copy.path])
         #expect(r.status == 2, "\(r.stderr)")
         #expect(r.stderr.contains("merge --study needs a sweep whose axes include lattice, beta, budget-work"), "\(r.stderr)")
-        #expect(!fm.fileExists(atPath: copy.appendingPathComponent("study.json").path))
+        #expect(!FileManager.default.fileExists(atPath: copy.appendingPathComponent("study.json").path))
     }
 
     @Test func theREADMEHeadlineIsTheGeneratedConclusion() throws {
