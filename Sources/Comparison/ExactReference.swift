@@ -35,8 +35,8 @@ public struct ExactReference: Sendable {
     ///
     /// - Parameter model: the energy.
     /// - Parameter beta: the inverse temperature β of the target p ∝ exp(−β·E).
-    /// - Parameter seed: the run's seed; a cluster-algorithm reference estimate (where no exact ⟨E⟩
-    ///   is known) draws from stream (seed, 2^34).
+    /// - Parameter seed: the run's seed; the cluster-algorithm reference estimate beyond
+    ///   enumeration draws from stream (seed, 2^34).
     public static func compute<E: EnergyModel>(_ model: E, beta: Double, seed: UInt64 = 1) throws -> ExactReference {
         let ising = model as? IsingModel
         var record = ExactRecord()

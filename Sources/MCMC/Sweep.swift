@@ -69,6 +69,8 @@ public final class SiteSweeper<K: SiteKernel> {
         self.init(kernel: kernel, scan: scan, sites: try Self.sites(for: scan, model: kernel.energy))
     }
 
+    /// - Parameter kernel: the single-site update.
+    /// - Parameter scan: the order of a sweep's updates.
     /// - Parameter sites: the order from ``sites(for:model:)``.
     /// - Parameter allowFastPath: false forces the generic loop (tests compare the two).
     public init(kernel: K, scan: ScanOrder, sites: [Int32], allowFastPath: Bool = true) {

@@ -48,8 +48,7 @@ public enum Wolff {
     /// burn-in so a step flips about n spins on average), recording E and |M|/n after each step.
     /// The number of flips per step is fixed, not "until n spins flipped": stopping at a time that
     /// depends on the cluster sizes would bias the measurements towards ordered states.
-    ///
-    /// - Parameter keepStatesEvery: keep the state after every k-th measured step (0: none).
+    /// With `keepStatesEvery` k > 0 the state after every k-th measured step is kept too.
     public static func run(_ model: IsingModel, beta: Double, burnIn: Int, samples: Int, rng: RandomStream, keepStatesEvery: Int = 0) throws -> Estimate {
         if let why = inapplicability(model) { throw GFNError.invalidInput(why) }
         return try clusterRun(model, pAdd: 1 - exp(-2 * beta * model.coupling), newValue: { 1 &- $0 }, burnIn: burnIn, samples: samples, rng: rng,

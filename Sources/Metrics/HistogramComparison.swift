@@ -78,6 +78,7 @@ public enum BatchMeans {
     /// caller warns otherwise); for independent draws any batching is.
     ///
     /// - Parameter series: per chain, the observables of each draw (e.g. (E, |M|)).
+    /// - Parameter statistic: the estimate computed from a set of draws (all of them, or one batch).
     /// - Returns: nil with fewer than 2 draws per batch.
     public static func estimate<T>(_ series: [[T]], statistic: ([T]) -> Double) -> (value: Double, se: Double)? {
         let flat = series.flatMap { $0 }
