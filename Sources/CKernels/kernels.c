@@ -70,12 +70,9 @@ static inline long ising_heat_bath_pass(unsigned char *restrict x, const int *re
 }
 
 long gfn_ising_heat_bath_pass(unsigned char *restrict x, const int *restrict sites, long count, const int *restrict offsets,
-                              const int *restrict neighbors, int max_degree, const double *restrict flip,
+                              const int *restrict neighbors, int max_degree, int four_neighbours, const double *restrict flip,
                               const double *restrict delta, const double *restrict u, double *energy_change) {
-    /* Every site with four neighbours at 4i..4i+3 (a periodic square lattice): the neighbour
-       loop unrolls and offsets are not read. */
-    int four = max_degree == 4;
-    for (long k = 0; four && k < count; k++) four = offsets[sites[k] + 1] - offsets[sites[k]] == 4 && offsets[sites[k]] == 4 * sites[k];
+    const int four = four_neighbours != 0;
     if (four && energy_change) return ising_heat_bath_pass(x, sites, count, offsets, neighbors, max_degree, flip, delta, u, energy_change, 1, 1);
     if (four) return ising_heat_bath_pass(x, sites, count, offsets, neighbors, max_degree, flip, delta, u, 0, 1, 0);
     if (energy_change) return ising_heat_bath_pass(x, sites, count, offsets, neighbors, max_degree, flip, delta, u, energy_change, 0, 1);

@@ -50,8 +50,8 @@ public final class SiteSweeper<K: SiteKernel> {
     /// Visiting order of a fixed scan; empty for a random scan.
     @usableFromInline let order: UnsafeMutableBufferPointer<Int32>
     @usableFromInline let uniforms: UnsafeMutableBufferPointer<Double>
-    /// The Ising heat-bath fast path's tables (flip probability and ΔE by key), when it applies.
-    @usableFromInline let fast: (flip: [Double], delta: [Double], table: NeighborTable, maxDegree: Int)?
+    /// The Ising heat-bath fast path's tables, when it applies.
+    @usableFromInline let fast: IsingHeatBathTables?
 
     /// The visiting order of a fixed scan (empty for a random scan).
     ///
@@ -81,8 +81,7 @@ public final class SiteSweeper<K: SiteKernel> {
         order = .allocate(capacity: max(sites.count, 1))
         _ = order.initialize(from: sites)
         if allowFastPath, scan != .random, let heatBath = kernel as? HeatBathKernel<IsingModel> {
-            let model = heatBath.energy
-            fast = (heatBath.flipProbability, (0..<model.deltaKeyCount).map { model.deltaEnergy(forKey: $0) }, model.neighborTable, model.neighborTable.maxDegree)
+            fast = IsingHeatBathTables(heatBath)
             uniforms = .allocate(capacity: n)
         } else {
             fast = nil
@@ -123,17 +122,36 @@ public final class SiteSweeper<K: SiteKernel> {
     }
 
     @usableFromInline func fastSweep(_ x: UnsafeMutablePointer<UInt8>, rng: RandomStream, counters: inout MoveCounters,
-                                     _ fast: (flip: [Double], delta: [Double], table: NeighborTable, maxDegree: Int), energy: UnsafeMutablePointer<Double>?) {
+                                     _ fast: IsingHeatBathTables, energy: UnsafeMutablePointer<Double>?) {
         let u = uniforms.baseAddress!
         for k in 0..<n { u[k] = rng.uniform() }
         let flips = fast.flip.withUnsafeBufferPointer { flip in
             fast.delta.withUnsafeBufferPointer { delta in
-                gfn_ising_heat_bath_pass(x, order.baseAddress, n, fast.table.offsets, fast.table.neighbors, Int32(fast.maxDegree),
-                                         flip.baseAddress, delta.baseAddress, u, energy)
+                gfn_ising_heat_bath_pass(x, order.baseAddress, n, fast.table.offsets, fast.table.neighbors, Int32(fast.table.maxDegree),
+                                         fast.fourNeighbours ? 1 : 0, flip.baseAddress, delta.baseAddress, u, energy)
             }
         }
         counters.proposals += n
         counters.deltaEvaluations += n
         counters.acceptances += flips
+    }
+}
+
+/// What the Ising heat-bath fast path reads: the kernel's flip probability and ΔE by key, the
+/// lattice's neighbour lists, and whether every site has its four neighbours at 4i…4i+3 (a
+/// periodic square lattice), decided once here rather than in every sweep.
+@usableFromInline struct IsingHeatBathTables {
+    @usableFromInline let flip: [Double]
+    @usableFromInline let delta: [Double]
+    @usableFromInline let table: NeighborTable
+    @usableFromInline let fourNeighbours: Bool
+
+    init(_ kernel: HeatBathKernel<IsingModel>) {
+        let model = kernel.energy
+        flip = kernel.flipProbability
+        delta = (0..<model.deltaKeyCount).map { model.deltaEnergy(forKey: $0) }
+        let neighbours = model.neighborTable
+        table = neighbours
+        fourNeighbours = (0...neighbours.siteCount).allSatisfy { neighbours.offsets[$0] == Int32(4 * $0) }
     }
 }

@@ -32,9 +32,10 @@ void gfn_sum_d(const double *x, const double *y, double *out, long count);
    x_i*(2D+1) + (2*up - degree) + D (up: neighbours with value 1, D: max_degree) and flips when
    u[k] < flip[key], adding delta[key] to *energy_change (unless it is NULL); returns the number of flips. The same
    comparisons in the same order as the Swift kernel, so given the same uniforms the chain is
-   bit-identical; without a draw-dependent branch the loop does not mispredict. */
+   bit-identical; without a draw-dependent branch the loop does not mispredict. four_neighbours
+   (nonzero): every site's neighbours are at 4i..4i+3, so the neighbour loop unrolls. */
 long gfn_ising_heat_bath_pass(unsigned char *x, const int *sites, long count, const int *offsets, const int *neighbors,
-                              int max_degree, const double *flip, const double *delta, const double *u,
+                              int max_degree, int four_neighbours, const double *flip, const double *delta, const double *u,
                               double *energy_change);
 
 #endif
