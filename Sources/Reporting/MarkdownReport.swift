@@ -15,6 +15,8 @@ public enum MarkdownReport {
             row("energy histogram: TV to the reference", referenceDraws) { histogram($0.referenceComparison?.energy) }
             row("magnetisation (signed m) histogram: TV to the reference", referenceDraws) { histogram($0.referenceComparison?.magnetization) }
             row("histograms consistent with the reference? (E, m)", "") { m in
+                // Like "indistinguishable from exact sampling?": draws refused by R-hat/ESS get no yes or no.
+                if m.verdictRefusal != nil { return "no verdict (see below)" }
                 guard let e = m.referenceComparison?.energy, let a = m.referenceComparison?.magnetization else { return "n/a" }
                 return (e.withinFloor ? "yes" : "no") + " / " + (a.withinFloor ? "yes" : "no")
             }
