@@ -7,6 +7,7 @@ import GFNCore
 import MCMC
 import Metrics
 import Reporting
+import Settings
 
 /// The tool's name and version, recorded in every run.
 public let toolInfo = ToolInfo(name: "gfn-compare", version: "0.1.0")
@@ -21,16 +22,26 @@ public enum ComparisonRun {
     /// - Parameter draws: when given, receives every sampler's draws with their states (`--save-draws`).
     public static func run(_ settings: RunSettings, command: String, progress: ProgressReporter = ProgressReporter(enabled: false),
                            draws: DrawArchive? = nil) throws -> RunRecord {
-        try settings.validate()
+        // Each model is built once, validated, then run (a model file is parsed here once).
         switch settings.energy {
-        case .ising: return try run(model: try settings.makeIsingModel(), settings: settings, command: command, progress: progress, draws: draws)
-        case .potts: return try run(model: try settings.makePottsModel(), settings: settings, command: command, progress: progress, draws: draws)
-        case .ea, .sk, .file: return try run(model: try settings.makePairwiseModel(), settings: settings, command: command, progress: progress, draws: draws)
+        case .ising:
+            let model = try settings.energy.makeIsingModel()
+            try settings.validate(model: model)
+            return try run(model: model, settings: settings, command: command, progress: progress, draws: draws)
+        case .potts:
+            let model = try settings.energy.makePottsModel()
+            try settings.validate(model: model)
+            return try run(model: model, settings: settings, command: command, progress: progress, draws: draws)
+        case .ea, .sk, .file:
+            let model = try settings.energy.makePairwiseModel()
+            try settings.validate(model: model)
+            return try run(model: model, settings: settings, command: command, progress: progress, draws: draws)
         case .hypergrid:
             if settings.gfn?.head == .perStep {
                 throw GFNError.invalidInput("--head per-step needs a set-variable energy (the hypergrid's trajectories have no fixed step per variable); drop --head")
             }
-            let grid = try settings.makeHypergridModel()
+            let grid = try settings.energy.makeHypergridModel()
+            try settings.validate(model: grid)
             return try run(model: grid, environment: { _ in HypergridEnvironment(grid: grid, beta: settings.beta) },
                            settings: settings, command: command, progress: progress, draws: draws)
         case .custom: throw GFNError.invalidInput("a custom energy runs through ComparisonRun.run(custom:name:settings:command:progress:)")
@@ -44,7 +55,6 @@ public enum ComparisonRun {
                                            progress: ProgressReporter = ProgressReporter(enabled: false), draws: DrawArchive? = nil) throws -> RunRecord {
         var s = settings
         s.energy = .custom(name: name, variables: model.variableCount)
-        guard s.beta.isFinite, s.beta >= 0 else { throw GFNError.invalidInput("beta must be a finite number ≥ 0 (got \(s.beta))") }
         try s.validate(model: model)
         return try run(model: model, settings: s, command: command, progress: progress, draws: draws)
     }
@@ -70,7 +80,7 @@ public enum ComparisonRun {
             }
             draws.spinValues = (0..<model.domainSize).map { model.spin(UInt8($0)) }
         }
-        let saved = try GFNRun.preload(settings: settings)
+        let saved = try GFNRun.preload(settings: settings, variables: model.variableCount)
 
         progress.begin("exact reference")
         let reference = try ExactReference.compute(model, beta: settings.beta, seed: settings.seed)
@@ -104,7 +114,7 @@ public enum ComparisonRun {
             date: MachineInfo.now, gitCommit: MachineInfo.gitCommit, swiftVersion: MachineInfo.swiftVersion,
             gslVersion: GSL.version, openblas: GSL.openBLASConfig, cpuModel: MachineInfo.cpuModel,
             cores: MachineInfo.cores, totalWallSeconds: total)
-        var record = RunRecord(tool: toolInfo, command: command, config: config(settings, gfn: gfnSettings),
+        var record = RunRecord(tool: toolInfo, command: command, config: config(settings, gfn: gfnSettings, variables: model.variableCount),
                                exact: reference.exact, samplers: samplers, comparison: comparison, environment: env)
         record.gfnMhComparison = gfnMhComparison
         return record
@@ -129,30 +139,16 @@ public enum ComparisonRun {
         return ([g.record, record], g.settings, comparison, gfnMhComparison)
     }
 
-    static func config(_ s: RunSettings, gfn g: GFlowNetSettings?) -> RunConfig {
-        let energy = s.energy.config(beta: s.beta)
-        let mh = MHConfig(kernel: s.kernel.rawValue, scan: s.schedule.scan.rawValue, chains: s.schedule.chains,
-                          burnInSweeps: s.schedule.burnInSweeps, samplesPerChain: s.schedule.samplesPerChain,
-                          thinSweeps: s.schedule.thinSweeps)
-        let gfn = g.map {
-            GFNConfig(objective: $0.objective.rawValue, order: $0.order.rawValue, backward: $0.backward.rawValue, hidden: $0.hidden,
-                      layers: $0.layers, activation: $0.activation.rawValue, batch: $0.batch, iterations: $0.iterations,
-                      learningRate: $0.learningRate, learningRateLogZ: $0.learningRateLogZ, epsilon: $0.epsilon,
-                      temperature: $0.temperature, subtbLambda: $0.subtbLambda, clipNorm: $0.clipNorm, blasThreads: $0.blasThreads, samples: s.gfnSamples,
-                      loadedModel: s.loadModel?.path)
-        }
-        var gfnConfig = gfn
-        if let start = g?.logZStart { gfnConfig?.logZStart = start.rawValue }
-        gfnConfig?.annealFraction = g?.annealFraction
-        gfnConfig?.head = g?.head?.rawValue
-        gfnConfig?.forwardLooking = g?.forwardLooking
-        var config = RunConfig(energy: energy, seed: s.seed, rng: s.rng.rawValue, mh: mh, gfn: gfnConfig,
+    static func config(_ s: RunSettings, gfn g: GFlowNetSettings?, variables: Int) -> RunConfig {
+        let energy = s.energy.config(beta: s.beta, variables: variables)
+        let gfn = g.map { GFNConfig(settings: $0, samples: s.gfnSamples, loadedModel: s.loadModel?.path) }
+        var config = RunConfig(energy: energy, seed: s.seed, rng: s.rng, mh: MHConfig(kernel: s.kernel, schedule: s.schedule), gfn: gfn,
                          gfnMh: s.gfnMH.map { m in
                              let schedule = s.gfnMHSchedule(m)
                              return GFNMHConfig(mode: m.every == nil ? "independence" : "mixed", every: m.every, chains: schedule.chains,
                                                 burnInSteps: schedule.burnInSteps, samplesPerChain: schedule.samplesPerChain, thinSteps: schedule.thinSteps)
                          })
-        config.budget = s.budget.map { BudgetConfig(energyWork: $0.energyWork, trainingShare: $0.trainingShare) }
+        config.budget = s.budget
         return config
     }
 

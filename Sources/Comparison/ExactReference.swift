@@ -38,14 +38,12 @@ public struct ExactReference: Sendable {
     /// - Parameter seed: the run's seed; the cluster-algorithm reference estimate beyond
     ///   enumeration draws from stream (seed, 2^34).
     public static func compute<E: EnergyModel>(_ model: E, beta: Double, seed: UInt64 = 1) throws -> ExactReference {
-        let ising = model as? IsingModel
+        let facts = model as? any ReferenceCapabilities
         var record = ExactRecord()
-        let glass = model as? PairwiseModel
-        let glassSymmetric = glass.map { $0.domainSize == 2 && $0.fields.allSatisfy { $0 == 0 } } ?? false
-        record.spinFlipSymmetric = (ising.map { $0.field == 0 } ?? false) || glassSymmetric
-        if let ising, ising.field == 0, ising.coupling > 0 {
-            record.onsagerEnergyPerSite = Onsager.energyPerSite(beta: beta, coupling: ising.coupling)
-            record.yangMagnetization = Onsager.spontaneousMagnetization(beta: beta, coupling: ising.coupling)
+        record.spinFlipSymmetric = facts?.isSpinFlipSymmetric ?? false
+        if let context = facts?.infiniteLattice(beta: beta) {
+            record.onsagerEnergyPerSite = context.energyPerSite
+            record.yangMagnetization = context.magnetization
         }
         var dist: ExactDistribution?
         if Enumerator.canEnumerate(model) {
@@ -57,7 +55,7 @@ public struct ExactReference: Sendable {
             record.meanEnergy = d.meanEnergy
             record.meanEnergyMethod = "enumeration"
             record.meanAbsMagnetizationPerSite = d.meanAbsMagnetizationPerSite
-            if ising != nil || glassSymmetric {
+            if facts?.hasMagnetisedModes == true {
                 // The two magnetised modes are an Ising notion; Potts has q colours.
                 record.modeMass = ModeMassRecord(positive: d.modeMass.positive, zero: d.modeMass.zero, negative: d.modeMass.negative)
             }
@@ -74,44 +72,34 @@ public struct ExactReference: Sendable {
         if dist == nil {
             record.notes.append(String(format: "not enumerated: %d^%d states exceed the 2^24 limit of exact enumeration, so state-level distances (TV, chi-square) and exact marginals are unknown", model.domainSize, model.variableCount))
         }
-        if dist == nil {
-            if let ising, let why = Kaufman.inapplicability(ising) { record.notes.append("no closed form: \(why)") }
-            if ising == nil { record.notes.append("no closed form is known for this energy") }
+        if dist == nil, let note = facts == nil ? "no closed form is known for this energy" : facts?.closedFormNote {
+            record.notes.append(note)
         }
-        if let glass {
-            // The couplings, so a reader of run.json has the instance without rerunning.
-            record.couplings = glass.edges.map { [Double($0.bond.a), Double($0.bond.b), $0.coupling] }
-        }
-        if let ising, let k = Kaufman.logZ(ising, beta: beta) {
-            record.logZKaufman = k
+        // The couplings, so a reader of run.json has the instance without rerunning.
+        record.couplings = facts?.recordedCouplings
+        let closed = facts?.closedForm(beta: beta)
+        if let closed {
+            record.logZKaufman = closed.logZ
             if record.logZ == nil {
-                record.logZ = k
+                record.logZ = closed.logZ
                 record.logZMethod = "kaufman"
                 let states = pow(Double(model.domainSize), Double(model.variableCount))
                 record.nStates = states.isFinite ? states : nil  // beyond Double (e.g. 2^1024): the notes give q^n
-                record.meanEnergy = Kaufman.meanEnergy(ising, beta: beta)
+                record.meanEnergy = closed.meanEnergy
                 record.meanEnergyMethod = "kaufman (−∂ log Z/∂β)"
             }
         }
         if let d = dist {
             record.specificHeatPerSite = beta * beta * d.energyVariance / Double(model.variableCount)
-        } else if let ising, let v = Kaufman.energyVariance(ising, beta: beta) {
+        } else if let v = closed?.energyVariance {
             record.specificHeatPerSite = beta * beta * v / Double(model.variableCount)
         }
         // Beyond enumeration a cluster run is the reference the samplers' histograms, specific heat
         // and susceptibility are judged against (and the ⟨E⟩ estimate where no closed form gives it).
-        let potts = model as? PottsModel
-        let wolff: Wolff.Estimate?
         let stream = RandomStream(seed: seed, stream: StreamPlan.referenceEstimate)
         // States for the EUBO, unless they would take more than 256 MB.
         let keep = model.variableCount * (referenceSamples / keptStateInterval) <= 1 << 28 ? keptStateInterval : 0
-        if dist == nil, let ising, Wolff.inapplicability(ising) == nil {
-            wolff = try Wolff.run(ising, beta: beta, burnIn: 500, samples: referenceSamples, rng: stream, keepStatesEvery: keep)
-        } else if dist == nil, let potts, Wolff.inapplicability(potts) == nil {
-            wolff = try Wolff.run(potts, beta: beta, burnIn: 500, samples: referenceSamples, rng: stream, keepStatesEvery: keep)
-        } else {
-            wolff = nil
-        }
+        let wolff = dist == nil ? try facts?.clusterReference(beta: beta, burnIn: 500, samples: referenceSamples, rng: stream, keepStatesEvery: keep) : nil
         if let w = wolff {
             let mean = { (v: [Double]) in v.reduce(0, +) / Double(v.count) }
             var estimate = ReferenceEstimate(

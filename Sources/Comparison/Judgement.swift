@@ -4,9 +4,9 @@ import GFNCore
 import Metrics
 import Reporting
 
-/// MH against the GFlowNet by ``DecisionRule``: quality at an equal number of draws, then cost in
+/// MH against the GFlowNet by `DecisionRule`: quality at an equal number of draws, then cost in
 /// energy work and wall time, with a break-even quoted only where the quality allows it.
-enum Judgement {
+public enum Judgement {
     /// The comparison record of two analysed samplers.
     ///
     /// - Parameter variables: n, the sites one full E(x) touches (the energy-work unit).
@@ -49,7 +49,7 @@ enum Judgement {
 
     /// Decision at an equal number of draws: the larger thinned set is subsampled evenly to the
     /// smaller, whose noise floor (N exact draws) then serves both.
-    static func quality(mh: SamplerAnalysis, gfn: SamplerAnalysis, reference: ExactReference, seed: UInt64,
+    public static func quality(mh: SamplerAnalysis, gfn: SamplerAnalysis, reference: ExactReference, seed: UInt64,
                         second: String = "gfn", secondName: String = "the GFlowNet") -> ComparisonRecord {
         let refusals = [("MH", mh.metrics.verdictRefusal), (secondName, gfn.metrics.verdictRefusal)]
             .compactMap { name, why in why.map { "\(name)'s draws support no verdict (\($0))" } }

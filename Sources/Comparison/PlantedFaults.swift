@@ -2,6 +2,19 @@ import Foundation
 import GFlowNets
 import NeuralNet
 
+/// Which injected fault a check run should plant (for testing that `check` catches regressions).
+public enum InjectedFault: String, Sendable, CaseIterable {
+    /// Metropolis-Hastings accepts with 0.9·β.
+    case mhBeta = "mh-beta-0.9"
+    /// Metropolis-Hastings never lets site 0 leave the value 0.
+    case mhFrozenSite = "mh-frozen-site"
+    /// The GFlowNet trains for a tenth of its iterations.
+    case gfnUndertrained = "gfn-undertrained"
+    /// The GFlowNet's uniform backward policy is misstated (normalised by the forward action
+    /// count): the learned log Z is off; see `MisstatedBackwardEnvironment`.
+    case gfnWrongBackward = "gfn-wrong-backward"
+}
+
 /// The environment of the planted fault ``InjectedFault/gfnWrongBackward``: identical to `base`
 /// except that it misstates the uniform backward policy as P_B/A, A being the number of forward
 /// actions (the slip of normalising by the forward instead of the backward action count). With

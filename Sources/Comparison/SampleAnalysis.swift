@@ -5,6 +5,7 @@ import GFNCore
 import MCMC
 import Metrics
 import Reporting
+import Settings
 
 /// A sampler's draws in the form the metrics need, whatever produced them.
 public struct DrawSet: Sendable {
@@ -117,44 +118,8 @@ public enum SampleAnalysis {
             m.slowestObservable = nil  // every observable has N effective draws
             m.meanEnergyMcse = (varE / Double(samples)).squareRoot()
             m.verdictRefusal = DecisionRule.refusal(rhat: [], bulkEss: [("draws", Double(samples))], chains: 1)
-        } else {
-            m.rhatEnergy = finite(MCMCDiagnostics.rankNormalizedSplitRhat(draws.energies))
-            m.rhatMagnetization = finite(MCMCDiagnostics.rankNormalizedSplitRhat(draws.magnetizations))
-            if Interruption.requested { return SamplerAnalysis(metrics: m, thinnedKeys: []) }  // the caller throws
-            m.essBulkEnergy = finite(MCMCDiagnostics.essBulk(draws.energies))
-            if Interruption.requested { return SamplerAnalysis(metrics: m, thinnedKeys: []) }  // the caller throws
-            m.essTailEnergy = finite(MCMCDiagnostics.essTail(draws.energies))
-            if Interruption.requested { return SamplerAnalysis(metrics: m, thinnedKeys: []) }  // the caller throws
-            m.essBulkMagnetization = finite(MCMCDiagnostics.essBulk(draws.magnetizations))
-            if Interruption.requested { return SamplerAnalysis(metrics: m, thinnedKeys: []) }  // the caller throws
-            m.essTailMagnetization = finite(MCMCDiagnostics.essTail(draws.magnetizations))
-            if Interruption.requested { return SamplerAnalysis(metrics: m, thinnedKeys: []) }  // the caller throws
-            m.essEnergy = finite(MCMCDiagnostics.essMean(draws.energies))
-            if Interruption.requested { return SamplerAnalysis(metrics: m, thinnedKeys: []) }  // the caller throws
-            m.meanEnergyMcse = finite(MCMCDiagnostics.mcseMean(draws.energies))
-            let chains = draws.energies.count
-            var bulk = [("energy", m.essBulkEnergy), ("magnetisation", m.essBulkMagnetization)]
-            var rhats = [("energy", m.rhatEnergy), ("magnetisation", m.rhatMagnetization)]
-            if !draws.memory.isEmpty {
-                // A GFlowNet-MH independence chain's log importance weight is tracked like the
-                // physical observables: it shows the chain sticking where energy need not.
-                bulk.append(("log importance weight", finite(MCMCDiagnostics.essBulk(draws.memory))))
-                rhats.append(("log importance weight", finite(MCMCDiagnostics.rankNormalizedSplitRhat(draws.memory))))
-            }
-            m.effectiveDraws = bulk.compactMap(\.1).min()
-            if let (name, _) = bulk.filter({ $0.1 != nil }).min(by: { $0.1! < $1.1! }) { m.slowestObservable = name }
-            m.verdictRefusal = DecisionRule.refusal(rhat: rhats, bulkEss: bulk, chains: chains)
-            for (name, value) in [("energy", m.rhatEnergy), ("magnetisation", m.rhatMagnetization)] {
-                if let r = value, r > 1.01 {
-                    m.warnings.append(String(format: "R-hat of the %@ trace is %.3f > 1.01: the chains disagree, so they have not mixed; estimates are not trustworthy.", name, r))
-                }
-            }
-            for (name, value) in [("bulk ESS of the energy", m.essBulkEnergy), ("tail ESS of the energy", m.essTailEnergy),
-                                  ("bulk ESS of the magnetisation", m.essBulkMagnetization), ("tail ESS of the magnetisation", m.essTailMagnetization)] {
-                if let e = value, e < 100 * Double(chains) {
-                    m.warnings.append(String(format: "The %@ is %.0f, under 100 per chain (%d chains): too few effective draws for reliable error bars.", name, e, chains))
-                }
-            }
+        } else if !chainDiagnostics(into: &m, draws: draws) {
+            return SamplerAnalysis(metrics: m, thinnedKeys: [])  // interrupted: the caller throws
         }
         if Interruption.requested { return SamplerAnalysis(metrics: m, thinnedKeys: []) }  // the caller throws
         m.meanEnergyExact = reference.exact.meanEnergy
@@ -211,9 +176,65 @@ public enum SampleAnalysis {
         }.max()
 
         if Interruption.requested { return SamplerAnalysis(metrics: m, thinnedKeys: []) }  // the caller throws
+        let thinnedKeys = stateLevel(into: &m, model: model, beta: beta, draws: draws, exact: exact, reference: reference, tau: (tauE, tauM),
+                                     seed: seed, floorStream: floorStream)
+        return SamplerAnalysis(metrics: m, thinnedKeys: thinnedKeys)
+    }
+
+    /// R-hat, ESS and the MCSE of a Markov chain's draws, the verdict's refusal and the warnings
+    /// they call for. Returns false when a stop was requested part-way.
+    static func chainDiagnostics(into m: inout SamplerMetrics, draws: DrawSet) -> Bool {
+        // Each a pass over all draws (seconds on long runs): a stop request is honoured between them.
+        let steps: [(inout SamplerMetrics) -> Void] = [
+            { $0.rhatEnergy = finite(MCMCDiagnostics.rankNormalizedSplitRhat(draws.energies))
+              $0.rhatMagnetization = finite(MCMCDiagnostics.rankNormalizedSplitRhat(draws.magnetizations)) },
+            { $0.essBulkEnergy = finite(MCMCDiagnostics.essBulk(draws.energies)) },
+            { $0.essTailEnergy = finite(MCMCDiagnostics.essTail(draws.energies)) },
+            { $0.essBulkMagnetization = finite(MCMCDiagnostics.essBulk(draws.magnetizations)) },
+            { $0.essTailMagnetization = finite(MCMCDiagnostics.essTail(draws.magnetizations)) },
+            { $0.essEnergy = finite(MCMCDiagnostics.essMean(draws.energies)) },
+            { $0.meanEnergyMcse = finite(MCMCDiagnostics.mcseMean(draws.energies)) },
+        ]
+        for step in steps {
+            step(&m)
+            if Interruption.requested { return false }  // the caller throws
+        }
+        let chains = draws.energies.count
+        var bulk = [("energy", m.essBulkEnergy), ("magnetisation", m.essBulkMagnetization)]
+        var rhats = [("energy", m.rhatEnergy), ("magnetisation", m.rhatMagnetization)]
+        if !draws.memory.isEmpty {
+            // A GFlowNet-MH independence chain's log importance weight is tracked like the
+            // physical observables: it shows the chain sticking where energy need not.
+            bulk.append(("log importance weight", finite(MCMCDiagnostics.essBulk(draws.memory))))
+            rhats.append(("log importance weight", finite(MCMCDiagnostics.rankNormalizedSplitRhat(draws.memory))))
+        }
+        m.effectiveDraws = bulk.compactMap(\.1).min()
+        if let (name, _) = bulk.filter({ $0.1 != nil }).min(by: { $0.1! < $1.1! }) { m.slowestObservable = name }
+        m.verdictRefusal = DecisionRule.refusal(rhat: rhats, bulkEss: bulk, chains: chains)
+        for (name, value) in [("energy", m.rhatEnergy), ("magnetisation", m.rhatMagnetization)] {
+            if let r = value, r > 1.01 {
+                m.warnings.append(String(format: "R-hat of the %@ trace is %.3f > 1.01: the chains disagree, so they have not mixed; estimates are not trustworthy.", name, r))
+            }
+        }
+        for (name, value) in [("bulk ESS of the energy", m.essBulkEnergy), ("tail ESS of the energy", m.essTailEnergy),
+                              ("bulk ESS of the magnetisation", m.essBulkMagnetization), ("tail ESS of the magnetisation", m.essTailMagnetization)] {
+            if let e = value, e < 100 * Double(chains) {
+                m.warnings.append(String(format: "The %@ is %.0f, under 100 per chain (%d chains): too few effective draws for reliable error bars.", name, e, chains))
+            }
+        }
+        return true
+    }
+
+    /// State-level distances to the enumerated target, and on the thinned draws the TV against
+    /// its noise floor and the chi-square test. Returns the thinned draws' keys.
+    static func stateLevel<E: EnergyModel>(into m: inout SamplerMetrics, model: E, beta: Double, draws: DrawSet, exact: ExactDistribution,
+                                           reference: ExactReference, tau: (energy: Double, magnetization: Double),
+                                           seed: UInt64, floorStream: UInt64) -> [UInt64] {
+        let n = model.variableCount, samples = m.samples
+        let (tauE, tauM) = tau
         // State-level distances.
         let keys = draws.keys.flatMap { $0 }
-        guard keys.count == samples else { return SamplerAnalysis(metrics: m, thinnedKeys: []) }
+        guard keys.count == samples else { return [] }
         let empirical = EmpiricalDistribution(keys: keys)
         m.distinctStates = empirical.keys.count
         let x = UnsafeMutablePointer<UInt8>.allocate(capacity: n)
@@ -258,7 +279,7 @@ public enum SampleAnalysis {
                 }
             }
         }
-        return SamplerAnalysis(metrics: m, thinnedKeys: thinnedKeys)
+        return thinnedKeys
     }
 
     /// Plain-words warnings when a distribution has (nearly) lost a mode the target gives real mass to.

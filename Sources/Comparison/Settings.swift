@@ -6,77 +6,7 @@ import GFlowNets
 import GFNCore
 import MCMC
 import NeuralMCMC
-
-/// The energy a run samples from.
-public enum EnergySpec: Sendable, Equatable {
-    case ising(rows: Int, cols: Int, boundary: Boundary, coupling: Double, field: Double)
-    case potts(rows: Int, cols: Int, boundary: Boundary, q: Int, coupling: Double, field: Double)
-    /// Edwards–Anderson spin glass: ±J (`gaussian == false`) or Gaussian couplings on the lattice bonds.
-    case ea(rows: Int, cols: Int, boundary: Boundary, gaussian: Bool, coupling: Double, instanceSeed: UInt64)
-    /// Sherrington–Kirkpatrick: n spins, all pairs, J_ij ~ N(0, 1)/√n.
-    case sk(spins: Int, instanceSeed: UInt64)
-    /// A pairwise model read from a file (`--energy file:PATH`).
-    case file(path: String)
-    /// The hypergrid benchmark: E = −log R(x) on a D-dimensional grid of side H.
-    case hypergrid(dims: Int, side: Int, r0: Double, r1: Double, r2: Double)
-    /// A library user's own `EnergyModel` (see ``ComparisonRun/run(custom:name:settings:command:progress:draws:)``).
-    case custom(name: String, variables: Int)
-
-    public static let names = ["ising", "potts", "ea", "sk", "hypergrid", "file:PATH"]
-
-    /// log₂ of the number of states of a set-variable energy (nil: the hypergrid, a custom model,
-    /// or a model file that cannot be read — its error comes later, from the loader).
-    public var log2StateCount: Double? {
-        switch self {
-        case let .ising(rows, cols, _, _, _), let .ea(rows, cols, _, _, _, _): return Double(rows * cols)
-        case let .potts(rows, cols, _, q, _, _): return Double(rows * cols) * Foundation.log2(Double(q))
-        case let .sk(spins, _): return Double(spins)
-        case let .file(path):
-            guard let m = try? PairwiseModelFile.load(path: path) else { return nil }
-            return Double(m.variableCount) * Foundation.log2(Double(m.domainSize))
-        case .hypergrid, .custom: return nil
-        }
-    }
-
-    /// The record's description of this energy.
-    public func config(beta: Double) -> EnergyConfig {
-        switch self {
-        case let .ising(rows, cols, boundary, coupling, field):
-            return EnergyConfig(name: "ising", rows: rows, cols: cols, boundary: boundary.rawValue, beta: beta, coupling: coupling, field: field, q: nil,
-                                convention: "E(x) = −J·Σ_<ij> s_i s_j − h·Σ_i s_i, s_i = ±1, each nearest-neighbour bond counted once (torchgfn's DiscreteEBM E = −xᵀJx counts each bond twice: its J is 2J here)")
-        case let .potts(rows, cols, boundary, q, coupling, field):
-            return EnergyConfig(name: "potts", rows: rows, cols: cols, boundary: boundary.rawValue, beta: beta, coupling: coupling, field: field, q: q,
-                                convention: "E(x) = −J·Σ_<ij> δ(x_i, x_j) − h·Σ_i δ(x_i, 0), x_i ∈ {0, …, q−1}, each nearest-neighbour bond counted once (q = 2 is Ising with coupling J/2 plus a constant)")
-        case let .ea(rows, cols, boundary, gaussian, coupling, instanceSeed):
-            var c = EnergyConfig(name: "ea", rows: rows, cols: cols, boundary: boundary.rawValue, beta: beta, coupling: coupling, field: 0, q: nil,
-                                 convention: "E(x) = −Σ_<ij> J_ij s_i s_j, s_i = ±1, each lattice bond once; J_ij = ±J or J·N(0, 1) drawn from stream (instance_seed, 0)")
-            c.disorder = gaussian ? "gaussian" : "pm"
-            c.instanceSeed = instanceSeed
-            return c
-        case let .sk(spins, instanceSeed):
-            var c = EnergyConfig(name: "sk", rows: 1, cols: spins, boundary: "none", beta: beta, coupling: 1, field: 0, q: nil,
-                                 convention: "E(x) = −Σ_{i<j} J_ij s_i s_j, s_i = ±1, all pairs, J_ij ~ N(0, 1)/√n drawn from stream (instance_seed, 0)")
-            c.spins = spins
-            c.instanceSeed = instanceSeed
-            return c
-        case let .hypergrid(dims, side, r0, r1, r2):
-            var c = EnergyConfig(name: "hypergrid", rows: 1, cols: dims, boundary: "none", beta: beta, coupling: 1, field: 0, q: nil,
-                                 convention: "E(x) = −log R(x), R(x) = R0 + R1·Π_d 1[0.25 < |x_d/(H−1) − 0.5| ≤ 0.5] + R2·Π_d 1[0.3 < |x_d/(H−1) − 0.5| < 0.4]; β = 1 gives p ∝ R")
-            c.dims = dims; c.side = side; c.rewards = [r0, r1, r2]
-            return c
-        case let .custom(name, variables):
-            return EnergyConfig(name: name, rows: 1, cols: variables, boundary: "none", beta: beta, coupling: 1, field: 0, q: nil,
-                                convention: "a user-defined EnergyModel; p(x) ∝ exp(−β·E(x))")
-        case let .file(path):
-            let n = (try? PairwiseModelFile.load(path: path))?.variableCount ?? 0
-            var c = EnergyConfig(name: "file", rows: 1, cols: n, boundary: "none", beta: beta, coupling: 1, field: 0, q: nil,
-                                 convention: "pairwise model file: E(x) = −Σ J_ij s_i s_j − Σ h_i s_i (domain 2) or −Σ J_ij δ(x_i, x_j) − Σ h_i δ(x_i, 0) (domain q > 2), each listed edge once")
-            c.file = path
-            c.fileFingerprint = PairwiseModelFile.fingerprint(path: path)
-            return c
-        }
-    }
-}
+import Settings
 
 /// Everything that determines a comparison run's results.
 public struct RunSettings: Sendable, Equatable {
@@ -116,20 +46,26 @@ public struct RunSettings: Sendable, Equatable {
 
     /// - Throws: `GFNError.invalidInput` naming the first value out of range.
     public func validate() throws {
+        switch energy {
+        case .ising: try validate(model: try energy.makeIsingModel())
+        case .potts: try validate(model: try energy.makePottsModel())
+        case .ea, .sk, .file: try validate(model: try energy.makePairwiseModel())
+        case .hypergrid: try validate(model: try energy.makeHypergridModel())
+        case .custom: try validateBeta()  // the model is validated with it in ComparisonRun.run(custom:…)
+        }
+    }
+
+    /// - Throws: `GFNError.invalidInput` when β is not a finite number in [0, 10^6].
+    func validateBeta() throws {
         guard beta.isFinite, beta >= 0 else {
             throw GFNError.invalidInput("--beta must be a finite number ≥ 0 (got \(beta))")
         }
         guard beta <= 1e6 else { throw GFNError.invalidInput("--beta \(beta) is out of range: at most 1e6") }
-        switch energy {
-        case .ising: try validate(model: try makeIsingModel())
-        case .potts: try validate(model: try makePottsModel())
-        case .ea, .sk, .file: try validate(model: try makePairwiseModel())
-        case .hypergrid: try validate(model: try makeHypergridModel())
-        case .custom: break  // validated with the model in ComparisonRun.run(custom:…)
-        }
     }
 
+    /// Checks β, the energies' scale and every schedule (with the budget applied) on the built model.
     func validate<E: EnergyModel>(model: E) throws {
+        try validateBeta()
         try Self.validateScale(model: model, beta: beta)
         // A budget decides the schedules: check the ones it makes.
         try applyingBudget(model: model).validateSchedule(model: model)
@@ -234,51 +170,9 @@ public struct RunSettings: Sendable, Equatable {
         }
     }
 
-    func makeIsingModel() throws -> IsingModel {
-        guard case let .ising(rows, cols, boundary, coupling, field) = energy else { throw GFNError.invalidInput("not an Ising configuration") }
-        return try IsingModel(lattice: SquareLattice(rows: rows, cols: cols, boundary: boundary), coupling: coupling, field: field)
-    }
 
-    func makePairwiseModel() throws -> PairwiseModel {
-        switch energy {
-        case let .ea(rows, cols, boundary, gaussian, coupling, instanceSeed):
-            return try PairwiseModel.edwardsAnderson(lattice: SquareLattice(rows: rows, cols: cols, boundary: boundary), gaussian: gaussian,
-                                                     coupling: coupling, instanceSeed: instanceSeed)
-        case let .file(path):
-            return try PairwiseModelFile.load(path: path)
-        case let .sk(spins, instanceSeed):
-            guard spins <= 4096 else { throw GFNError.invalidInput("--spins must be at most 4096 (got \(spins))") }
-            return try PairwiseModel.sherringtonKirkpatrick(spins: spins, instanceSeed: instanceSeed)
-        default:
-            throw GFNError.invalidInput("not a spin-glass configuration")
-        }
-    }
 
-    func makeHypergridModel() throws -> HypergridModel {
-        guard case let .hypergrid(dims, side, r0, r1, r2) = energy else { throw GFNError.invalidInput("not a hypergrid configuration") }
-        return try HypergridModel(dims: dims, side: side, r0: r0, r1: r1, r2: r2)
-    }
 
-    func makePottsModel() throws -> PottsModel {
-        guard case let .potts(rows, cols, boundary, q, coupling, field) = energy else { throw GFNError.invalidInput("not a Potts configuration") }
-        return try PottsModel(lattice: SquareLattice(rows: rows, cols: cols, boundary: boundary), q: q, coupling: coupling, field: field)
-    }
-}
-
-/// An equal budget of energy work (a local ΔE is one unit, a full E(x) n units) for every sampler.
-///
-/// MH spends it on its chains (burn-in included); the GFlowNet on training (`training_share` of it;
-/// its sampling needs no energy); the `gfn-mh` chains reuse that training and spend the rest on
-/// their own proposals and local moves. The schedules are derived from the budget before the run
-/// (they replace `--samples`, `--iterations` and `--gfn-mh-samples`), and each sampler's counted
-/// work is at most the budget and short of it by less than one step of every chain (MH: one sweep
-/// per chain; GFlowNet: one training batch; `gfn-mh`: one step, or one sweep and one proposal,
-/// per chain) — see ``RunSettings/budgetTolerance(model:)``.
-public struct WorkBudget: Sendable, Equatable {
-    public var energyWork: Int
-    /// The fraction of the budget the GFlowNet trains on (the rest is `gfn-mh`'s); 1 without `gfn-mh`.
-    public var trainingShare: Double
-    public init(energyWork: Int, trainingShare: Double) { self.energyWork = energyWork; self.trainingShare = trainingShare }
 }
 
 extension RunSettings {
@@ -347,20 +241,6 @@ extension RunSettings {
     }
 }
 
-/// The GFlowNet-in-MH sampler's settings (see `GFlowNetMH`).
-public struct GFlowNetMHSettings: Sendable, Equatable {
-    /// nil: an independence chain (a GFlowNet proposal at every step); K: K local sweeps of the
-    /// run's MH kernel between GFlowNet proposals (mixed chains).
-    public var every: Int?
-    /// Recorded samples over all chains; nil: as many as MH records.
-    public var samples: Int?
-    public init(every: Int? = nil, samples: Int? = nil) { self.every = every; self.samples = samples }
-
-    /// Burn-in of the independence chain, in proposals: it starts from a GFlowNet draw, so it
-    /// needs few; the mixed chains burn in like MH, in sweeps.
-    public static let independenceBurnIn = 100
-}
-
 extension RunSettings {
     /// The chains' schedule: MH's chain count (and, for mixed chains, its burn-in, thinning and
     /// scan), with the requested total samples shared between the chains.
@@ -373,65 +253,5 @@ extension RunSettings {
         }
         return NeuralMCMCSchedule(mode: .independence, chains: schedule.chains, burnInSteps: GFlowNetMHSettings.independenceBurnIn,
                                   samplesPerChain: perChain, thinSteps: 1, scan: schedule.scan)
-    }
-}
-
-extension RunSettings {
-    /// The settings a run record was made with (for `reproduce`).
-    /// - Throws: `GFNError.invalidInput` when the record names something this version cannot run.
-    public init(config c: RunConfig) throws {
-        guard ["ising", "potts", "ea", "sk", "hypergrid", "file"].contains(c.energy.name) else { throw GFNError.invalidInput("the record's energy '\(c.energy.name)' is not one this gfn-compare runs") }
-        guard let boundary = Boundary(rawValue: c.energy.boundary) ?? (["sk", "file", "hypergrid"].contains(c.energy.name) ? .open : nil), let rng = RandomAlgorithm(rawValue: c.rng),
-              let kernel = KernelKind(rawValue: c.mh.kernel), let scan = ScanOrder(rawValue: c.mh.scan) else {
-            throw GFNError.invalidInput("the record's configuration has a value this gfn-compare does not know")
-        }
-        var gfn: GFlowNetSettings?
-        if let g = c.gfn {
-            guard let objective = Objective(rawValue: g.objective), let order = ConstructionOrder(rawValue: g.order),
-                  let backward = BackwardPolicy(rawValue: g.backward), let activation = Activation(rawValue: g.activation) else {
-                throw GFNError.invalidInput("the record's GFlowNet configuration has a value this gfn-compare does not know")
-            }
-            var s = GFlowNetSettings()
-            s.objective = objective; s.order = order; s.backward = backward; s.hidden = g.hidden; s.layers = g.layers
-            s.activation = activation; s.batch = g.batch; s.iterations = g.iterations; s.learningRate = g.learningRate
-            s.learningRateLogZ = g.learningRateLogZ; s.epsilon = g.epsilon; s.temperature = g.temperature
-            s.subtbLambda = g.subtbLambda; s.clipNorm = g.clipNorm; s.blasThreads = g.blasThreads
-            if let start = g.logZStart {
-                guard let value = LogZStart(rawValue: start) else { throw GFNError.invalidInput("the record's log_z_start '\(start)' is not one this gfn-compare knows") }
-                s.logZStart = value
-            }
-            s.annealFraction = g.annealFraction
-            if let head = g.head {
-                guard let value = PolicyHead(rawValue: head) else { throw GFNError.invalidInput("the record's head '\(head)' is not one this gfn-compare knows") }
-                s.head = value == .shared ? nil : value
-            }
-            s.forwardLooking = g.forwardLooking == true ? true : nil
-            gfn = s
-        }
-        let energy: EnergySpec
-        switch c.energy.name {
-        case "potts": energy = .potts(rows: c.energy.rows, cols: c.energy.cols, boundary: boundary, q: c.energy.q ?? 3, coupling: c.energy.coupling, field: c.energy.field)
-        case "ea": energy = .ea(rows: c.energy.rows, cols: c.energy.cols, boundary: boundary, gaussian: c.energy.disorder == "gaussian", coupling: c.energy.coupling, instanceSeed: c.energy.instanceSeed ?? 1)
-        case "sk": energy = .sk(spins: c.energy.spins ?? c.energy.cols, instanceSeed: c.energy.instanceSeed ?? 1)
-        case "hypergrid":
-            let r = c.energy.rewards ?? [0.1, 0.5, 2.0]
-            guard r.count == 3 else { throw GFNError.invalidInput("the record's hypergrid rewards must be three numbers") }
-            energy = .hypergrid(dims: c.energy.dims ?? c.energy.cols, side: c.energy.side ?? 8, r0: r[0], r1: r[1], r2: r[2])
-        case "file":
-            guard let path = c.energy.file else { throw GFNError.invalidInput("the record's file energy names no file") }
-            if let recorded = c.energy.fileFingerprint, PairwiseModelFile.fingerprint(path: path) != recorded {
-                throw GFNError.invalidInput("\(path) has changed since the run was recorded (its fingerprint differs); the configuration cannot be rerun as it was")
-            }
-            energy = .file(path: path)
-        default: energy = .ising(rows: c.energy.rows, cols: c.energy.cols, boundary: boundary, coupling: c.energy.coupling, field: c.energy.field)
-        }
-        self.init(energy: energy,
-                  beta: c.energy.beta, seed: c.seed, rng: rng, kernel: kernel,
-                  schedule: ChainSchedule(chains: c.mh.chains, burnInSweeps: c.mh.burnInSweeps, samplesPerChain: c.mh.samplesPerChain,
-                                          thinSweeps: c.mh.thinSweeps, scan: scan),
-                  gfn: gfn, gfnSamples: c.gfn?.samples ?? 100_000, loadModel: c.gfn?.loadedModel.map { URL(fileURLWithPath: $0) })
-        if let m = c.gfnMh { gfnMH = GFlowNetMHSettings(every: m.every, samples: m.chains * m.samplesPerChain) }
-        // The schedules above were derived from the budget; keeping it re-derives the same ones.
-        if let b = c.budget { budget = WorkBudget(energyWork: b.energyWork, trainingShare: b.trainingShare) }
     }
 }

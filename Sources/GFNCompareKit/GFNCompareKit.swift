@@ -1,4 +1,5 @@
 // One import for library users: `import GFNCompareKit` brings every module of the toolkit.
+@_exported import Checks
 @_exported import Comparison
 @_exported import Energies
 @_exported import Exact
@@ -9,3 +10,4 @@
 @_exported import NeuralMCMC
 @_exported import NeuralNet
 @_exported import Reporting
+@_exported import Settings

@@ -74,14 +74,6 @@ extension ConstructionEnvironment {
     public func addedInput(byAction a: Int, step: Int, from s: UnsafePointer<Int32>) -> Int { -1 }
 }
 
-/// The order in which a ``SetVariableEnvironment`` assigns variables.
-public enum ConstructionOrder: String, Sendable, Codable, CaseIterable {
-    /// Variable i at step i (autoregressive): one path per x, P_B = 1, exact P_T at any size.
-    case fixed
-    /// Any unset variable at any step (torchgfn's DiscreteEBM DAG): P_B over the set variables.
-    case any
-}
-
 /// Builds an assignment of an `EnergyModel`'s variables one at a time; R(x) = exp(−β·E(x)).
 ///
 /// State: one integer per variable, −1 while unset. Forward actions: any order, `i·q + v`
@@ -196,4 +188,5 @@ public struct SetVariableEnvironment<Energy: EnergyModel>: ConstructionEnvironme
 }
 
 import Foundation
+import Settings
 @usableFromInline func _log(_ x: Double) -> Double { Foundation.log(x) }

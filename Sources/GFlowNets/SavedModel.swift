@@ -1,6 +1,7 @@
 import Foundation
 import GFNCore
 import NeuralNet
+import Settings
 
 /// A trained GFlowNet on disk: architecture, parameters, log Z, the energy it was trained on,
 /// the seed and the training record. Parameters are stored as base64 of little-endian float32,

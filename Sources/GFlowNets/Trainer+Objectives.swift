@@ -3,113 +3,26 @@ import Foundation
 import GFNCore
 import NeuralNet
 
-/// The objectives a ``Trainer`` evaluates on a rolled-out batch: trajectory balance (and its
-/// log-partition-variance form), detailed balance, sub-trajectory balance and flow matching.
+/// The objectives a ``Trainer`` evaluates on a rolled-out batch: the balance objectives'
+/// dispatch (trajectory balance and VarGrad, detailed balance and sub-trajectory balance have a
+/// file each), the forward-looking flows, the output gradient, and flow matching.
 extension Trainer {
-    /// The batch mean of ζ = log R + Σ log P_B − Σ log P_F: an ELBO-type estimate of log Z
-    /// on-policy (VarGrad's log Z, and `--log-z-start batch`'s starting value).
-    func batchMeanZeta() -> Double {
-        let B = batch
-        var mean = 0.0
-        for b in 0..<B {
-            var zeta = logR[b]
-            for t in 0..<lengths[b] { zeta += logPB[t * B + b] - logPF[t * B + b] }
-            mean += zeta / Double(B)
-        }
-        return mean
-    }
-
     // MARK: Balance objectives (TB, DB, SubTB)
 
-    /// The loss, the per-step gradients dL/d(log P_F), dL/d(log P_B), dL/d(log F), and dL/d log Z.
-    /// Flows: F(s₀) = Z (the log Z parameter), F(x) = R(x) at terminal states.
+    /// The balance objective of the settings (trajectory balance and VarGrad, detailed balance,
+    /// sub-trajectory balance; each in its own file): the loss, the per-step gradients
+    /// dL/d(log P_F), dL/d(log P_B), dL/d(log F), and dL/d log Z, with the forward-looking
+    /// flows' share of dL/d log Z added.
     func balanceObjective() -> (Double, Double) {
         let B = batch
         let logZ = model.logZ
         var loss = 0.0, gLogZ = 0.0
         for r in 0..<usedRows { gPF[r] = 0; gPB[r] = 0; gF[r] = 0 }
         switch model.settings.objective {
-        case .tb, .vargrad:
-            // VarGrad: log Z is the batch mean of ζ_b = log R + Σ log P_B − Σ log P_F; the
-            // variance's gradient w.r.t. ζ_b is 2(ζ_b − ẑ)/B (the mean's own term sums to 0).
-            var zHat = 0.0
-            if model.settings.objective == .vargrad {
-                zHat = batchMeanZeta()
-                model.logZ = zHat
-            }
-            let logZUsed = model.settings.objective == .vargrad ? zHat : logZ
-            for b in 0..<B {
-                var delta = logZUsed - logR[b]
-                for t in 0..<lengths[b] { delta += logPF[t * B + b] - logPB[t * B + b] }
-                loss += delta * delta / Double(B)
-                let g = 2 * delta / Double(B)
-                for t in 0..<lengths[b] { gPF[t * B + b] = g; gPB[t * B + b] = -g }
-                gLogZ += g
-            }
-            if model.settings.objective == .vargrad { gLogZ = 0 }  // no learned scalar
-        case .db:
-            let transitions = Double((0..<B).reduce(0) { $0 + lengths[$1] })
-            for b in 0..<B {
-                let len = lengths[b]
-                for t in 0..<len {
-                    let fT = t == 0 ? logZ : logF[t * B + b] + forwardLookingTerm(t * B + b)
-                    let fNext = t + 1 == len ? logR[b] : logF[(t + 1) * B + b] + forwardLookingTerm((t + 1) * B + b)
-                    let delta = fT + logPF[t * B + b] - fNext - logPB[t * B + b]
-                    loss += delta * delta / transitions
-                    let g = 2 * delta / transitions
-                    if t == 0 { gLogZ += g } else { gF[t * B + b] += g }
-                    if t + 1 < len { gF[(t + 1) * B + b] -= g }
-                    gPF[t * B + b] += g
-                    gPB[t * B + b] -= g
-                }
-            }
-        case .subtb:
-            let lambda = model.settings.subtbLambda
-            // Sub-trajectories longer than maxSpan weigh less than 10⁻⁹ of the shortest (λ^L, λ < 1)
-            // and are skipped: on 32×32 (n = 1024) that cuts the pairs per trajectory from 524,800 to
-            // about 200,000 at λ = 0.9, and changes nothing where n ≤ maxSpan.
-            let maxSpan = lambda < 1 ? min(steps + 1, Int((log(1e-9) / log(lambda)).rounded(.up)) + 1) : steps + 1
-            var weightedLength = -1, totalWeight = 0.0
-            withUnsafeTemporaryAllocation(of: Double.self, capacity: 3 * (steps + 1)) { buf in
-                let c = buf.baseAddress!, gC = c + (steps + 1), flow = gC + (steps + 1)
-                for b in 0..<B {
-                    let len = lengths[b]
-                    // C_k = Σ_{m<k} (log P_F − log P_B): residual of (i, j) is F_i + C_j − C_i − F_j.
-                    c[0] = 0
-                    for k in 0..<len { c[k + 1] = c[k] + logPF[k * B + b] - logPB[k * B + b] }
-                    for k in 0...len { flow[k] = k == 0 ? logZ : (k == len ? logR[b] : logF[k * B + b] + forwardLookingTerm(k * B + b)); gC[k] = 0 }
-                    // Weights λ^(j−i), normalised over the trajectory's sub-trajectories: their total
-                    // depends on the length only, so it is summed once per length (the fixed order has one).
-                    if len != weightedLength {
-                        totalWeight = 0
-                        for i in 0..<len { var w = 1.0; for _ in (i + 1)...min(len, i + maxSpan) { w *= lambda; totalWeight += w } }
-                        weightedLength = len
-                    }
-                    for i in 0..<len {
-                        var w = 1.0
-                        for j in (i + 1)...min(len, i + maxSpan) {
-                            w *= lambda
-                            let delta = flow[i] + c[j] - c[i] - flow[j]
-                            let scaled = w / totalWeight / Double(B)
-                            loss += scaled * delta * delta
-                            let g = 2 * scaled * delta
-                            if i == 0 { gLogZ += g } else { gF[i * B + b] += g }
-                            if j < len { gF[j * B + b] -= g }
-                            gC[j] += g
-                            gC[i] -= g
-                        }
-                    }
-                    // dL/d(log P_F at step m) = Σ_{k > m} dL/dC_k.
-                    var suffix = 0.0
-                    for m in stride(from: len - 1, through: 0, by: -1) {
-                        suffix += gC[m + 1]
-                        gPF[m * B + b] = suffix
-                        gPB[m * B + b] = -suffix
-                    }
-                }
-            }
-        case .fm:
-            break
+        case .tb, .vargrad: (loss, gLogZ) = trajectoryBalance(logZ: logZ)
+        case .db: (loss, gLogZ) = detailedBalance(logZ: logZ)
+        case .subtb: (loss, gLogZ) = subTrajectoryBalance(logZ: logZ)
+        case .fm: break
         }
         if partialLogR != nil {
             // The forward-looking flows' log Z share (see forwardLookingTerm): d log F(s_t)/d log Z = 1 − t/n.

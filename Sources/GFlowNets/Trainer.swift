@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import GFNCore
 import NeuralNet
+import Settings
 
 /// One training iteration's numbers.
 public struct TrainingStep: Sendable, Codable, Equatable {

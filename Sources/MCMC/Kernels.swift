@@ -37,16 +37,6 @@ public protocol SiteKernel: Sendable {
     var systematicScanProblem: String? { get }
 }
 
-/// The kernels gfn-compare offers.
-public enum KernelKind: String, Sendable, Codable, CaseIterable {
-    /// Metropolis: propose a different value uniformly, accept with min(1, e^{−βΔE}).
-    case metropolis
-    /// Heat-bath (Gibbs): draw the site's value from its exact conditional distribution.
-    case heatBath = "heat-bath"
-    /// ±1 steps along one coordinate with reflecting borders (ordered values, e.g. the hypergrid).
-    case gridStep = "grid-step"
-}
-
 /// Metropolis single-site update.
 ///
 /// Proposes one of the q − 1 other values uniformly (a flip for Ising) and accepts it with

@@ -1,6 +1,7 @@
 import CKernels
 import Energies
 import GFNCore
+import Settings
 
 /// The sites of a checkerboard sweep: the two colours of the interaction graph's two-colouring.
 public enum Checkerboard {

@@ -4,6 +4,7 @@ import Foundation
 import GFlowNets
 import GFNCore
 import MCMC
+import Settings
 
 /// How a trained GFlowNet enters a Metropolis-Hastings chain.
 public enum NeuralMCMCMode: Sendable, Equatable {

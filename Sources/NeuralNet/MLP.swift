@@ -1,11 +1,7 @@
 import GFNCore
+import Settings
 
-/// Hidden-layer nonlinearity.
-public enum Activation: String, Sendable, Codable, CaseIterable {
-    case relu
-    case leakyRelu = "leaky-relu"
-    case tanh
-
+extension Activation {
     /// out[i] = σ(z[i]).
     @inlinable func apply<T: BLASScalar>(_ z: UnsafePointer<T>, into out: UnsafeMutablePointer<T>, count: Int) {
         switch self {

@@ -9,67 +9,41 @@ public struct ComparisonRecord: Codable, Equatable, Sendable {
     /// The sampler MH is compared with: "gfn" (absent in older records) or "gfn-mh".
     public var second: String?
     /// Why there is no verdict (decision "no-verdict"), in words; null otherwise.
-    public var decisionReason: String?
+    @Nullable public var decisionReason: String?
     /// Draws each sampler is judged on: the smaller of the two thinned draw counts (the larger set
     /// is subsampled evenly to it), so like is compared with like.
-    public var matchedDraws: Int?
+    @Nullable public var matchedDraws: Int?
     /// TV to the target of each sampler's matched draws.
-    public var mhMatchedTv: Double?
+    @Nullable public var mhMatchedTv: Double?
     /// The second sampler's (named gfn_* for the first comparison it was made for).
-    public var gfnMatchedTv: Double?
+    @Nullable public var gfnMatchedTv: Double?
     /// The noise floor (TV of as many exact draws): mean and sd over its replicates.
-    public var matchedFloorMean: Double?
-    public var matchedFloorSd: Double?
+    @Nullable public var matchedFloorMean: Double?
+    @Nullable public var matchedFloorSd: Double?
     /// (mh_matched_tv − gfn_matched_tv) / (√2·matched_floor_sd): below −3 MH is better, above 3 the GFlowNet.
-    public var differenceZ: Double?
+    @Nullable public var differenceZ: Double?
     /// MH's effective draws (smallest bulk ESS over its tracked observables).
-    public var mhEffectiveDraws: Double?
+    @Nullable public var mhEffectiveDraws: Double?
     /// MH's energy work per effective draw (burn-in included).
-    public var mhEnergyWorkPerEffectiveDraw: Double?
+    @Nullable public var mhEnergyWorkPerEffectiveDraw: Double?
     /// The GFlowNet's training energy work (sampling needs none).
-    public var gfnTrainingEnergyWork: Int?
+    @Nullable public var gfnTrainingEnergyWork: Int?
     /// The second sampler's own energy work per effective draw, training excluded (0 for the
     /// GFlowNet's independent draws, whose sampling needs no energy; absent in older records).
     public var secondEnergyWorkPerEffectiveDraw: Double?
     /// MH effective draws whose energy work equals the GFlowNet's training plus the second
     /// sampler's own work for as many effective draws; null when no break-even is quoted (see break_even_note).
-    public var breakEvenByEnergyWork: Double?
+    @Nullable public var breakEvenByEnergyWork: Double?
     /// The same in wall time (volatile).
-    public var wallBreakEvenSamples: Double?
+    @Nullable public var wallBreakEvenSamples: Double?
     /// Why no break-even is quoted, when it is not.
-    public var breakEvenNote: String?
+    @Nullable public var breakEvenNote: String?
 
     /// Beyond enumeration: the two samplers' histograms against the reference estimate at an equal
     /// number of thinned draws, which decided `decision` (absent where the target was enumerated).
     public var referenceMatch: ReferenceMatchRecord?
 
     public init(decision: String) { self.decision = decision }
-
-    enum CodingKeys: String, CodingKey {
-        case decision, second, decisionReason, matchedDraws, mhMatchedTv, gfnMatchedTv, matchedFloorMean, matchedFloorSd, differenceZ
-        case mhEffectiveDraws, mhEnergyWorkPerEffectiveDraw, gfnTrainingEnergyWork, secondEnergyWorkPerEffectiveDraw, breakEvenByEnergyWork, wallBreakEvenSamples, breakEvenNote
-        case referenceMatch
-    }
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(decision, forKey: .decision)
-        try c.encodeIfPresent(second, forKey: .second)
-        try c.encode(decisionReason, forKey: .decisionReason)
-        try c.encode(matchedDraws, forKey: .matchedDraws)
-        try c.encode(mhMatchedTv, forKey: .mhMatchedTv)
-        try c.encode(gfnMatchedTv, forKey: .gfnMatchedTv)
-        try c.encode(matchedFloorMean, forKey: .matchedFloorMean)
-        try c.encode(matchedFloorSd, forKey: .matchedFloorSd)
-        try c.encode(differenceZ, forKey: .differenceZ)
-        try c.encode(mhEffectiveDraws, forKey: .mhEffectiveDraws)
-        try c.encode(mhEnergyWorkPerEffectiveDraw, forKey: .mhEnergyWorkPerEffectiveDraw)
-        try c.encode(gfnTrainingEnergyWork, forKey: .gfnTrainingEnergyWork)
-        try c.encodeIfPresent(secondEnergyWorkPerEffectiveDraw, forKey: .secondEnergyWorkPerEffectiveDraw)
-        try c.encode(breakEvenByEnergyWork, forKey: .breakEvenByEnergyWork)
-        try c.encode(wallBreakEvenSamples, forKey: .wallBreakEvenSamples)
-        try c.encode(breakEvenNote, forKey: .breakEvenNote)
-        try c.encodeIfPresent(referenceMatch, forKey: .referenceMatch)
-    }
 }
 
 /// Two samplers' histograms of one observable against the reference's, at an equal number of draws.

@@ -3,77 +3,46 @@ import Metrics
 
 /// The exact reference. Unknown values are null, never 0.
 public struct ExactRecord: Codable, Equatable, Sendable {
-    public var logZ: Double?
+    @Nullable public var logZ: Double?
     /// "enumeration", "kaufman" or null.
-    public var logZMethod: String?
-    public var nStates: Double?
-    public var meanEnergy: Double?
-    public var meanEnergyMethod: String?
-    public var meanAbsMagnetizationPerSite: Double?
+    @Nullable public var logZMethod: String?
+    @Nullable public var nStates: Double?
+    @Nullable public var meanEnergy: Double?
+    @Nullable public var meanEnergyMethod: String?
+    @Nullable public var meanAbsMagnetizationPerSite: Double?
     /// P(M > 0), P(M = 0), P(M < 0).
-    public var modeMass: ModeMassRecord?
+    @Nullable public var modeMass: ModeMassRecord?
     /// Kaufman's log Z where it applies (a cross-check of enumeration on periodic zero-field lattices).
-    public var logZKaufman: Double?
+    @Nullable public var logZKaufman: Double?
     /// Why a value is unknown (e.g. the state space is too large to enumerate).
     public var notes: [String] = []
     /// H(p) = log Z + β⟨E⟩, in nats.
-    public var entropy: Double?
+    @Nullable public var entropy: Double?
     /// The target is symmetric under flipping every spin (Ising at h = 0): P(M > 0) = P(M < 0) exactly.
-    public var spinFlipSymmetric: Bool?
+    @Nullable public var spinFlipSymmetric: Bool?
     /// Context, not a reference for this lattice: Onsager's infinite-lattice energy per site and
     /// Yang's spontaneous magnetisation (Ising, J > 0, h = 0).
-    public var onsagerEnergyPerSite: Double?
-    public var yangMagnetization: Double?
+    @Nullable public var onsagerEnergyPerSite: Double?
+    @Nullable public var yangMagnetization: Double?
     /// Spin glasses: every coupling as [i, j, J_ij].
-    public var couplings: [[Double]]?
+    @Nullable public var couplings: [[Double]]?
     /// Beyond enumeration: a labelled *estimate* from a long cluster-algorithm run (Wolff), the
     /// reference for histograms, specific heat and susceptibility (and for ⟨E⟩ where no closed form gives it).
-    public var referenceEstimate: ReferenceEstimate?
+    @Nullable public var referenceEstimate: ReferenceEstimate?
     /// Exact energy levels and their probabilities (enumeration).
-    public var energyLevels: [Double]?
-    public var energyLevelProbabilities: [Double]?
+    @Nullable public var energyLevels: [Double]?
+    @Nullable public var energyLevelProbabilities: [Double]?
     /// Exact P(M = m) for m = −n…n (enumeration; index k is M = k − n).
-    public var magnetizationProbabilities: [Double]?
+    @Nullable public var magnetizationProbabilities: [Double]?
     /// Exact P(xᵢ = 1) per site (enumeration; binary models).
-    public var marginalsUp: [Double]?
+    @Nullable public var marginalsUp: [Double]?
     /// Exact P(xᵢ = v) per site i and value v (enumeration; models with more than two values,
     /// up to 1,024 sites).
-    public var marginals: [[Double]]?
+    @Nullable public var marginals: [[Double]]?
     /// The exact specific heat per site β²·Var(E)/n (enumeration, or Kaufman's log Z differentiated twice).
     public var specificHeatPerSite: Double?
 
     public init() {}
-
-    enum CodingKeys: String, CodingKey {
-        case logZ, logZMethod, nStates, meanEnergy, meanEnergyMethod, meanAbsMagnetizationPerSite, modeMass, logZKaufman, notes
-        case entropy, spinFlipSymmetric, onsagerEnergyPerSite, yangMagnetization, couplings, referenceEstimate, energyLevels, energyLevelProbabilities, magnetizationProbabilities, marginalsUp, marginals
-        case specificHeatPerSite
-    }
-    // Encode absent values as explicit nulls: readers can tell "unknown" from "missing field".
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(logZ, forKey: .logZ)
-        try c.encode(logZMethod, forKey: .logZMethod)
-        try c.encode(nStates, forKey: .nStates)
-        try c.encode(meanEnergy, forKey: .meanEnergy)
-        try c.encode(meanEnergyMethod, forKey: .meanEnergyMethod)
-        try c.encode(meanAbsMagnetizationPerSite, forKey: .meanAbsMagnetizationPerSite)
-        try c.encode(modeMass, forKey: .modeMass)
-        try c.encode(logZKaufman, forKey: .logZKaufman)
-        try c.encode(notes, forKey: .notes)
-        try c.encode(entropy, forKey: .entropy)
-        try c.encode(spinFlipSymmetric, forKey: .spinFlipSymmetric)
-        try c.encode(onsagerEnergyPerSite, forKey: .onsagerEnergyPerSite)
-        try c.encode(yangMagnetization, forKey: .yangMagnetization)
-        try c.encode(couplings, forKey: .couplings)
-        try c.encode(referenceEstimate, forKey: .referenceEstimate)
-        try c.encode(energyLevels, forKey: .energyLevels)
-        try c.encode(energyLevelProbabilities, forKey: .energyLevelProbabilities)
-        try c.encode(magnetizationProbabilities, forKey: .magnetizationProbabilities)
-        try c.encode(marginalsUp, forKey: .marginalsUp)
-        try c.encode(marginals, forKey: .marginals)
-        try c.encodeIfPresent(specificHeatPerSite, forKey: .specificHeatPerSite)
-    }
 }
 
 /// A reference *estimate* (not exact) with its Monte Carlo standard errors.
@@ -86,42 +55,20 @@ public struct ReferenceEstimate: Codable, Equatable, Sendable {
     public var meanAbsMagnetizationPerSiteMcse: Double
     /// Every how many recorded steps the histograms below take a draw (⌈2·τ_int⌉ of the slower of
     /// E, M and |M|), so their draws are nearly independent; null in records made before.
-    public var thinning: Int?
+    @Nullable public var thinning: Int?
     /// The thinned draws' histograms of E and of M/n (signed, so a sampler missing a mode shows):
     /// what samplers are compared with where the target cannot be enumerated.
-    public var energyHistogram: ObservableHistogram?
-    public var magnetizationHistogram: ObservableHistogram?
+    @Nullable public var energyHistogram: ObservableHistogram?
+    @Nullable public var magnetizationHistogram: ObservableHistogram?
     /// β²·Var(E)/n and χ = β·n·(⟨m²⟩ − ⟨|m|⟩²) (m = M/n) with batch-means standard errors.
     public var specificHeatPerSite: Double?
-    public var specificHeatPerSiteSe: Double?
-    public var susceptibility: Double?
-    public var susceptibilitySe: Double?
+    @Nullable public var specificHeatPerSiteSe: Double?
+    @Nullable public var susceptibility: Double?
+    @Nullable public var susceptibilitySe: Double?
 
     public init(method: String, samples: Int, meanEnergy: Double, meanEnergyMcse: Double, meanAbsMagnetizationPerSite: Double, meanAbsMagnetizationPerSiteMcse: Double) {
         self.method = method; self.samples = samples; self.meanEnergy = meanEnergy; self.meanEnergyMcse = meanEnergyMcse
         self.meanAbsMagnetizationPerSite = meanAbsMagnetizationPerSite; self.meanAbsMagnetizationPerSiteMcse = meanAbsMagnetizationPerSiteMcse
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case method, samples, meanEnergy, meanEnergyMcse, meanAbsMagnetizationPerSite, meanAbsMagnetizationPerSiteMcse
-        case thinning, energyHistogram, magnetizationHistogram, specificHeatPerSite, specificHeatPerSiteSe, susceptibility, susceptibilitySe
-    }
-    // Absent values as explicit nulls, like the other record types.
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(method, forKey: .method)
-        try c.encode(samples, forKey: .samples)
-        try c.encode(meanEnergy, forKey: .meanEnergy)
-        try c.encode(meanEnergyMcse, forKey: .meanEnergyMcse)
-        try c.encode(meanAbsMagnetizationPerSite, forKey: .meanAbsMagnetizationPerSite)
-        try c.encode(meanAbsMagnetizationPerSiteMcse, forKey: .meanAbsMagnetizationPerSiteMcse)
-        try c.encode(thinning, forKey: .thinning)
-        try c.encode(energyHistogram, forKey: .energyHistogram)
-        try c.encode(magnetizationHistogram, forKey: .magnetizationHistogram)
-        try c.encodeIfPresent(specificHeatPerSite, forKey: .specificHeatPerSite)
-        try c.encode(specificHeatPerSiteSe, forKey: .specificHeatPerSiteSe)
-        try c.encode(susceptibility, forKey: .susceptibility)
-        try c.encode(susceptibilitySe, forKey: .susceptibilitySe)
     }
 }
 
@@ -155,28 +102,14 @@ public struct ReferenceComparison: Codable, Equatable, Sendable {
     public var thinning: Int
     /// The sampler's histograms against the reference's (an extra bin holds values the reference
     /// never drew): TV and its floor for two exact samples of these sizes.
-    public var energy: HistogramComparison?
-    public var magnetization: HistogramComparison?
+    @Nullable public var energy: HistogramComparison?
+    @Nullable public var magnetization: HistogramComparison?
     /// β²·Var(E)/n and χ = β·n·(⟨m²⟩ − ⟨|m|⟩²) of all draws, with batch-means standard errors.
     public var specificHeatPerSite: Double?
-    public var specificHeatPerSiteSe: Double?
-    public var susceptibility: Double?
-    public var susceptibilitySe: Double?
+    @Nullable public var specificHeatPerSiteSe: Double?
+    @Nullable public var susceptibility: Double?
+    @Nullable public var susceptibilitySe: Double?
     public init(thinning: Int) { self.thinning = thinning }
-
-    enum CodingKeys: String, CodingKey {
-        case thinning, energy, magnetization, specificHeatPerSite, specificHeatPerSiteSe, susceptibility, susceptibilitySe
-    }
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(thinning, forKey: .thinning)
-        try c.encode(energy, forKey: .energy)
-        try c.encode(magnetization, forKey: .magnetization)
-        try c.encodeIfPresent(specificHeatPerSite, forKey: .specificHeatPerSite)
-        try c.encode(specificHeatPerSiteSe, forKey: .specificHeatPerSiteSe)
-        try c.encode(susceptibility, forKey: .susceptibility)
-        try c.encode(susceptibilitySe, forKey: .susceptibilitySe)
-    }
 }
 
 /// Self-normalised importance-sampling estimates from a GFlowNet's independent draws, each draw

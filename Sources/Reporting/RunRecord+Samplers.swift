@@ -28,77 +28,77 @@ public struct SamplerMetrics: Codable, Equatable, Sendable {
     /// Number of recorded samples N.
     public var samples: Int
     /// ½·Σ|p̂ − p| of the empirical distribution to the exact target (null unless enumerable).
-    public var tv: Double?
+    @Nullable public var tv: Double?
     /// Distinct states among the samples.
-    public var distinctStates: Int?
+    @Nullable public var distinctStates: Int?
     /// Pearson chi-square goodness of fit against the exact target on draws thinned to be
     /// nearly independent (null unless the state space has at most 2^20 states).
-    public var chiSquare: ChiSquareRecord?
+    @Nullable public var chiSquare: ChiSquareRecord?
     public var meanEnergy: Double
-    public var meanEnergyExact: Double?
+    @Nullable public var meanEnergyExact: Double?
     /// Monte Carlo standard error of mean_energy (from τ_int of the energy trace).
-    public var meanEnergyMcse: Double?
+    @Nullable public var meanEnergyMcse: Double?
     public var meanAbsMagnetizationPerSite: Double
-    public var meanAbsMagnetizationPerSiteExact: Double?
+    @Nullable public var meanAbsMagnetizationPerSiteExact: Double?
     /// max over sites |P̂(sᵢ = +1) − P(sᵢ = +1)|.
-    public var maxMarginalError: Double?
+    @Nullable public var maxMarginalError: Double?
     /// max over sites of |P̂(sᵢ = +1) − P(sᵢ = +1)| / MCSE, MCSE = sqrt(P̂(1 − P̂)/ESS) with ESS = N for
     /// independent draws and the smaller bulk ESS of energy and magnetisation for MCMC.
-    public var maxMarginalErrorInMcse: Double?
+    @Nullable public var maxMarginalErrorInMcse: Double?
     /// max over bonds |⟨sᵢsⱼ⟩̂ − ⟨sᵢsⱼ⟩|.
-    public var maxCorrelationError: Double?
+    @Nullable public var maxCorrelationError: Double?
     public var modeMass: ModeMassRecord
     /// Integrated autocorrelation time of the energy trace, in recorded samples.
-    public var tauIntEnergy: Double?
+    @Nullable public var tauIntEnergy: Double?
     /// Integrated autocorrelation time of the signed magnetisation trace, in recorded samples.
-    public var tauIntMagnetization: Double?
+    @Nullable public var tauIntMagnetization: Double?
     /// N / τ_int(energy).
-    public var essEnergy: Double?
+    @Nullable public var essEnergy: Double?
     /// The tracked observable that mixes slowest ("energy" or "magnetisation"): its τ_int sets the
     /// thinning and its bulk ESS the effective draws.
-    public var slowestObservable: String?
+    @Nullable public var slowestObservable: String?
     /// The smallest bulk ESS over the tracked observables (MCMC), N for independent draws: what
     /// verdicts and the cost per effective draw use.
-    public var effectiveDraws: Double?
+    @Nullable public var effectiveDraws: Double?
     /// Why these draws support no verdict (R-hat or bulk ESS of some observable out of bounds,
     /// see the README's decision rule); null when they do.
-    public var verdictRefusal: String?
+    @Nullable public var verdictRefusal: String?
     /// Energy work: local ΔE evaluations plus n per full E(x) evaluation (one full E(x) touches
     /// every site, a local ΔE one site's neighbourhood). The common unit of cost.
-    public var energyWork: Int?
-    public var acceptanceRate: Double?
+    @Nullable public var energyWork: Int?
+    @Nullable public var acceptanceRate: Double?
     /// The GFlowNet's learned log Z (null for MCMC).
-    public var logZLearned: Double?
+    @Nullable public var logZLearned: Double?
     /// TV of the GFlowNet's exact model distribution P_T to the target: no sampling noise (null when P_T is not computable, and for MCMC).
-    public var tvModelExact: Double?
+    @Nullable public var tvModelExact: Double?
     /// Why tv_model_exact is null, when it is.
-    public var tvModelExactNote: String?
+    @Nullable public var tvModelExactNote: String?
     /// TV, KL both ways, Jensen–Shannon and Hellinger of the empirical distribution to the target.
-    public var distances: DistanceSet?
+    @Nullable public var distances: DistanceSet?
     /// TV of the nearly independent draws the floor and the chi-square test use: every ⌈2·τ_int⌉-th
     /// sample of each chain for MCMC (see chi_square.thin), all draws for an independent sampler.
-    public var thinnedTv: Double?
+    @Nullable public var thinnedTv: Double?
     /// The distances of as many exact independent draws as thinned_tv uses (mean and sd over 50 replicates).
-    public var noiseFloor: NoiseFloor?
+    @Nullable public var noiseFloor: NoiseFloor?
     /// Whether thinned_tv lies within the noise floor (≤ mean + 3 sd): indistinguishable from exact
     /// sampling at that size. Null when the draws support no verdict (see verdict_refusal).
-    public var withinNoiseFloor: Bool?
+    @Nullable public var withinNoiseFloor: Bool?
     /// The GFlowNet's exact model distribution P_T against the target: every distance, no sampling noise.
-    public var modelDistances: DistanceSet?
+    @Nullable public var modelDistances: DistanceSet?
     /// Mode masses of the exact model distribution P_T (GFlowNet).
-    public var modeMassModelExact: ModeMassRecord?
+    @Nullable public var modeMassModelExact: ModeMassRecord?
     /// Rank-normalised split R-hat (ArviZ) of the energy and magnetisation traces (MCMC).
-    public var rhatEnergy: Double?
-    public var rhatMagnetization: Double?
+    @Nullable public var rhatEnergy: Double?
+    @Nullable public var rhatMagnetization: Double?
     /// Bulk and tail ESS (ArviZ) of the energy and magnetisation traces.
-    public var essBulkEnergy: Double?
-    public var essTailEnergy: Double?
-    public var essBulkMagnetization: Double?
-    public var essTailMagnetization: Double?
+    @Nullable public var essBulkEnergy: Double?
+    @Nullable public var essTailEnergy: Double?
+    @Nullable public var essBulkMagnetization: Double?
+    @Nullable public var essTailMagnetization: Double?
     /// Importance-sampling log Z: log mean exp(log R(x) + log P_B(τ|x) − log P_F(τ)) over the GFlowNet's samples.
-    public var logZImportance: Double?
+    @Nullable public var logZImportance: Double?
     /// Kish effective sample size of those importance weights.
-    public var logZImportanceEss: Double?
+    @Nullable public var logZImportanceEss: Double?
     /// Delta-method standard error of the importance-sampled log Z, sd(w/w̄)/√N (absent for MCMC;
     /// meaningless when the ESS is small, which the report says).
     public var logZImportanceSe: Double?
@@ -122,28 +122,28 @@ public struct SamplerMetrics: Codable, Equatable, Sendable {
     /// Plain-words warnings (mode collapse, R-hat > 1.01, ESS < 100 per chain, …).
     public var warnings: [String] = []
     /// The sampler's frequency of each exact energy level (aligned with exact.energy_levels).
-    public var energyHistogram: [Double]?
+    @Nullable public var energyHistogram: [Double]?
     /// The sampler's frequency of M = k − n (aligned with exact.magnetization_probabilities).
-    public var magnetizationHistogram: [Double]?
+    @Nullable public var magnetizationHistogram: [Double]?
     /// Estimated P(xᵢ = 1) per site (binary models, up to 1,024 sites).
-    public var marginalsUp: [Double]?
+    @Nullable public var marginalsUp: [Double]?
     /// Estimated P(xᵢ = v) per site and value (models with more than two values, up to 1,024 sites).
-    public var marginals: [[Double]]?
+    @Nullable public var marginals: [[Double]]?
     /// Quality against cost, recorded at checkpoints during the run.
-    public var curve: QualityCurve?
+    @Nullable public var curve: QualityCurve?
     /// True when `--time-limit` cut the run short (volatile: depends on the machine's speed).
-    public var wallLimited: Bool?
+    @Nullable public var wallLimited: Bool?
     /// Training trajectories (GFlowNet).
-    public var trainingTrajectories: Int?
+    @Nullable public var trainingTrajectories: Int?
     /// Wall time of training (GFlowNet; volatile).
-    public var trainingSeconds: Double?
+    @Nullable public var trainingSeconds: Double?
     /// Energy evaluations: local ΔE evaluations plus full E(x) evaluations.
     public var energyEvaluations: Int
     public var deltaEnergyEvaluations: Int
     public var fullEnergyEvaluations: Int
     public var wallSeconds: Double
-    public var burnInSeconds: Double?
-    public var samplingSeconds: Double?
+    @Nullable public var burnInSeconds: Double?
+    @Nullable public var samplingSeconds: Double?
     /// The GFlowNet proposals of a `gfn-mh` chain (absent for other samplers).
     public var gfnMh: GFNMHMetrics?
     /// τ_int of a GFlowNet-MH independence chain's log importance weight, in recorded samples: it
@@ -157,86 +157,6 @@ public struct SamplerMetrics: Codable, Equatable, Sendable {
         self.deltaEnergyEvaluations = deltaEnergyEvaluations; self.fullEnergyEvaluations = fullEnergyEvaluations
         self.wallSeconds = wallSeconds
     }
-
-    enum CodingKeys: String, CodingKey {
-        case samples, tv, distinctStates, chiSquare, meanEnergy, meanEnergyExact, meanEnergyMcse
-        case meanAbsMagnetizationPerSite, meanAbsMagnetizationPerSiteExact, maxMarginalError, maxMarginalErrorInMcse, maxCorrelationError
-        case modeMass, tauIntEnergy, tauIntMagnetization, essEnergy, slowestObservable, effectiveDraws, verdictRefusal, energyWork, acceptanceRate, logZLearned, tvModelExact, tvModelExactNote
-        case distances, thinnedTv, noiseFloor, withinNoiseFloor, modelDistances, modeMassModelExact, rhatEnergy, rhatMagnetization
-        case essBulkEnergy, essTailEnergy, essBulkMagnetization, essTailMagnetization, logZImportance, logZImportanceEss
-        case logZElbo, logZElboSe, logProbabilityRewardCorrelation, logZImportanceSe
-        case warnings, energyHistogram, magnetizationHistogram, marginalsUp, marginals, curve, wallLimited
-        case trainingTrajectories, trainingSeconds, energyEvaluations, deltaEnergyEvaluations
-        case fullEnergyEvaluations, wallSeconds, burnInSeconds, samplingSeconds, gfnMh, tauIntLogWeight
-        case referenceComparison, importanceWeighted, logZEubo, logZEuboSe
-    }
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(samples, forKey: .samples)
-        try c.encode(tv, forKey: .tv)
-        try c.encode(distinctStates, forKey: .distinctStates)
-        try c.encode(chiSquare, forKey: .chiSquare)
-        try c.encode(meanEnergy, forKey: .meanEnergy)
-        try c.encode(meanEnergyExact, forKey: .meanEnergyExact)
-        try c.encode(meanEnergyMcse, forKey: .meanEnergyMcse)
-        try c.encode(meanAbsMagnetizationPerSite, forKey: .meanAbsMagnetizationPerSite)
-        try c.encode(meanAbsMagnetizationPerSiteExact, forKey: .meanAbsMagnetizationPerSiteExact)
-        try c.encode(maxMarginalError, forKey: .maxMarginalError)
-        try c.encode(maxMarginalErrorInMcse, forKey: .maxMarginalErrorInMcse)
-        try c.encode(maxCorrelationError, forKey: .maxCorrelationError)
-        try c.encode(modeMass, forKey: .modeMass)
-        try c.encode(tauIntEnergy, forKey: .tauIntEnergy)
-        try c.encode(tauIntMagnetization, forKey: .tauIntMagnetization)
-        try c.encode(essEnergy, forKey: .essEnergy)
-        try c.encode(slowestObservable, forKey: .slowestObservable)
-        try c.encode(effectiveDraws, forKey: .effectiveDraws)
-        try c.encode(verdictRefusal, forKey: .verdictRefusal)
-        try c.encode(energyWork, forKey: .energyWork)
-        try c.encode(acceptanceRate, forKey: .acceptanceRate)
-        try c.encode(logZLearned, forKey: .logZLearned)
-        try c.encode(tvModelExact, forKey: .tvModelExact)
-        try c.encode(tvModelExactNote, forKey: .tvModelExactNote)
-        try c.encode(distances, forKey: .distances)
-        try c.encode(thinnedTv, forKey: .thinnedTv)
-        try c.encode(noiseFloor, forKey: .noiseFloor)
-        try c.encode(withinNoiseFloor, forKey: .withinNoiseFloor)
-        try c.encode(modelDistances, forKey: .modelDistances)
-        try c.encode(modeMassModelExact, forKey: .modeMassModelExact)
-        try c.encode(rhatEnergy, forKey: .rhatEnergy)
-        try c.encode(rhatMagnetization, forKey: .rhatMagnetization)
-        try c.encode(essBulkEnergy, forKey: .essBulkEnergy)
-        try c.encode(essTailEnergy, forKey: .essTailEnergy)
-        try c.encode(essBulkMagnetization, forKey: .essBulkMagnetization)
-        try c.encode(essTailMagnetization, forKey: .essTailMagnetization)
-        try c.encode(logZImportance, forKey: .logZImportance)
-        try c.encode(logZImportanceEss, forKey: .logZImportanceEss)
-        try c.encodeIfPresent(logZImportanceSe, forKey: .logZImportanceSe)
-        try c.encodeIfPresent(logZElbo, forKey: .logZElbo)
-        try c.encodeIfPresent(logZElboSe, forKey: .logZElboSe)
-        try c.encodeIfPresent(logProbabilityRewardCorrelation, forKey: .logProbabilityRewardCorrelation)
-        try c.encode(warnings, forKey: .warnings)
-        try c.encode(energyHistogram, forKey: .energyHistogram)
-        try c.encode(magnetizationHistogram, forKey: .magnetizationHistogram)
-        try c.encode(marginalsUp, forKey: .marginalsUp)
-        try c.encode(marginals, forKey: .marginals)
-        try c.encode(curve, forKey: .curve)
-        try c.encode(wallLimited, forKey: .wallLimited)
-        try c.encode(trainingTrajectories, forKey: .trainingTrajectories)
-        try c.encode(trainingSeconds, forKey: .trainingSeconds)
-        try c.encode(energyEvaluations, forKey: .energyEvaluations)
-        try c.encode(deltaEnergyEvaluations, forKey: .deltaEnergyEvaluations)
-        try c.encode(fullEnergyEvaluations, forKey: .fullEnergyEvaluations)
-        try c.encode(wallSeconds, forKey: .wallSeconds)
-        try c.encode(burnInSeconds, forKey: .burnInSeconds)
-        try c.encode(samplingSeconds, forKey: .samplingSeconds)
-        try c.encodeIfPresent(gfnMh, forKey: .gfnMh)
-        try c.encodeIfPresent(tauIntLogWeight, forKey: .tauIntLogWeight)
-        // Absent rather than null where they do not apply, so records of enumerable targets keep their bytes.
-        try c.encodeIfPresent(referenceComparison, forKey: .referenceComparison)
-        try c.encodeIfPresent(importanceWeighted, forKey: .importanceWeighted)
-        try c.encodeIfPresent(logZEubo, forKey: .logZEubo)
-        try c.encodeIfPresent(logZEuboSe, forKey: .logZEuboSe)
-    }
 }
 
 /// What the GFlowNet proposals of a `gfn-mh` sampler did and cost.
@@ -244,11 +164,11 @@ public struct GFNMHMetrics: Codable, Equatable, Sendable {
     /// GFlowNet proposals made and accepted, over all chains, burn-in included.
     public var proposals: Int
     public var acceptances: Int
-    public var acceptanceRate: Double?
+    @Nullable public var acceptanceRate: Double?
     /// The most GFlowNet proposals one chain rejected in a row.
     public var longestRejectionRun: Int
     /// Acceptance rate of the local moves (mixed mode; null for the independence chain).
-    public var localAcceptanceRate: Double?
+    @Nullable public var localAcceptanceRate: Double?
     /// Seconds in the network: drawing proposals and scoring current states (volatile).
     public var networkSeconds: Double
     /// The training this sampler reuses (the `gfn` sampler's): its energy work and seconds (volatile),
@@ -262,20 +182,6 @@ public struct GFNMHMetrics: Codable, Equatable, Sendable {
         self.longestRejectionRun = longestRejectionRun; self.localAcceptanceRate = localAcceptanceRate
         self.networkSeconds = networkSeconds; self.reusedTrainingEnergyWork = reusedTrainingEnergyWork
         self.reusedTrainingSeconds = reusedTrainingSeconds
-    }
-    enum CodingKeys: String, CodingKey {
-        case proposals, acceptances, acceptanceRate, longestRejectionRun, localAcceptanceRate, networkSeconds, reusedTrainingEnergyWork, reusedTrainingSeconds
-    }
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(proposals, forKey: .proposals)
-        try c.encode(acceptances, forKey: .acceptances)
-        try c.encode(acceptanceRate, forKey: .acceptanceRate)
-        try c.encode(longestRejectionRun, forKey: .longestRejectionRun)
-        try c.encode(localAcceptanceRate, forKey: .localAcceptanceRate)
-        try c.encode(networkSeconds, forKey: .networkSeconds)
-        try c.encode(reusedTrainingEnergyWork, forKey: .reusedTrainingEnergyWork)
-        try c.encode(reusedTrainingSeconds, forKey: .reusedTrainingSeconds)
     }
 }
 

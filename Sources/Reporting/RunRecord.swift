@@ -18,7 +18,7 @@ public struct RunRecord: Codable, Equatable, Sendable {
     public var exact: ExactRecord
     public var samplers: [SamplerRecord]
     /// The two samplers against each other (null with one sampler; written as an explicit null).
-    public var comparison: ComparisonRecord?
+    @Nullable public var comparison: ComparisonRecord?
     /// MH against the GFlowNet-in-MH sampler, by the same rule (absent when the run has no `gfn-mh`).
     public var gfnMhComparison: ComparisonRecord?
     public var environment: EnvironmentRecord
@@ -53,23 +53,10 @@ public struct RunRecord: Codable, Equatable, Sendable {
         guard v.schemaVersion == currentSchemaVersion else {
             throw RecordError.unsupportedSchema(v.schemaVersion)
         }
-        let record = try dec.decode(RunRecord.self, from: data)
+        let record: RunRecord
+        do { record = try dec.decode(RunRecord.self, from: data) } catch let e as DecodingError { throw RecordError.malformed(e) }
         try record.validate()
         return record
-    }
-
-    enum CodingKeys: String, CodingKey { case schemaVersion, tool, command, config, exact, samplers, comparison, gfnMhComparison, environment }
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(schemaVersion, forKey: .schemaVersion)
-        try c.encode(tool, forKey: .tool)
-        try c.encode(command, forKey: .command)
-        try c.encode(config, forKey: .config)
-        try c.encode(exact, forKey: .exact)
-        try c.encode(samplers, forKey: .samplers)
-        try c.encode(comparison, forKey: .comparison)
-        try c.encodeIfPresent(gfnMhComparison, forKey: .gfnMhComparison)
-        try c.encode(environment, forKey: .environment)
     }
 
     /// Checks the record's internal consistency (array lengths, counts), so nothing downstream
@@ -100,10 +87,33 @@ public struct RunRecord: Codable, Equatable, Sendable {
 public enum RecordError: Error, CustomStringConvertible {
     case unsupportedSchema(Int)
     case inconsistent(String)
+    /// A field that is missing, of the wrong type, or holds a value this version does not know.
+    case malformed(DecodingError)
     public var description: String {
         switch self {
+        case .malformed(let e): return "run.json has an unreadable field: " + Self.describe(e)
         case .unsupportedSchema(let v): return "run.json has schema_version \(v); this gfn-compare reads schema_version \(RunRecord.currentSchemaVersion)"
         case .inconsistent(let field): return "run.json is inconsistent at \(field) (damaged or hand-edited)"
+        }
+    }
+
+    /// The field's path in the file's own snake_case spelling, and what is wrong with it.
+    static func describe(_ e: DecodingError) -> String {
+        func path(_ keys: [CodingKey]) -> String {
+            keys.map { k in k.intValue.map { "[\($0)]" } ?? "." + snakeCase(k.stringValue) }.joined().drop { $0 == "." }.description
+        }
+        switch e {
+        case let .keyNotFound(key, c): return "\(path(c.codingPath + [key])) is missing"
+        case let .valueNotFound(_, c): return "\(path(c.codingPath)) is null where a value is needed"
+        case let .typeMismatch(type, c): return "\(path(c.codingPath)) is not a \(type)"
+        case let .dataCorrupted(c): return "\(path(c.codingPath)): \(c.debugDescription)"
+        @unknown default: return "\(e)"
+        }
+    }
+
+    static func snakeCase(_ key: String) -> String {
+        key.reduce(into: "") { out, ch in
+            if ch.isUppercase { out += "_" + ch.lowercased() } else { out.append(ch) }
         }
     }
 }

@@ -241,8 +241,9 @@ public enum Study {
     }
 
     /// The study's report: break-even maps, quality against budget, cost growth and the conclusion.
-    /// `notes` are lines printed under the title (e.g. what the grid leaves out and why).
-    public static func report(name: String, cells: [StudyCell], notes: [String]) -> String {
+    /// `notes` are lines printed under the title (e.g. what the grid leaves out and why); the column
+    /// of `criticalBeta` (the caller's β_c, if any) is marked in the maps.
+    public static func report(name: String, cells: [StudyCell], notes: [String], criticalBeta: Double? = nil) -> String {
         let f = MarkdownReport.fmt
         var out: [String] = ["# gfn-compare study: \(name)", ""]
         out += notes + (notes.isEmpty ? [] : [""])
@@ -258,7 +259,7 @@ public enum Study {
         out.append("")
         out.append("The rules: a sampler's own verdict is the report's (consistent with exact sampling: within the noise floor of exact draws, or beyond enumeration within the floor of the Wolff reference's energy and magnetisation histograms); a challenger *reaches MH's quality* at a budget when its draws are consistent and the decision rule does not call MH better (it calls the challenger better, finds no measurable difference, or MH's own draws are off or refused a verdict). The outcome of a configuration is read at its largest budget: the decision rule's call there, or, where it makes none (a sampler refused a verdict), the sampler whose draws are consistent where the other's are not; a wall-time ratio compares whole runs, training included, at the same budget.")
         out.append("")
-        func betaHeader(_ b: Double) -> String { abs(b - 0.4406868) < 1e-6 ? "β = \(f(b)) (β_c)" : "β = \(f(b))" }
+        func betaHeader(_ b: Double) -> String { criticalBeta.map { abs(b - $0) < 1e-6 } == true ? "β = \(f(b)) (β_c)" : "β = \(f(b))" }
         for second in challengers where cells.contains(where: { $0.samplers[second] != nil }) {
             out.append("## Break-even map: \(names[second]!) against MH")
             out.append("")

@@ -3,11 +3,9 @@ import Comparison
 import Energies
 import Exact
 import Foundation
-import GFlowNets
 import GFNCore
-import MCMC
-import NeuralNet
 import Reporting
+import Settings
 
 /// A lattice size given as "RxC" (or "L" for L×L).
 struct LatticeSize: Equatable {
@@ -62,7 +60,7 @@ struct RunCommand: ParsableCommand {
         abstract: "Train, sample, score and write a report (the default subcommand)."
     )
 
-    @Option(help: "Energy model: \(EnergySpec.names.joined(separator: ", ")).")
+    @Option(help: "Energy model: \(EnergyCatalogue.names.joined(separator: ", ")).")
     var energy: String = "ising"
 
     @Option(parsing: .unconditional, help: "Values per variable of the Potts model (2 to 255).")
@@ -159,8 +157,8 @@ struct RunCommand: ParsableCommand {
     var quiet = false
 
     func settings() throws -> RunSettings {
-        guard EnergySpec.names.contains(energy) || energy.hasPrefix("file:") else {
-            throw GFNError.invalidInput("unknown --energy '\(energy)'; available: \(EnergySpec.names.joined(separator: ", "))")
+        guard let entry = EnergyCatalogue.entry(named: energy) else {
+            throw GFNError.invalidInput("unknown --energy '\(energy)'; available: \(EnergyCatalogue.names.joined(separator: ", "))")
         }
         guard samples >= chains else {
             throw GFNError.invalidInput("--samples (\(samples)) must be at least --chains (\(chains))")
@@ -169,10 +167,10 @@ struct RunCommand: ParsableCommand {
         let spec = try energySpec()
         var s = RunSettings(
             energy: spec,
-            beta: beta ?? (energy == "hypergrid" ? 1 : defaultBeta), seed: seed, rng: rng,
-            kernel: kernel ?? (energy == "hypergrid" ? .gridStep : .metropolis),
+            beta: beta ?? entry.defaultBeta, seed: seed, rng: rng,
+            kernel: kernel ?? entry.defaultKernel,
             schedule: ChainSchedule(chains: chains, burnInSweeps: burnIn, samplesPerChain: samples / chains, thinSweeps: thin, scan: scan),
-            gfn: gfn.noGFN ? nil : gfn.settings(setVariables: energy != "hypergrid",
+            gfn: gfn.noGFN ? nil : gfn.settings(setVariables: entry.setsOneVariablePerStep,
                                                 beyondEnumeration: (spec.log2StateCount ?? 0) > Double(Enumerator.maximumStates.trailingZeroBitCount)),
             gfnSamples: gfn.gfnSamples,
             loadModel: gfn.loadModel.map { URL(fileURLWithPath: $0) }, saveModel: gfn.saveModel.map { URL(fileURLWithPath: $0) })

@@ -1,10 +1,10 @@
 import ArgumentParser
-import Comparison
+import Checks
 import Energies
 import Foundation
 import GFNCore
-import MCMC
 import Metrics
+import Settings
 
 /// `gfn-compare verdict-rates`: the measured false-call rates of the report's decision rule.
 struct VerdictRatesCommand: ParsableCommand {

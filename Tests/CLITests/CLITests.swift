@@ -127,7 +127,7 @@ import TestSupport
                                      "--iterations", "40", "--hidden", "16", "--batch", "16", "--gfn-samples", "500", "--quiet", "--out", out.path])
         #expect(r.status == 0, "\(r.stderr)")
         let record = try RunRecord.decode(try Data(contentsOf: out.appendingPathComponent("run.json")))
-        #expect(record.config.mh.kernel == "grid-step" && record.config.energy.beta == 1)
+        #expect(record.config.mh.kernel == .gridStep && record.config.energy.beta == 1)
         #expect(record.exact.nStates == 25 && record.samplers[1].metrics.tvModelExact != nil)
         // The hypergrid keeps the shared head (its trajectories have no fixed step per variable).
         #expect(record.config.gfn?.head == nil && record.config.gfn?.layers == 2)
@@ -144,10 +144,10 @@ import TestSupport
             return try RunRecord.decode(try Data(contentsOf: out.appendingPathComponent("run.json"))).config.gfn
         }
         let fixed = try gfn([]), any = try gfn(["--order", "any"]), shared = try gfn(["--head", "shared"]), deeper = try gfn(["--layers", "3"])
-        #expect(fixed?.head == "per-step" && fixed?.layers == 1)
+        #expect(fixed?.head == .perStep && fixed?.layers == 1)
         #expect(any?.head == nil && any?.layers == 2)
         #expect(shared?.head == nil && shared?.layers == 2)
-        #expect(deeper?.head == "per-step" && deeper?.layers == 3)
+        #expect(deeper?.head == .perStep && deeper?.layers == 3)
     }
 
     /// Beyond 2^24 states (6×6: 2^36) the fixed order starts from the scale profile — SubTB with
@@ -162,12 +162,12 @@ import TestSupport
             return try RunRecord.decode(try Data(contentsOf: out.appendingPathComponent("run.json"))).config.gfn
         }
         let profile = try gfn(["--iterations", "3", "--batch", "8"])
-        #expect(profile?.objective == "subtb" && profile?.forwardLooking == true && profile?.logZStart == "batch")
-        #expect(profile?.hidden == 1024 && profile?.head == "per-step" && profile?.layers == 1)
+        #expect(profile?.objective == .subtb && profile?.forwardLooking == true && profile?.logZStart == .batch)
+        #expect(profile?.hidden == 1024 && profile?.head == .perStep && profile?.layers == 1)
         let tb = try gfn(["--objective", "tb", "--hidden", "16", "--batch", "8"])
-        #expect(tb?.objective == "tb" && tb?.forwardLooking == nil && tb?.logZStart == "batch" && tb?.hidden == 16 && tb?.iterations == 1000)
+        #expect(tb?.objective == .tb && tb?.forwardLooking == nil && tb?.logZStart == .batch && tb?.hidden == 16 && tb?.iterations == 1000)
         let plain = try gfn(["--no-forward-looking", "--log-z-start", "zero", "--iterations", "3", "--hidden", "16", "--batch", "8"])
-        #expect(plain?.objective == "subtb" && plain?.forwardLooking == nil && plain?.logZStart == nil)
+        #expect(plain?.objective == .subtb && plain?.forwardLooking == nil && plain?.logZStart == nil)
     }
 
     /// `bench --quick` (the CI smoke run) writes bench.md and a bench.json with every key issue 7

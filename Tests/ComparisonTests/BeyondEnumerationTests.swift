@@ -7,6 +7,7 @@ import GFlowNets
 import MCMC
 import Metrics
 import Reporting
+import Settings
 import Testing
 import TestSupport
 

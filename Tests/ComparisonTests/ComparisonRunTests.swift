@@ -5,6 +5,7 @@ import GFNCore
 import MCMC
 import Reporting
 import GFlowNets
+import Settings
 import Testing
 import TestSupport
 

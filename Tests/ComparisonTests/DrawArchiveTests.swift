@@ -5,6 +5,7 @@ import GFNCore
 import GFlowNets
 import MCMC
 import Reporting
+import Settings
 import Testing
 import TestSupport
 

@@ -1,3 +1,4 @@
+import Checks
 import Comparison
 import Foundation
 import GFlowNets

@@ -6,6 +6,7 @@ import GFlowNets
 import MCMC
 import Metrics
 import Reporting
+import Settings
 import Testing
 import TestSupport
 
@@ -73,7 +74,7 @@ import TestSupport
     func budgetsAreSpentAsCounted(every: Int?) throws {
         var s = Self.settings(energy: Self.energies[0].1, every: every)
         s.budget = WorkBudget(energyWork: 200_000, trainingShare: 0.4)
-        let model = try s.makeIsingModel()
+        let model = try s.energy.makeIsingModel()
         let tolerance = try s.applyingBudget(model: model).budgetTolerance(model: model)
         let r = try ComparisonRun.run(s, command: "x")
         let work = r.samplers.map { $0.metrics.energyWork ?? -1 }

@@ -9,6 +9,7 @@ import GFNCore
 import MCMC
 import Metrics
 import Reporting
+import Settings
 import Testing
 import TestSupport
 

@@ -3,6 +3,7 @@ import Foundation
 import GFlowNets
 import MCMC
 import Reporting
+import Settings
 import Testing
 import TestSupport
 

@@ -1,4 +1,5 @@
 import CGSL
+import Checks
 @testable import Comparison
 import Energies
 import Foundation
@@ -7,6 +8,7 @@ import GFlowNets
 import MCMC
 import Metrics
 @testable import Reporting
+import Settings
 import Testing
 import TestSupport
 
@@ -144,16 +146,16 @@ import TestSupport
 
     // Defect 7: the collapse advice suggested the fixed order to a run that used it.
     @Test func collapseAdviceComesFromTheRunsOwnSettings() {
-        func config(order: String, epsilon: Double) -> GFNConfig {
-            GFNConfig(objective: "tb", order: order, backward: "uniform", hidden: 16, layers: 2, activation: "relu", batch: 16, iterations: 50,
-                      learningRate: 1e-3, learningRateLogZ: 0.1, epsilon: epsilon, temperature: 1, subtbLambda: 0.9, clipNorm: 10, blasThreads: 1,
-                      samples: 100, loadedModel: nil)
+        func config(order: ConstructionOrder, epsilon: Double) -> GFNConfig {
+            var g = GFlowNetSettings()
+            g.order = order; g.hidden = 16; g.batch = 16; g.iterations = 50; g.learningRate = 1e-3; g.epsilon = epsilon; g.blasThreads = 1
+            return GFNConfig(settings: g, samples: 100, loadedModel: nil)
         }
         let collapsed = ModeMassRecord(positive: 1, zero: 0, negative: 0), target = ModeMassRecord(positive: 0.49, zero: 0.02, negative: 0.49)
-        let fixed = MarkdownReport.modeCoverage(model: collapsed, exactModel: true, target: target, settings: config(order: "fixed", epsilon: 0))
+        let fixed = MarkdownReport.modeCoverage(model: collapsed, exactModel: true, target: target, settings: config(order: .fixed, epsilon: 0))
         #expect(fixed.contains("Mode collapse") && !fixed.contains("fixed construction order"))
         #expect(fixed.contains("--epsilon, 0 in this run") && fixed.contains("--iterations above its 50"))
-        let any = MarkdownReport.modeCoverage(model: collapsed, exactModel: true, target: target, settings: config(order: "any", epsilon: 0.1))
+        let any = MarkdownReport.modeCoverage(model: collapsed, exactModel: true, target: target, settings: config(order: .any, epsilon: 0.1))
         #expect(any.contains("--order fixed; this run used any") && any.contains("--epsilon above its 0.1"))
     }
 

@@ -1,6 +1,7 @@
 import Energies
 import GFlowNets
 import GFNCore
+import Settings
 import Testing
 
 @Suite struct EnvironmentTests {

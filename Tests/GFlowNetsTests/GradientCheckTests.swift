@@ -2,6 +2,7 @@ import Energies
 import GFlowNets
 import GFNCore
 import NeuralNet
+import Settings
 import Testing
 import TestSupport
 

@@ -4,6 +4,7 @@ import GFlowNets
 import GFNCore
 import Metrics
 import NeuralNet
+import Settings
 import Testing
 import TestSupport
 

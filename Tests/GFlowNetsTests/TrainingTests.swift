@@ -4,6 +4,7 @@ import Foundation
 @testable import GFlowNets
 import GFNCore
 import NeuralNet
+import Settings
 import Testing
 import TestSupport
 

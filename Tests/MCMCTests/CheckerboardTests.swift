@@ -4,6 +4,7 @@ import Foundation
 import GFNCore
 @testable import MCMC
 import Metrics
+import Settings
 import Testing
 
 @Suite struct CheckerboardTests {

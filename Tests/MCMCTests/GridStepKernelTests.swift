@@ -4,6 +4,7 @@ import Foundation
 import GFNCore
 import MCMC
 import Metrics
+import Settings
 import Testing
 import TestSupport
 

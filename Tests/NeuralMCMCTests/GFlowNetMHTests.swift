@@ -6,6 +6,7 @@ import GFNCore
 import MCMC
 import Metrics
 import NeuralMCMC
+import Settings
 import Testing
 import TestSupport
 

@@ -1,6 +1,7 @@
 import Foundation
 import GFNCore
 import NeuralNet
+import Settings
 import Testing
 
 @Suite struct MLPTests {

@@ -72,4 +72,18 @@ import TestSupport
         // A key the schema lists is present even when its value is unknown.
         for key in ["tv", "rhat_energy", "ess_bulk_energy", "mean_energy_mcse"] { #expect(metrics.keys.contains(key), "\(key)") }
     }
+
+    /// Every record committed under reports/ decodes and encodes back to its own bytes: the schema
+    /// (keys, explicit nulls, absent fields) is what the binary that wrote them wrote.
+    @Test func everyCommittedRecordReEncodesToItsOwnBytes() throws {
+        let root = TestSupport.packageRoot.appendingPathComponent("reports")
+        let files = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil)?
+            .compactMap { $0 as? URL }.filter { $0.lastPathComponent == "run.json" } ?? []
+        #expect(files.count >= 30)
+        for url in files {
+            let bytes = try Data(contentsOf: url)
+            let record = try RunRecord.decode(bytes)
+            #expect(try record.jsonData() == bytes, "\(url.path)")
+        }
+    }
 }

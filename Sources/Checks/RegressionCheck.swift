@@ -1,3 +1,4 @@
+import Comparison
 import Foundation
 import GFNCore
 import Reporting
@@ -100,19 +101,6 @@ public struct MetricVerdict: Sendable, Equatable {
     public var baseline: Double
     public var threshold: Double
     public var outcome: Outcome
-}
-
-/// Which injected fault a check run should plant (for testing that `check` catches regressions).
-public enum InjectedFault: String, Sendable, CaseIterable {
-    /// Metropolis-Hastings accepts with 0.9·β.
-    case mhBeta = "mh-beta-0.9"
-    /// Metropolis-Hastings never lets site 0 leave the value 0.
-    case mhFrozenSite = "mh-frozen-site"
-    /// The GFlowNet trains for a tenth of its iterations.
-    case gfnUndertrained = "gfn-undertrained"
-    /// The GFlowNet's uniform backward policy is misstated (normalised by the forward action
-    /// count): the learned log Z is off; see `MisstatedBackwardEnvironment`.
-    case gfnWrongBackward = "gfn-wrong-backward"
 }
 
 public enum RegressionCheck {

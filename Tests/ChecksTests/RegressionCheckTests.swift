@@ -1,16 +1,27 @@
+import Checks
 import Comparison
 import Foundation
 import GFNCore
 import Reporting
+import Settings
 import Testing
 import TestSupport
 
 @Suite(.serialized) struct RegressionCheckTests {
     init() { TestSupport.singleThreadedBLAS() }
 
+    /// 3×3 periodic Ising at β = 0.3 with a 16-wide GFlowNet: a baseline calibrates in seconds.
+    static func smallRun(seed: UInt64) -> RunSettings {
+        var g = GFlowNetSettings()
+        g.hidden = 16; g.batch = 16; g.iterations = 100; g.blasThreads = 1
+        return RunSettings(energy: .ising(rows: 3, cols: 3, boundary: .periodic, coupling: 1, field: 0), beta: 0.3, seed: seed,
+                           schedule: ChainSchedule(chains: 2, burnInSweeps: 50, samplesPerChain: 5_000, thinSweeps: 1),
+                           gfn: g, gfnSamples: 3000)
+    }
+
     static let baseline: Baseline = {
         TestSupport.singleThreadedBLAS()
-        let config = try! ComparisonRun.run(ComparisonRunTests.settings(seed: 100, gfn: true), command: "x").config
+        let config = try! ComparisonRun.run(Self.smallRun(seed: 100), command: "x").config
         return try! RegressionCheck.calibrate(config: config, seeds: Array(100..<108), progress: ProgressReporter(enabled: false))
     }()
 

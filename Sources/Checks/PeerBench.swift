@@ -1,3 +1,4 @@
+import Comparison
 import Dispatch
 import Exact
 import Foundation
@@ -6,37 +7,37 @@ import GFNCore
 /// The peer GFlowNet libraries measured in the same bench run (`bench --peers PYTHON`): torchgfn
 /// and gfnx training trajectory balance on the periodic Ising model, through the peer scripts
 /// (`../shared/peers`), on the configurations bench measures for this toolkit.
-enum PeerBench {
+public enum PeerBench {
     /// The peer environment's library versions, as its Python reports them.
-    struct Versions: Codable, Equatable {
-        var python: String
-        var torch: String
-        var torchgfn: String
-        var jax: String
-        var gfnx: String
+    public struct Versions: Codable, Equatable {
+        public var python: String
+        public var torch: String
+        public var torchgfn: String
+        public var jax: String
+        public var gfnx: String
     }
 
     /// One peer measurement beside ours, taken one after the other.
-    struct Measurement: Codable {
+    public struct Measurement: Codable {
         /// "torchgfn", "gfnx (separate P_B network)" or "gfnx (P_B sharing the trunk)".
-        var peer: String
-        var side: Int
-        var trainSeconds: Double
-        var peerTrajectoriesPerS: Double
+        public var peer: String
+        public var side: Int
+        public var trainSeconds: Double
+        public var peerTrajectoriesPerS: Double
         /// This toolkit on the same configuration (any order, learned P_B, MLP 2 × 256, batch 64),
         /// measured just before and just after the peers of this lattice: the mean of the two, and
         /// the two themselves (their spread is the machine's drift over those minutes).
-        var oursTrajectoriesPerS: Double
-        var oursBeforeAndAfter: [Double]
+        public var oursTrajectoriesPerS: Double
+        public var oursBeforeAndAfter: [Double]
         /// Ours (the mean) over the peer's rate, and the range the two measurements of ours give.
-        var oursOverPeer: Double
-        var oursOverPeerRange: [Double]
+        public var oursOverPeer: Double
+        public var oursOverPeerRange: [Double]
     }
 
-    struct Report: Codable {
-        var versions: Versions
-        var scripts: String
-        var measurements: [Measurement]
+    public struct Report: Codable {
+        public var versions: Versions
+        public var scripts: String
+        public var measurements: [Measurement]
     }
 
     static let scriptNames = ["gfn_ising_tb.py", "gfnx_ising_tb.py", "ising_exact.py"]

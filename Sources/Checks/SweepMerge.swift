@@ -1,4 +1,3 @@
-import ArgumentParser
 import Comparison
 import Exact
 import Foundation
@@ -7,25 +6,25 @@ import Reporting
 
 /// One run's line in sweep.json: only deterministic numbers, so shards merged in any order give
 /// the same file byte for byte.
-struct SweepRunSummary: Codable, Equatable {
+public struct SweepRunSummary: Codable, Equatable {
     var index: Int
     var values: [String: String]
     var metrics: [String: [String: Double?]]
 }
 
-struct SweepRecord: Codable, Equatable {
+public struct SweepRecord: Codable, Equatable {
     var name: String
     var spec: SweepSpec
     var toolVersion: String
     var runs: [SweepRunSummary]
 }
 
-enum SweepMerge {
+public enum SweepMerge {
     /// Gathers the run folders of `dirs` (shards, in any order) into `out`/report.md and sweep.json.
     /// Refuses different specs, different tool versions, conflicting duplicates and missing runs.
     /// Returns the number of runs merged.
     @discardableResult
-    static func merge(_ dirs: [URL], into out: URL, study: Bool = false) throws -> Int {
+    public static func merge(_ dirs: [URL], into out: URL, study: Bool = false) throws -> Int {
         var spec: SweepSpec?
         var records: [Int: RunRecord] = [:]
         var toolVersion: String?
@@ -98,7 +97,7 @@ enum SweepMerge {
         for (name, svg) in Study.plots(cells) { try AtomicOutput.write(Data(svg.utf8), to: out.appendingPathComponent(name)) }
         let notes = (try? String(contentsOf: out.appendingPathComponent("study-notes.md"), encoding: .utf8))
             .map { $0.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) } ?? []
-        try AtomicOutput.write(Data(Study.report(name: spec.name, cells: cells, notes: notes).utf8), to: out.appendingPathComponent("report.md"))
+        try AtomicOutput.write(Data(Study.report(name: spec.name, cells: cells, notes: notes, criticalBeta: defaultBeta).utf8), to: out.appendingPathComponent("report.md"))
         return summaries.count
     }
 
@@ -156,27 +155,5 @@ enum SweepMerge {
         lines.append("")
         lines.append("Each run's full report is in `runs/run-NNNNN/report.md`.")
         return lines.joined(separator: "\n") + "\n"
-    }
-}
-
-/// `gfn-compare merge DIR…`: gather sweep folders (shards, any order) into one report.
-struct MergeCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "merge", abstract: "Merge sweep folders (from any shards or machines) into one report.md and sweep.json.")
-
-    @Argument(help: "Sweep folders.")
-    var folders: [String]
-
-    @Option(help: "Where to write the merged report (default: the first folder).")
-    var out: String?
-
-    @Flag(help: "The sweep is a study (axes lattice, beta, budget-work): report.md is the break-even study (study.json, quality plots; the run table goes to sweep.md). Lines of the folder's study-notes.md, if any, head the report.")
-    var study = false
-
-    func run() throws {
-        guard !folders.isEmpty else { throw GFNError.invalidInput("merge needs at least one sweep folder") }
-        let dirs = folders.map { URL(fileURLWithPath: $0) }
-        let target = out.map { URL(fileURLWithPath: $0) } ?? dirs[0]
-        let n = try SweepMerge.merge(dirs, into: target, study: study)
-        print("merged \(n) runs into \(target.appendingPathComponent("report.md").path)")
     }
 }

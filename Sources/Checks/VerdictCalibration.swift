@@ -1,3 +1,4 @@
+import Comparison
 import CGSL
 import Energies
 import Foundation
@@ -5,6 +6,7 @@ import GFNCore
 import MCMC
 import Metrics
 import Reporting
+import Settings
 
 /// Measures the false-call rates of `DecisionRule` where the truth is known: every sampler
 /// below is correct, so every "better", "worse" or "measurably off" it produces is a false call.

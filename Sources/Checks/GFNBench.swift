@@ -8,6 +8,7 @@ import Comparison
 import Exact
 import MCMC
 import NeuralMCMC
+import Settings
 
 /// GFlowNet throughput measurements for `bench`.
 enum GFNBench {
