@@ -94,16 +94,17 @@ public struct ExactReference: Sendable {
         } else if let v = closed?.energyVariance {
             record.specificHeatPerSite = beta * beta * v / Double(model.variableCount)
         }
-        // Beyond enumeration a cluster run is the reference the samplers' histograms, specific heat
+        // Beyond enumeration a reference chain (Wolff, parallel tempering) is what the samplers' histograms, specific heat
         // and susceptibility are judged against (and the ⟨E⟩ estimate where no closed form gives it).
         let stream = RandomStream(seed: seed, stream: StreamPlan.referenceEstimate)
         // States for the EUBO, unless they would take more than 256 MB.
         let keep = model.variableCount * (referenceSamples / keptStateInterval) <= 1 << 28 ? keptStateInterval : 0
-        let wolff = dist == nil ? try facts?.clusterReference(beta: beta, burnIn: 500, samples: referenceSamples, rng: stream, keepStatesEvery: keep) : nil
-        if let w = wolff {
+        let chain = dist == nil ? try facts?.referenceChain(beta: beta, burnIn: 500, samples: referenceSamples, rng: stream, keepStatesEvery: keep) : nil
+        if dist == nil, chain == nil, let note = facts?.referenceChainNote(beta: beta, samples: referenceSamples) { record.notes.append(note) }
+        if let w = chain {
             let mean = { (v: [Double]) in v.reduce(0, +) / Double(v.count) }
             var estimate = ReferenceEstimate(
-                method: "Wolff cluster algorithm (an estimate, not exact)", samples: w.energies.count,
+                method: w.method, samples: w.energies.count,
                 meanEnergy: mean(w.energies), meanEnergyMcse: MCMCDiagnostics.mcseMean([w.energies]),
                 meanAbsMagnetizationPerSite: mean(w.absMagnetizationPerSite),
                 meanAbsMagnetizationPerSiteMcse: MCMCDiagnostics.mcseMean([w.absMagnetizationPerSite]))
@@ -112,7 +113,7 @@ public struct ExactReference: Sendable {
             record.referenceEstimate = estimate
         }
         let probabilities = dist.flatMap { d in d.energies.map { $0.map { exp(d.logProbability(energy: $0)) } } }
-        return ExactReference(exact: record, distribution: dist, referenceStates: wolff?.states ?? [],
-                              referenceStateInterval: wolff?.keptStateInterval ?? 0, probabilities: probabilities)
+        return ExactReference(exact: record, distribution: dist, referenceStates: chain?.states ?? [],
+                              referenceStateInterval: chain?.keptStateInterval ?? 0, probabilities: probabilities)
     }
 }

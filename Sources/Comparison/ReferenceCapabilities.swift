@@ -4,7 +4,7 @@ import GFNCore
 import MCMC
 
 /// What an energy offers the exact reference besides its E(x): symmetries, closed forms and a
-/// cluster-algorithm reference run. `ExactReference.compute` asks the model through this protocol
+/// reference chain beyond enumeration (a cluster algorithm, or parallel tempering). `ExactReference.compute` asks the model through this protocol
 /// (one cast, to the capability) instead of testing for concrete model types; every default
 /// offers nothing, so a new model adopts only what it has, and a library user's `EnergyModel`
 /// that does not adopt it gets enumeration alone.
@@ -20,9 +20,12 @@ public protocol ReferenceCapabilities {
     func closedForm(beta: Double) -> ClosedForm?
     /// The record's note where no closed form applies to this instance (nil where one does).
     var closedFormNote: String? { get }
-    /// A cluster-algorithm run of `samples` recorded steps after `burnIn`, or nil where none
-    /// applies to this instance.
-    func clusterReference(beta: Double, burnIn: Int, samples: Int, rng: RandomStream, keepStatesEvery: Int) throws -> Wolff.Estimate?
+    /// A reference chain beyond enumeration — a cluster algorithm, or parallel tempering — of
+    /// `samples` recorded steps after `burnIn`, or nil where none applies to this instance.
+    func referenceChain(beta: Double, burnIn: Int, samples: Int, rng: RandomStream, keepStatesEvery: Int) throws -> ReferenceChain?
+    /// Why no reference chain is run for this instance at β although one exists (too much work),
+    /// for the record's notes; nil otherwise.
+    func referenceChainNote(beta: Double, samples: Int) -> String?
     /// The couplings as `[i, j, J_ij]` rows for the record (a disordered instance), or nil.
     var recordedCouplings: [[Double]]? { get }
 }
@@ -43,7 +46,8 @@ extension ReferenceCapabilities {
     public func infiniteLattice(beta: Double) -> (energyPerSite: Double?, magnetization: Double?)? { nil }
     public func closedForm(beta: Double) -> ClosedForm? { nil }
     public var closedFormNote: String? { "no closed form is known for this energy" }
-    public func clusterReference(beta: Double, burnIn: Int, samples: Int, rng: RandomStream, keepStatesEvery: Int) throws -> Wolff.Estimate? { nil }
+    public func referenceChain(beta: Double, burnIn: Int, samples: Int, rng: RandomStream, keepStatesEvery: Int) throws -> ReferenceChain? { nil }
+    public func referenceChainNote(beta: Double, samples: Int) -> String? { nil }
     public var recordedCouplings: [[Double]]? { nil }
 }
 
@@ -62,7 +66,7 @@ extension IsingModel: ReferenceCapabilities {
         }
     }
     public var closedFormNote: String? { Kaufman.inapplicability(self).map { "no closed form: \($0)" } }
-    public func clusterReference(beta: Double, burnIn: Int, samples: Int, rng: RandomStream, keepStatesEvery: Int) throws -> Wolff.Estimate? {
+    public func referenceChain(beta: Double, burnIn: Int, samples: Int, rng: RandomStream, keepStatesEvery: Int) throws -> ReferenceChain? {
         guard Wolff.inapplicability(self) == nil else { return nil }
         return try Wolff.run(self, beta: beta, burnIn: burnIn, samples: samples, rng: rng, keepStatesEvery: keepStatesEvery)
     }
@@ -70,16 +74,43 @@ extension IsingModel: ReferenceCapabilities {
 
 /// The Wolff cluster reference for ferromagnetic zero-field instances.
 extension PottsModel: ReferenceCapabilities {
-    public func clusterReference(beta: Double, burnIn: Int, samples: Int, rng: RandomStream, keepStatesEvery: Int) throws -> Wolff.Estimate? {
+    public func referenceChain(beta: Double, burnIn: Int, samples: Int, rng: RandomStream, keepStatesEvery: Int) throws -> ReferenceChain? {
         guard Wolff.inapplicability(self) == nil else { return nil }
         return try Wolff.run(self, beta: beta, burnIn: burnIn, samples: samples, rng: rng, keepStatesEvery: keepStatesEvery)
     }
 }
 
 /// Spin glasses and model files: the instance's couplings in the record; two-valued spins
-/// without fields have the spin-flip symmetry and its two modes.
+/// without fields have the spin-flip symmetry and its two modes; beyond enumeration, parallel
+/// tempering is the reference chain (no cluster algorithm is efficient on frustrated couplings).
 extension PairwiseModel: ReferenceCapabilities {
     public var isSpinFlipSymmetric: Bool { domainSize == 2 && fields.allSatisfy { $0 == 0 } }
     public var hasMagnetisedModes: Bool { isSpinFlipSymmetric }
     public var recordedCouplings: [[Double]]? { edges.map { [Double($0.bond.a), Double($0.bond.b), $0.coupling] } }
+
+    /// Rounds of parallel tempering (a sweep of every replica and an exchange) per recorded step,
+    /// and burn-in steps: 10⁴ rounds before the 4·10⁴ recorded ones.
+    public static let temperingRoundsPerStep = 2
+    public static let temperingBurnInSteps = 5_000
+
+    /// Most single-site updates the reference may take: 2·10⁹, about 40 s on one core.
+    public static let temperingMaxUpdates = 2e9
+
+    func temperingUpdates(beta: Double, samples: Int) -> Double {
+        Double(Self.temperingBurnInSteps + samples) * Double(Self.temperingRoundsPerStep)
+            * Double(ParallelTempering.ladder(beta: beta, variables: variableCount).count) * Double(variableCount)
+    }
+
+    public func referenceChainNote(beta: Double, samples: Int) -> String? {
+        let work = temperingUpdates(beta: beta, samples: samples)
+        return work > Self.temperingMaxUpdates
+            ? String(format: "no reference chain: parallel tempering would need %.2g single-site updates (limit %.0g), so the samples are not judged against a reference", work, Self.temperingMaxUpdates)
+            : nil
+    }
+
+    public func referenceChain(beta: Double, burnIn: Int, samples: Int, rng: RandomStream, keepStatesEvery: Int) throws -> ReferenceChain? {
+        guard temperingUpdates(beta: beta, samples: samples) <= Self.temperingMaxUpdates else { return nil }
+        return try ParallelTempering.run(self, betas: ParallelTempering.ladder(beta: beta, variables: variableCount), burnIn: Self.temperingBurnInSteps,
+                                  samples: samples, roundsPerStep: Self.temperingRoundsPerStep, rng: rng, keepStatesEvery: keepStatesEvery).chain
+    }
 }

@@ -7,16 +7,8 @@ import GFNCore
 /// flips it. Rejection-free and nearly free of critical slowing down, so a long run gives a
 /// reference estimate (with its MCSE) where no exact value exists.
 public enum Wolff {
-    public struct Estimate: Sendable {
-        /// Energies after each measured step (each step flips clusters totalling about n spins).
-        public var energies: [Double]
-        public var absMagnetizationPerSite: [Double]
-        /// M/n after each measured step (signed: a missing mode shows in its histogram).
-        public var magnetizationPerSite: [Double] = []
-        /// The states after every `keptStateInterval`-th measured step, n values each (empty unless asked for).
-        public var states: [UInt8] = []
-        public var keptStateInterval = 0
-    }
+    /// A Wolff run is a reference chain (each recorded step flips clusters totalling about n spins).
+    public typealias Estimate = ReferenceChain
 
     /// Why Wolff does not apply, or nil.
     public static func inapplicability(_ model: IsingModel) -> String? {
@@ -64,7 +56,7 @@ public enum Wolff {
         var stack = [Int](), inCluster = [Bool](repeating: false, count: n)
         stack.reserveCapacity(n)
         let table = NeighborTable(siteCount: n, bonds: model.bonds)
-        var result = Estimate(energies: [], absMagnetizationPerSite: [])
+        var result = Estimate(method: "Wolff cluster algorithm (an estimate, not exact)")
         result.energies.reserveCapacity(samples)
         result.keptStateInterval = keepStatesEvery
         var clustersPerStep = 1
