@@ -153,11 +153,11 @@ public enum MarkdownReport {
             line("**Verdict.** \(Verdict.words(mh: mh.metrics, gfn: gfn.metrics, comparison: c, exact: r.exact))")
             line()
             if let c2 = r.gfnMhComparison, let chain = r.samplers.first(where: { $0.name == "gfn-mh" }) {
-                line("**GFlowNet inside MH.** \(Verdict.gfnMHWords(gfnMH: chain.metrics, comparison: c2))")
+                line("**GFlowNet inside MH.** \(Verdict.gfnMHWords(gfnMH: chain.metrics, comparison: c2, exact: r.exact))")
                 line()
             }
         } else if let mh = r.samplers.first {
-            line("**Verdict.** \(Verdict.floorSentence(mh.metrics))")
+            line("**Verdict.** \(Verdict.floorSentence(mh.metrics, reference: Verdict.referenceName(r.exact)))")
             line()
         }
         let warnings = r.samplers.flatMap { s in s.metrics.warnings.map { "`\(s.name)`: \($0)" } }

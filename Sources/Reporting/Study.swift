@@ -186,7 +186,10 @@ public enum Study {
             }
             let total = configs.count
             if wins.isEmpty && ties.isEmpty {
-                sentences.append("Within budgets up to \(MarkdownReport.fmtInt(largest)) units of energy work, \(name) never matches MH: MH is the better sampler on \(losses.count == total ? "every configuration tried" : list(losses))\(undecided.isEmpty ? "" : ", and the draws support no call on \(list(undecided))").")
+                func on(_ items: [String]) -> String { items.count == total ? "every configuration tried" : list(items) }
+                let parts = (losses.isEmpty ? [] : ["MH is the better sampler on \(on(losses))"])
+                    + (undecided.isEmpty ? [] : ["the draws support no call on \(on(undecided))"])
+                sentences.append("Within budgets up to \(MarkdownReport.fmtInt(largest)) units of energy work, \(name) never matches MH: \(parts.joined(separator: ", and ")).")
                 continue
             }
             if !wins.isEmpty {
@@ -257,7 +260,7 @@ public enum Study {
         out.append("")
         out += conclusion(cells).map { "- " + $0 }
         out.append("")
-        out.append("The rules: a sampler's own verdict is the report's (consistent with exact sampling: within the noise floor of exact draws, or beyond enumeration within the floor of the Wolff reference's energy and magnetisation histograms); a challenger *reaches MH's quality* at a budget when its draws are consistent and the decision rule does not call MH better (it calls the challenger better, finds no measurable difference, or MH's own draws are off or refused a verdict). The outcome of a configuration is read at its largest budget: the decision rule's call there, or, where it makes none (a sampler refused a verdict), the sampler whose draws are consistent where the other's are not; a wall-time ratio compares whole runs, training included, at the same budget.")
+        out.append("The rules: a sampler's own verdict is the report's (consistent with exact sampling: within the noise floor of exact draws, or beyond enumeration within the floor of the reference chain's — Wolff's or parallel tempering's — energy and magnetisation histograms); a challenger *reaches MH's quality* at a budget when its draws are consistent and the decision rule does not call MH better (it calls the challenger better, finds no measurable difference, or MH's own draws are off or refused a verdict). The outcome of a configuration is read at its largest budget: the decision rule's call there, or, where it makes none (a sampler refused a verdict), the sampler whose draws are consistent where the other's are not; a wall-time ratio compares whole runs, training included, at the same budget.")
         out.append("")
         func betaHeader(_ b: Double) -> String { criticalBeta.map { abs(b - $0) < 1e-6 } == true ? "β = \(f(b)) (β_c)" : "β = \(f(b))" }
         for second in challengers where cells.contains(where: { $0.samplers[second] != nil }) {
@@ -281,7 +284,7 @@ public enum Study {
         }
         out.append("## Quality against budget")
         out.append("")
-        out.append("Each sampler's verdict and its excess over exact sampling in floor sds ((TV − floor mean)/floor sd; beyond enumeration the larger of the energy and magnetisation histograms' against the Wolff reference), and the decision rule's call against MH.")
+        out.append("Each sampler's verdict and its excess over exact sampling in floor sds ((TV − floor mean)/floor sd; beyond enumeration the larger of the energy and magnetisation histograms' against the reference chain), and the decision rule's call against MH.")
         out.append("")
         out.append("| lattice | β | budget | mh | gfn | gfn-mh | MH vs gfn | MH vs gfn-mh |")
         out.append("|---|---:|---:|---|---|---|---|---|")

@@ -5,24 +5,31 @@ import Metrics
 /// re-renders it byte for byte). Every claim comes from a field that `DecisionRule` decided.
 public enum Verdict {
     public static func words(mh: SamplerMetrics, gfn: SamplerMetrics, comparison c: ComparisonRecord, exact: ExactRecord) -> String {
+        let reference = referenceName(exact)
         let f = MarkdownReport.fmt
         var words: [String] = []
         let mhEffective = mh.effectiveDraws.map { ", \(f($0)) effective draws of its slowest observable (\(mh.slowestObservable ?? "energy"))" } ?? ""
-        words.append("Metropolis-Hastings drew \(mh.samples) samples\(mhEffective) in \(f(mh.wallSeconds)) s and \(mh.energyWork.map(String.init) ?? "n/a") units of energy work. \(floorSentence(mh))")
-        words.append("The GFlowNet trained for \(f(gfn.trainingSeconds ?? 0)) s (\(gfn.energyWork.map(String.init) ?? "n/a") units of energy work), then drew \(gfn.samples) independent samples in \(f(gfn.samplingSeconds ?? 0)) s. \(floorSentence(gfn))")
+        words.append("Metropolis-Hastings drew \(mh.samples) samples\(mhEffective) in \(f(mh.wallSeconds)) s and \(mh.energyWork.map(String.init) ?? "n/a") units of energy work. \(floorSentence(mh, reference: reference))")
+        words.append("The GFlowNet trained for \(f(gfn.trainingSeconds ?? 0)) s (\(gfn.energyWork.map(String.init) ?? "n/a") units of energy work), then drew \(gfn.samples) independent samples in \(f(gfn.samplingSeconds ?? 0)) s. \(floorSentence(gfn, reference: reference))")
         if let model = gfn.tvModelExact {
             words.append("Its exact model distribution is at TV \(f(model)) from the target: that is the GFlowNet's bias, which no number of samples removes.")
         }
         if let lz = exact.logZ, let learned = gfn.logZLearned {
             words.append("Its learned log Z is \(f(learned)) against the exact \(f(lz)) (error \(f(learned - lz))).")
         }
-        words.append(decisionSentence(c))
+        words.append(decisionSentence(c, reference: reference))
         words.append(contentsOf: costSentences(mh: mh, gfn: gfn, c))
         return words.joined(separator: " ")
     }
 
     /// One sampler against exact sampling at its own number of thinned draws.
-    static func floorSentence(_ m: SamplerMetrics) -> String {
+    /// How the sentences name the reference chain beyond enumeration: "the Wolff reference" or
+    /// "the parallel-tempering reference", from its recorded method.
+    static func referenceName(_ exact: ExactRecord) -> String {
+        exact.referenceEstimate?.method.hasPrefix("parallel tempering") == true ? "the parallel-tempering reference" : "the Wolff reference"
+    }
+
+    static func floorSentence(_ m: SamplerMetrics, reference: String = "the Wolff reference") -> String {
         let f = MarkdownReport.fmt
         if let why = m.verdictRefusal { return "Its draws support no verdict: \(why)." }
         guard let within = m.withinNoiseFloor, let floor = m.noiseFloor, let t = m.thinnedTv else {
@@ -30,7 +37,7 @@ public enum Verdict {
                 let (z, consistent) = DecisionRule.meanEnergy(estimate: m.meanEnergy, exact: exact, mcse: mcse)
                 return "Its draws cannot be compared state by state with the target here (no probability table), but its mean energy \(f(m.meanEnergy)) ± \(f(mcse)) is \(f(abs(z))) MCSE from the exact \(f(exact)): "
                     + (consistent ? "consistent with exact sampling (within the rule's \(f(DecisionRule.meanEnergyMcses)))." : "measurably off (beyond the rule's \(f(DecisionRule.meanEnergyMcses))).")
-                    + referenceSentence(m)
+                    + referenceSentence(m, reference: reference)
             }
             return "Its draws cannot be compared with exact sampling here (no probability table of the target)."
         }
@@ -41,7 +48,7 @@ public enum Verdict {
     }
 
     /// The histograms of E and m = M/n against the reference estimate's (empty without them).
-    static func referenceSentence(_ m: SamplerMetrics) -> String {
+    static func referenceSentence(_ m: SamplerMetrics, reference: String) -> String {
         let f = MarkdownReport.fmt
         guard let c = m.referenceComparison, let e = c.energy, let a = c.magnetization else { return "" }
         func part(_ name: String, _ h: HistogramComparison) -> String {
@@ -50,18 +57,18 @@ public enum Verdict {
         }
         let thinned = c.thinning == 1 ? "its \(e.draws) draws" : "its \(e.draws) draws thinned to every \(c.thinning)th"
         let both = e.withinFloor && a.withinFloor
-        return " Against the Wolff reference (\(e.referenceDraws) thinned draws), on \(thinned), " + part("energy", e) + "; " + part("magnetisation", a) + ": "
+        return " Against \(reference) (\(e.referenceDraws) thinned draws), on \(thinned), " + part("energy", e) + "; " + part("magnetisation", a) + ": "
             + (both ? "consistent with the reference." : "measurably different from the reference (beyond \(f(DecisionRule.floorSds)) sd).")
     }
 
-    static func decisionSentence(_ c: ComparisonRecord) -> String {
+    static func decisionSentence(_ c: ComparisonRecord, reference: String) -> String {
         let f = MarkdownReport.fmt
         if let r = c.referenceMatch {
             let second = c.second == "gfn-mh" ? "the GFlowNet-in-MH chain" : "the GFlowNet"
             func part(_ name: String, _ h: MatchedHistograms) -> String {
                 "\(name) histogram TV \(f(h.mhTv)) for MH, \(f(h.secondTv)) for \(second) (two exact samples: \(f(h.floorMean)) ± \(f(h.floorSd)); difference \(f(abs(h.differenceZ))) sd)"
             }
-            let at = "At an equal \(r.draws) thinned draws each, against the Wolff reference's \(r.referenceDraws): " + part("energy", r.energy) + "; " + part("magnetisation", r.magnetization)
+            let at = "At an equal \(r.draws) thinned draws each, against \(reference)'s \(r.referenceDraws): " + part("energy", r.energy) + "; " + part("magnetisation", r.magnetization)
             switch c.decision {
             case "mh-better": return "\(at). MH is the better sampler: it is closer on one histogram by more than the rule's \(f(DecisionRule.differenceSds)) sd and not further on the other."
             case "gfn-better", "gfn-mh-better": return "\(at). \(second.prefix(1).uppercased() + second.dropFirst()) is the better sampler: it is closer on one histogram by more than the rule's \(f(DecisionRule.differenceSds)) sd and not further on the other."
@@ -83,13 +90,14 @@ public enum Verdict {
     }
 
     /// The GFlowNet-in-MH chain against MH, from its comparison record.
-    public static func gfnMHWords(gfnMH m: SamplerMetrics, comparison c: ComparisonRecord) -> String {
+    public static func gfnMHWords(gfnMH m: SamplerMetrics, comparison c: ComparisonRecord, exact: ExactRecord) -> String {
+        let reference = referenceName(exact)
         let f = MarkdownReport.fmt
         var words: [String] = []
         let effective = m.effectiveDraws.map { ", \(f($0)) effective draws of its slowest observable (\(m.slowestObservable ?? "energy"))" } ?? ""
         let accepted = m.gfnMh.flatMap { q in q.acceptanceRate.map { " It accepted \(f($0)) of its GFlowNet proposals (longest run of rejections \(q.longestRejectionRun))." } } ?? ""
-        words.append("With the trained GFlowNet as its proposal, Metropolis-Hastings drew \(m.samples) samples\(effective) in \(f(m.wallSeconds)) s and \(m.energyWork.map(String.init) ?? "n/a") units of energy work, reusing the training.\(accepted) \(floorSentence(m))")
-        words.append(decisionSentence(c))
+        words.append("With the trained GFlowNet as its proposal, Metropolis-Hastings drew \(m.samples) samples\(effective) in \(f(m.wallSeconds)) s and \(m.energyWork.map(String.init) ?? "n/a") units of energy work, reusing the training.\(accepted) \(floorSentence(m, reference: reference))")
+        words.append(decisionSentence(c, reference: reference))
         if let note = c.breakEvenNote {
             words.append("Cost: \(note).")
         } else if let be = c.breakEvenByEnergyWork {

@@ -2,13 +2,15 @@ import Foundation
 import Testing
 import TestSupport
 
-/// The committed study (reports/study): its report regenerates from its records byte for byte,
-/// one of its runs reproduces, and the README's headline is the report's generated conclusion.
+/// The committed studies (reports/study, the Ising grid; reports/study-ea, the Edwards–Anderson
+/// series): each report regenerates from its records byte for byte, a run of each reproduces, and
+/// the README's headline holds each report's generated conclusion.
 @Suite struct CommittedStudyTests {
     static let study = TestSupport.packageRoot.appendingPathComponent("reports/study")
+    static let studies = ["study", "study-ea", "study-large"]
 
-    /// A folder holding a copy of the committed study's run.json files (nothing derived from them).
-    static func copyOfTheRecords(named name: String) throws -> URL {
+    /// A folder holding a copy of a committed study's run.json files (nothing derived from them).
+    static func copyOfTheRecords(named name: String, from study: URL = study) throws -> URL {
         let fm = FileManager.default
         let copy = TestSupport.temporaryDirectory().appendingPathComponent(name)
         try fm.createDirectory(at: copy.appendingPathComponent("runs"), withIntermediateDirectories: true)
@@ -20,15 +22,16 @@ import TestSupport
         return copy
     }
 
-    @Test func theReportRegeneratesFromItsRecords() throws {
-        let copy = try Self.copyOfTheRecords(named: "study")
+    @Test(arguments: studies) func theReportRegeneratesFromItsRecords(_ folder: String) throws {
+        let study = TestSupport.packageRoot.appendingPathComponent("reports/\(folder)")
+        let copy = try Self.copyOfTheRecords(named: folder, from: study)
         for name in ["sweep-spec.json", "study-notes.md"] {
-            try FileManager.default.copyItem(at: Self.study.appendingPathComponent(name), to: copy.appendingPathComponent(name))
+            try FileManager.default.copyItem(at: study.appendingPathComponent(name), to: copy.appendingPathComponent(name))
         }
         let r = try TestSupport.run(["merge", "--study", copy.path])
         #expect(r.status == 0, "\(r.stderr)")
         for name in ["report.md", "study.json", "sweep.md"] {
-            #expect(try Data(contentsOf: copy.appendingPathComponent(name)) == Data(contentsOf: Self.study.appendingPathComponent(name)), "\(name) differs")
+            #expect(try Data(contentsOf: copy.appendingPathComponent(name)) == Data(contentsOf: study.appendingPathComponent(name)), "\(folder)/\(name) differs")
         }
     }
 
@@ -43,8 +46,8 @@ import TestSupport
         #expect(!FileManager.default.fileExists(atPath: copy.appendingPathComponent("study.json").path))
     }
 
-    @Test func theREADMEHeadlineIsTheGeneratedConclusion() throws {
-        let report = try String(contentsOf: Self.study.appendingPathComponent("report.md"), encoding: .utf8)
+    @Test(arguments: studies) func theREADMEHeadlineIsTheGeneratedConclusion(_ folder: String) throws {
+        let report = try String(contentsOf: TestSupport.packageRoot.appendingPathComponent("reports/\(folder)/report.md"), encoding: .utf8)
         let readme = try String(contentsOf: TestSupport.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
         let section = try #require(report.components(separatedBy: "## Conclusion\n\n").dropFirst().first?.components(separatedBy: "\n\n").first)
         let bullets = section.split(separator: "\n").map(String.init)
@@ -52,9 +55,9 @@ import TestSupport
         for b in bullets { #expect(readme.contains(b), "README lacks: \(b)") }
     }
 
-    /// A run of the study, rerun from its record, gives the same record (timing and machine aside).
-    @Test func aRunReproduces() throws {
-        let r = try TestSupport.run(["reproduce", Self.study.appendingPathComponent("runs/run-00003/run.json").path])
+    /// A run of each study, rerun from its record, gives the same record (timing and machine aside).
+    @Test(arguments: [("study", "run-00003"), ("study-ea", "run-00000")]) func aRunReproduces(_ folder: String, _ run: String) throws {
+        let r = try TestSupport.run(["reproduce", TestSupport.packageRoot.appendingPathComponent("reports/\(folder)/runs/\(run)/run.json").path])
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
     }
 }

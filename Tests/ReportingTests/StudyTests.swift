@@ -47,6 +47,16 @@ import Testing
         #expect(Study.reaches("gfn", in: cells[0]) && !Study.reaches("gfn", in: cells[1]))
     }
 
+    /// Where MH's draws are refused a verdict everywhere and the GFlowNet's are off, the conclusion
+    /// says the draws support no call, naming no empty list of MH's wins.
+    @Test func noCallAnywhereIsSaidWithoutAnEmptyList() {
+        let cells = [cell("4x4", sites: 16, beta: 2, budget: 1e6, mh: "no-verdict", gfn: "off", decision: "no-verdict"),
+                     cell("6x6", sites: 36, beta: 2, budget: 1e6, mh: "no-verdict", gfn: "off", decision: "no-verdict")]
+        let text = Study.conclusion(cells).joined(separator: " ")
+        #expect(text.contains("the GFlowNet never matches MH: the draws support no call on every configuration tried."), "\(text)")
+        #expect(!text.contains("MH is the better sampler") && !text.contains(" on ,"), "\(text)")
+    }
+
     /// The exponent fit recovers an exact power law (SE 0) and refuses two points.
     @Test func powerLawFit() throws {
         let fit = try #require(Study.powerLaw([(16, 512), (36, 2592), (64, 8192)]))
