@@ -36,7 +36,7 @@ public enum EnergyCatalogue {
         (torchgfn's DiscreteEBM counts bonds twice: its J is 2J here).
         --lattice RxC (4x4)  --boundary periodic|open (periodic)  --coupling J (1)  --field h (0)  --beta β (\(defaultBeta) = β_c)
         Exact: enumeration up to 2^24 states; Kaufman's log Z and ⟨E⟩ on periodic zero-field lattices of any size;
-        Onsager/Yang infinite-lattice values for context.
+        Onsager/Yang infinite-lattice values for context; beyond enumeration, a Wolff reference estimate (J > 0, h = 0).
         """,
         convention: "E(x) = −J·Σ_<ij> s_i s_j − h·Σ_i s_i, s_i = ±1, each nearest-neighbour bond counted once (torchgfn's DiscreteEBM E = −xᵀJx counts each bond twice: its J is 2J here)",
         defaultBeta: defaultBeta, defaultKernel: .metropolis, setsOneVariablePerStep: true)
@@ -47,7 +47,7 @@ public enum EnergyCatalogue {
         q-state Potts model on a square lattice.
         E(x) = −J·Σ_<ij> δ(x_i, x_j) − h·Σ_i δ(x_i, 0), x_i ∈ {0, …, q−1}, each bond once.
         --q Q (3)  --lattice RxC (4x4)  --boundary periodic|open  --coupling J (1)  --field h (0)  --beta β
-        Exact: enumeration up to 2^24 states (q^n).
+        Exact: enumeration up to 2^24 states (q^n); beyond, a Wolff reference estimate (ferromagnetic, zero field).
         """,
         convention: "E(x) = −J·Σ_<ij> δ(x_i, x_j) − h·Σ_i δ(x_i, 0), x_i ∈ {0, …, q−1}, each nearest-neighbour bond counted once (q = 2 is Ising with coupling J/2 plus a constant)",
         defaultBeta: defaultBeta, defaultKernel: .metropolis, setsOneVariablePerStep: true)
@@ -58,7 +58,7 @@ public enum EnergyCatalogue {
         Edwards–Anderson spin glass on a square lattice: E(x) = −Σ_<ij> J_ij s_i s_j.
         --disorder pm|gaussian (pm: J_ij = ±J; gaussian: J·N(0, 1))  --instance-seed S (1)  --coupling J (1)
         --lattice RxC (4x4)  --boundary periodic|open  --beta β. The couplings come from S alone and are written into run.json.
-        Exact: enumeration up to 2^24 states.
+        Exact: enumeration up to 2^24 states; beyond, a parallel-tempering reference estimate.
         """,
         convention: "E(x) = −Σ_<ij> J_ij s_i s_j, s_i = ±1, each lattice bond once; J_ij = ±J or J·N(0, 1) drawn from stream (instance_seed, 0)",
         defaultBeta: defaultBeta, defaultKernel: .metropolis, setsOneVariablePerStep: true)
@@ -67,7 +67,8 @@ public enum EnergyCatalogue {
         name: "sk",
         summary: """
         Sherrington–Kirkpatrick: E(x) = −Σ_{i<j} J_ij s_i s_j, J_ij ~ N(0, 1)/√n.
-        --spins N (16)  --instance-seed S (1)  --beta β. Exact: enumeration up to 24 spins.
+        --spins N (16)  --instance-seed S (1)  --beta β. Exact: enumeration up to 24 spins; beyond, a parallel-tempering
+        reference estimate.
         """,
         convention: "E(x) = −Σ_{i<j} J_ij s_i s_j, s_i = ±1, all pairs, J_ij ~ N(0, 1)/√n drawn from stream (instance_seed, 0)",
         defaultBeta: defaultBeta, defaultKernel: .metropolis, setsOneVariablePerStep: true)
@@ -89,6 +90,7 @@ public enum EnergyCatalogue {
         A pairwise model from a text file (docs/model-files.md; examples/frustrated-ring.txt,
         examples/potts-triangles.txt): `variables N [domain Q]`, then `coupling i j J` / `field i h`
         lines (or bare `i j J` / `i h`), `#` comments. Domain 2: Ising spins; domain q > 2: Potts-style δ terms.
+        Exact: enumeration up to 2^24 states; beyond, a parallel-tempering reference estimate.
         """,
         convention: "pairwise model file: E(x) = −Σ J_ij s_i s_j − Σ h_i s_i (domain 2) or −Σ J_ij δ(x_i, x_j) − Σ h_i δ(x_i, 0) (domain q > 2), each listed edge once",
         defaultBeta: defaultBeta, defaultKernel: .metropolis, setsOneVariablePerStep: true)

@@ -249,6 +249,16 @@ import TestSupport
         #expect(sub.status == 0)
         #expect(sub.stdout.contains("--energy"))
     }
+
+    /// `energies` lists every energy `--energy` accepts, each name at the start of its block, with
+    /// the defaults the run takes (β_c for lattices) and what reference exists beyond enumeration.
+    @Test func energiesListsTheCatalogue() throws {
+        let r = try TestSupport.run(["energies"])
+        #expect(r.status == 0)
+        let heads = r.stdout.split(separator: "\n").filter { !$0.hasPrefix(" ") }.map { String($0.split(separator: " ").first ?? "") }
+        #expect(heads == ["ising", "potts", "ea", "sk", "hypergrid", "file:PATH"], "\(heads)")
+        #expect(r.stdout.contains("--beta β (0.4406868 = β_c)") && r.stdout.contains("parallel-tempering reference") && r.stdout.contains("Wolff reference"))
+    }
 }
 
 @Suite(.serialized) struct CLISavedModelTests {
