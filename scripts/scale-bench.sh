@@ -7,13 +7,15 @@
 #
 #   scripts/scale-bench.sh [OUT] [SIZES] [EXTRA FLAGS...]
 #   scripts/scale-bench.sh /tmp/scale "8 16" --iterations 500     # a quick look
+#   GFN_COMPARE=/tmp/gfn-compare scripts/scale-bench.sh            # a fixed copy of the binary
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-reports/scale}"
 sizes="${2:-8 16 32}"
 shift 2 2>/dev/null || shift $#
-swift build -c release 2>&1 | tail -1
-bin=.build/release/gfn-compare
+# GFN_COMPARE=/path/to/binary uses that build (e.g. a copy, so rebuilding meanwhile cannot touch the runs).
+if [ -z "${GFN_COMPARE:-}" ]; then swift build -c release 2>&1 | tail -1; fi
+bin="${GFN_COMPARE:-.build/release/gfn-compare}"
 mkdir -p "$out"
 for L in $sizes; do
     for beta in 0.4 0.4406868; do

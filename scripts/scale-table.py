@@ -33,7 +33,9 @@ for run in sorted(out.glob("ising-*/run.json"), key=lambda p: (int(p.parent.name
     g = r["config"]["gfn"]
     rows.append("| {} | {} | {} | {:.0f} | {} | {} | {} | {} | {} | {} |".format(
         r["config"]["energy"]["lattice"], r["config"]["energy"]["beta"],
-        f'{g["objective"]}{" forward-looking" if g.get("forward_looking") else ""}, {g.get("head", "shared")} head, {g["iterations"]} it.',
+        f'{g["objective"]}{" forward-looking" if g.get("forward_looking") else ""}, {g.get("head", "shared")} head, {g["iterations"]} it., '
+        f'lr-logz {g["learning_rate_log_z"]:g}{" cosine" if g.get("learning_rate_schedule") == "cosine" else ""}'
+        f'{", spin-flip mixture" if g.get("spin_flip_mixture") else ""}',
         gfn["training_seconds"], d(gfn.get("log_z_learned")), is_text,
         f'{gfn["log_z_elbo"] - exact:+.3f}' if gfn.get("log_z_elbo") is not None else "n/a",
         masses, "n/a" if e_err is None else f"{e_err:+.1f}",

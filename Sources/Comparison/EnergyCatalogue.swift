@@ -153,6 +153,18 @@ public enum EnergySpec: Sendable, Equatable {
         }
     }
 
+    /// Whether the target is symmetric under flipping every spin (Ising and pairwise models at zero
+    /// field, two values per variable), where the scale profile mixes the GFlowNet's draws with
+    /// their flips; false for a model file that cannot be read (its error comes later).
+    public var isSpinFlipSymmetric: Bool {
+        switch self {
+        case let .ising(_, _, _, _, field): return field == 0
+        case .ea, .sk: return true
+        case let .file(path): return (try? PairwiseModelFile.load(path: path))?.isSpinFlipSymmetric ?? false
+        case .potts, .hypergrid, .custom: return false
+        }
+    }
+
     /// The record's description of this energy; `variables` is the built model's variable count
     /// (a model file's is read from the model, not by parsing the file again).
     public func config(beta: Double, variables: Int) -> EnergyConfig {

@@ -59,7 +59,7 @@ enum GFNRun {
         let samples = drawSamples(gfn, model: model, count: settings.gfnSamples, seed: settings.seed, keepStates: archive != nil)
         try Interruption.check()
         progress.end(String(format: "%.2f s", samples.seconds))
-        if let archive, let trace = samples.trace { archiveDraws(samples, trace: trace, variables: model.variableCount, into: archive) }
+        if let archive, let trace = samples.trace { archiveDraws(samples, trace: trace, variables: model.variableCount, spinFlipMixture: gfn.mixesSpinFlips, into: archive) }
 
         let draws = samples.draws
         let analysis = SampleAnalysis.analyse(model: model, beta: settings.beta, draws: draws, reference: reference,
@@ -141,7 +141,8 @@ enum GFNRun {
             }
         }
         if trainer.stoppedByDeadline {
-            deadlineNote = "training stopped at the --time-limit deadline after \(trainer.record.steps.count) of \(iterations) iterations: these results are partial"
+            let bound = gfnSettings.trainSeconds.map { "its --train-seconds \(MarkdownReport.fmt($0)) bound" } ?? "the --time-limit deadline"
+            deadlineNote = "training stopped at \(bound) after \(trainer.record.steps.count) of \(iterations) iterations: these results are partial (a wall-bounded run reproduces in its iteration count, not its time)"
         }
         if !tvs.isEmpty { curve = QualityCurve(measure: "exact model TV", energyEvaluations: evaluations, wallSeconds: seconds, tv: tvs) }
         let training = trainer.record
@@ -155,13 +156,17 @@ enum GFNRun {
 
     /// `--save-draws`: the draws with log P_F and log P_B (and log P_T where it is exact).
     static func archiveDraws(_ samples: (draws: DrawSet, logPF: [Double], logPB: [Double], logReward: [Double], seconds: Double, trace: ChainTrace?),
-                             trace: ChainTrace, variables: Int, into archive: DrawArchive) {
+                             trace: ChainTrace, variables: Int, spinFlipMixture: Bool, into archive: DrawArchive) {
         // log P_T(x) = log P_F(τ) exactly when every log P_B is 0 (the fixed order: one
-        // trajectory per state); otherwise P_F/P_B is a one-trajectory estimate of P_T, so
-        // only log P_F and log P_B are written.
+        // trajectory per state), and log P_F − log P_B exactly for the spin-flip mixture (its
+        // P_B is the exact posterior of the two trajectories); otherwise P_F/P_B is a
+        // one-trajectory estimate of P_T, so only log P_F and log P_B are written.
         var series = [("log_pf", samples.logPF), ("log_pb", samples.logPB)]
         var notes = ["log_pf": "log P_F(τ) of the trajectory that built the draw", "log_pb": "log P_B(τ|x) of that trajectory"]
-        if samples.logPB.allSatisfy({ $0 == 0 }) {
+        if spinFlipMixture {
+            series.append(("log_pt", zip(samples.logPF, samples.logPB).map { $0 - $1 }))
+            notes["log_pt"] = "log P_T(x) = log(½·q(x) + ½·q(x̄)), exact: the spin-flip mixture of the fixed-order policy q"
+        } else if samples.logPB.allSatisfy({ $0 == 0 }) {
             series.append(("log_pt", samples.logPF))
             notes["log_pt"] = "log P_T(x), exact: every state has one trajectory (P_B = 1, the fixed order)"
         }

@@ -67,6 +67,10 @@ public struct RunSettings: Sendable, Equatable {
     func validate<E: EnergyModel>(model: E) throws {
         try validateBeta()
         try Self.validateScale(model: model, beta: beta)
+        if gfn?.spinFlipMixture == true, (model as? ReferenceCapabilities)?.isSpinFlipSymmetric != true {
+            // Mixing x with x̄ is exact for any target, but only a symmetric one gains from it.
+            throw GFNError.invalidInput("--spin-flip-mixture needs a target symmetric under flipping every spin (Ising, a glass or a pairwise model file, all at zero field); this one is not")
+        }
         // A budget decides the schedules: check the ones it makes.
         try applyingBudget(model: model).validateSchedule(model: model)
     }

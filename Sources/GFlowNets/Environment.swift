@@ -65,6 +65,16 @@ public protocol ConstructionEnvironment: Sendable {
     /// produced; over a trajectory the shares add up to log R(x). Only called when
     /// ``hasLogRewardIncrements``.
     func logRewardIncrement(after s: UnsafePointer<Int32>, step: Int) -> Double
+
+    /// Whether every state has a mirror — each set variable's value v replaced by q − 1 − v, two
+    /// values per variable, the fixed order — built action by action (``mirroredAction(_:step:)``):
+    /// what the spin-flip mixture needs to score x̄ beside x.
+    var hasValueMirror: Bool { get }
+    /// The forward action that builds, at `step`, the mirror of what action `a` builds (only
+    /// called when ``hasValueMirror``).
+    func mirroredAction(_ a: Int, step: Int) -> Int
+    /// Replaces `s` by its mirror in place (only called when ``hasValueMirror``).
+    func mirror(_ s: UnsafeMutablePointer<Int32>)
 }
 
 extension ConstructionEnvironment {
@@ -72,6 +82,9 @@ extension ConstructionEnvironment {
     public func logRewardIncrement(after s: UnsafePointer<Int32>, step: Int) -> Double { 0 }
     public var hasAdditiveEncoding: Bool { false }
     public func addedInput(byAction a: Int, step: Int, from s: UnsafePointer<Int32>) -> Int { -1 }
+    public var hasValueMirror: Bool { false }
+    public func mirroredAction(_ a: Int, step: Int) -> Int { a }
+    public func mirror(_ s: UnsafeMutablePointer<Int32>) {}
 }
 
 /// Builds an assignment of an `EnergyModel`'s variables one at a time; R(x) = exp(−β·E(x)).
@@ -184,6 +197,13 @@ public struct SetVariableEnvironment<Energy: EnergyModel>: ConstructionEnvironme
 
     @inlinable public func addedInput(byAction a: Int, step: Int, from s: UnsafePointer<Int32>) -> Int {
         order == .fixed ? step * q + a : a
+    }
+
+    /// The fixed order with two values per variable: the mirror sets value 1 − v where x sets v.
+    public var hasValueMirror: Bool { order == .fixed && q == 2 }
+    @inlinable public func mirroredAction(_ a: Int, step: Int) -> Int { q - 1 - a }
+    @inlinable public func mirror(_ s: UnsafeMutablePointer<Int32>) {
+        for i in 0..<n where s[i] >= 0 { s[i] = Int32(q - 1) - s[i] }
     }
 }
 

@@ -63,6 +63,9 @@ public final class GFlowNetModel<Env: ConstructionEnvironment, T: BLASScalar>: @
         if settings.forwardLooking == true && !environment.hasLogRewardIncrements {
             throw GFNError.invalidInput("--forward-looking needs an environment whose reward splits over the steps (a set-variable energy in the fixed order)")
         }
+        if settings.spinFlipMixture == true && !environment.hasValueMirror {
+            throw GFNError.invalidInput("--spin-flip-mixture needs two values per variable in the fixed order (a spin model: Ising, a glass, a pairwise model file)")
+        }
         let layout = OutputLayout(forwardCount: environment.forwardActionCount,
                                   backwardCount: settings.backward == .learned ? environment.backwardActionCount : nil,
                                   flow: settings.objective == .db || settings.objective == .subtb)
@@ -71,6 +74,9 @@ public final class GFlowNetModel<Env: ConstructionEnvironment, T: BLASScalar>: @
                              outputGroups: settings.head == .perStep ? environment.maxSteps : 1)
         return (layout, shape)
     }
+
+    /// Whether draws are spin-flip mixed (`GFlowNetSettings.spinFlipMixture`).
+    public var mixesSpinFlips: Bool { settings.spinFlipMixture == true }
 
     /// log Z as the model states it: the learned scalar, or for flow matching the total outflow of s₀.
     public func learnedLogZ() -> Double {

@@ -71,6 +71,11 @@ public enum ModelDistribution {
                 level = next
             }
         }
+        if model.mixesSpinFlips {
+            // P_T(x) = ½·q(x) + ½·q(x̄); x̄ flips every digit, so its key is qⁿ − 1 − key.
+            let last = level.count - 1
+            return (0...last).map { LogSpace.add(level[$0], level[last - $0]) - M_LN2 }
+        }
         return level
     }
 
@@ -164,24 +169,46 @@ public final class BackwardTrajectoryScorer<Env: ConstructionEnvironment> {
     let capacity: Int
     let workspace: MLPWorkspace<Float>
     var forwardAction: [Int], depth: [Int], mask: [Bool], weights: [Double]
+    /// The spin-flip mixture's rows: each state and its mirror, and their scores.
+    let pairs: UnsafeMutablePointer<Int32>?
+    var pairScores: [Double]
 
     /// A scorer for batches of up to `capacity` states.
     public init(_ model: GFlowNetModel<Env, Float>, capacity: Int) {
         let env = model.environment
         self.model = model
         self.capacity = max(capacity, 1)
-        workspace = MLPWorkspace<Float>(shape: model.network.shape, capacity: self.capacity)
-        forwardAction = [Int](repeating: 0, count: self.capacity)
-        depth = [Int](repeating: 0, count: self.capacity)
+        let rows = model.mixesSpinFlips ? 2 * self.capacity : self.capacity
+        workspace = MLPWorkspace<Float>(shape: model.network.shape, capacity: rows)
+        forwardAction = [Int](repeating: 0, count: rows)
+        depth = [Int](repeating: 0, count: rows)
         mask = [Bool](repeating: false, count: max(env.forwardActionCount, env.backwardActionCount))
         weights = [Double](repeating: 0, count: max(env.backwardActionCount, 1))
+        pairs = model.mixesSpinFlips ? UnsafeMutablePointer<Int32>.allocate(capacity: rows * env.stateSize) : nil
+        pairScores = [Double](repeating: 0, count: model.mixesSpinFlips ? rows : 0)
     }
+
+    deinit { pairs?.deallocate() }
 
     /// Walks each of `rows` states (row r at `states + r·stateSize`) back to s₀ — the states are
     /// consumed — and writes log P_F(τ) − log P_B(τ|x) of its trajectory to `logW[r]`. Random
     /// choices (only where P_B has a choice) come from `rng` step by step, row by row.
+    ///
+    /// With the spin-flip mixture it writes log P_T(x) = log(½·q(x) + ½·q(x̄)) instead — the
+    /// mixture's P_F/P_B ratio for either of its trajectories (see `GFlowNetSampler`) — scoring
+    /// x̄ beside x in the same passes.
     public func score(_ states: UnsafeMutablePointer<Int32>, rows: Int, rng: RandomStream, into logW: UnsafeMutablePointer<Double>) {
         precondition(rows <= capacity, "BackwardTrajectoryScorer: \(rows) rows exceed its capacity \(capacity)")
+        guard let pairs else { return scoreTrajectories(states, rows: rows, rng: rng, into: logW) }
+        let env = model.environment, S = env.stateSize
+        pairs.update(from: states, count: rows * S)
+        (pairs + rows * S).update(from: states, count: rows * S)
+        for r in 0..<rows { env.mirror(pairs + (rows + r) * S) }
+        pairScores.withUnsafeMutableBufferPointer { scoreTrajectories(pairs, rows: 2 * rows, rng: rng, into: $0.baseAddress!) }
+        for r in 0..<rows { logW[r] = LogSpace.add(pairScores[r], pairScores[rows + r]) - M_LN2 }
+    }
+
+    func scoreTrajectories(_ states: UnsafeMutablePointer<Int32>, rows: Int, rng: RandomStream, into logW: UnsafeMutablePointer<Double>) {
         let env = model.environment
         let S = env.stateSize, A = env.forwardActionCount, W = env.encodingWidth, Bk = env.backwardActionCount
         let width = model.layout.width

@@ -36,23 +36,33 @@ public enum GFlowNetSampler {
     /// Draws `count` trajectories from `rng`, `batch` at a time, and calls `visit` with each
     /// terminal state, log P_F(τ) and log P_B(τ | x) in the order drawn. Stops early (fewer
     /// visits) when a stop is requested.
+    ///
+    /// With the spin-flip mixture (``GFlowNetModel/mixesSpinFlips``) each batch row has a mirror
+    /// row in the same network passes, which follows the mirrored actions and scores ȳ beside the
+    /// drawn y; after the batch each draw is flipped with probability ½ (one uniform per row, in
+    /// row order). It is then a GFlowNet with a first action — the sign, probability ½ — whose
+    /// P_B is the exact posterior of the two trajectories to x: log P_F = log q(y) − log 2 and
+    /// log P_B = log q(y) − log(q(y) + q(ȳ)), so log P_F − log P_B = log P_T(x) exactly.
     public static func forEachSample<Env: ConstructionEnvironment>(
         _ model: GFlowNetModel<Env, Float>, count: Int, rng: RandomStream, batch: Int = 512,
         visit: (UnsafePointer<Int32>, Double, Double) -> Void
     ) {
         let env = model.environment
-        let B = max(1, min(batch, count))
+        let mixture = model.mixesSpinFlips
+        // The mixture's mirrors share the network passes: half the batch's draws, the same rows.
+        let B = max(1, min(mixture ? batch / 2 : batch, count))
         let S = env.stateSize, A = env.forwardActionCount, W = env.encodingWidth
         let width = model.layout.width
         let learnedPB = model.layout.backward
-        let ws = MLPWorkspace<Float>(shape: model.network.shape, capacity: B)
-        let states = UnsafeMutablePointer<Int32>.allocate(capacity: B * S)
+        let rowCapacity = mixture ? 2 * B : B  // rows B… hold the mirrors
+        let ws = MLPWorkspace<Float>(shape: model.network.shape, capacity: rowCapacity)
+        let states = UnsafeMutablePointer<Int32>.allocate(capacity: rowCapacity * S)
         let mask = UnsafeMutablePointer<Bool>.allocate(capacity: max(A, env.backwardActionCount))
         let weights = UnsafeMutablePointer<Double>.allocate(capacity: max(A, env.backwardActionCount))
         let finishedAt = UnsafeMutablePointer<Int>.allocate(capacity: B)
         let lastAction = UnsafeMutablePointer<Int>.allocate(capacity: B)
         defer { states.deallocate(); mask.deallocate(); weights.deallocate(); finishedAt.deallocate(); lastAction.deallocate() }
-        var pf = [Double](repeating: 0, count: B), pb = [Double](repeating: 0, count: B)
+        var pf = [Double](repeating: 0, count: B), pb = [Double](repeating: 0, count: B), pfMirror = [Double](repeating: 0, count: B)
         // Additive encodings: each row's first-layer pre-activation is updated in place by the
         // weight column of the input its action switches on (see ConstructionEnvironment.hasAdditiveEncoding).
         let incremental = env.hasAdditiveEncoding
@@ -66,8 +76,13 @@ public enum GFlowNetSampler {
             var remaining = count
             while remaining > 0 && !Interruption.requested {
                 let rows = min(B, remaining)
+                let networkRows = mixture ? 2 * rows : rows
                 for b in 0..<rows {
-                    env.writeInitialState(states + b * S); finishedAt[b] = Int.max; pf[b] = 0; pb[b] = 0
+                    env.writeInitialState(states + b * S); finishedAt[b] = Int.max; pf[b] = 0; pb[b] = 0; pfMirror[b] = 0
+                    if incremental { (z0 + b * H).update(from: bias0, count: H) }
+                }
+                for b in rows..<networkRows {
+                    env.writeInitialState(states + b * S)
                     if incremental { (z0 + b * H).update(from: bias0, count: H) }
                 }
                 for t in 0...env.maxSteps {
@@ -76,8 +91,8 @@ public enum GFlowNetSampler {
                     var needed = false
                     for b in 0..<rows where t < finishedAt[b] || (learnedPB != nil && t == finishedAt[b]) { needed = true; break }
                     if !needed { break }
-                    if !incremental { for b in 0..<rows { env.encode(UnsafePointer(states + b * S), into: ws.inputRow(b, width: W)) } }
-                    let out = model.network.forward(parameters: params.baseAddress!, workspace: ws, start: 0, rows: rows,
+                    if !incremental { for b in 0..<networkRows { env.encode(UnsafePointer(states + b * S), into: ws.inputRow(b, width: W)) } }
+                    let out = model.network.forward(parameters: params.baseAddress!, workspace: ws, start: 0, rows: networkRows,
                                                     firstPreActivationsGiven: incremental, group: t)
                     for b in 0..<rows where t <= finishedAt[b] {
                         let s = states + b * S
@@ -94,6 +109,17 @@ public enum GFlowNetSampler {
                         let a = rng.categorical(weights: UnsafeBufferPointer(start: weights, count: A), total: total)
                         pf[b] += Double(row[a]) - (m + log(total))
                         lastAction[b] = a
+                        if mixture {
+                            // The mirror row takes the mirrored action and scores it: log q(ȳ), step by step.
+                            let sm = states + (rows + b) * S, rowMirror = out + (rows + b) * width
+                            let am = env.mirroredAction(a, step: t)
+                            env.forwardMask(UnsafePointer(sm), step: t, into: mask)
+                            pfMirror[b] += Double(rowMirror[am]) - maskedLogSumExp(rowMirror, mask: mask, count: A)
+                            if incremental {
+                                Float.add(columns + env.addedInput(byAction: am, step: t, from: UnsafePointer(sm)) * H, to: z0 + (rows + b) * H, count: H)
+                            }
+                            _ = env.apply(am, to: sm, step: t)
+                        }
                         if incremental {
                             Float.add(columns + env.addedInput(byAction: a, step: t, from: UnsafePointer(s)) * H, to: z0 + b * H, count: H)
                         }
@@ -101,7 +127,15 @@ public enum GFlowNetSampler {
                         if learnedPB == nil { pb[b] += env.uniformBackwardLogProbability(UnsafePointer(s)) }
                     }
                 }
-                for b in 0..<rows { visit(UnsafePointer(states + b * S), pf[b], pb[b]) }
+                if mixture {
+                    for b in 0..<rows {
+                        let flip = rng.uniform() < 0.5
+                        let logMixture = LogSpace.add(pf[b], pfMirror[b])
+                        visit(UnsafePointer(states + (flip ? rows + b : b) * S), pf[b] - M_LN2, pf[b] - logMixture)
+                    }
+                } else {
+                    for b in 0..<rows { visit(UnsafePointer(states + b * S), pf[b], pb[b]) }
+                }
                 remaining -= rows
             }
         }

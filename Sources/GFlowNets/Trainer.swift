@@ -36,7 +36,7 @@ public struct TrainingRecord: Sendable, Codable, Equatable {
 public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
     public let model: GFlowNetModel<Env, T>
     public internal(set) var record = TrainingRecord()
-    /// Whether training stopped early at the `--time-limit` deadline.
+    /// Whether training stopped early at a wall-time bound (`--time-limit`, `--train-seconds`).
     public private(set) var stoppedByDeadline = false
     /// Stop after this many iterations as if the `--time-limit` deadline had passed there
     /// (`reproduce` of a wall-bounded run: the iteration count is what reproduces, not the time).
@@ -67,6 +67,8 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
         let ramp = max(1, f * Double(model.settings.iterations))
         return min(1, Double(record.steps.count + 1) / ramp)
     }
+    /// The factor the learning-rate schedule puts on both rates this step.
+    var learningRateFactor: Double { model.settings.learningRateFactor(iteration: record.steps.count) }
     /// dL/dθ of the last step (before clipping).
     public internal(set) var gradient: [T]
     /// dL/d log Z of the last step.
@@ -177,9 +179,13 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
     public func train(iterations: Int, progress: ((Int, Double) -> Bool)? = nil) throws {
         let t0 = DispatchTime.now().uptimeNanoseconds
         defer { record.seconds += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9 }
+        // --train-seconds counts training time only (record.seconds: earlier calls; t0: this one);
+        // a rerun stopped at a given iteration (deadlineAtIteration) ignores it.
+        let bound = deadlineAtIteration == nil ? model.settings.trainSeconds : nil
         for _ in 0..<iterations {
             try Interruption.check()
             if Interruption.deadlinePassed || deadlineAtIteration.map({ record.steps.count >= $0 }) == true { stoppedByDeadline = true; break }
+            if let bound, record.seconds + Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9 >= bound { stoppedByDeadline = true; break }
             let loss = try step()
             if let progress, !progress(record.steps.count, loss) { break }
         }
@@ -199,7 +205,7 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
         }
         gradient.withUnsafeBufferPointer { g in
             model.parameters.withUnsafeMutableBufferPointer { p in
-                adam.update(parameters: p.baseAddress!, gradient: g.baseAddress!, groups: adamGroups)
+                adam.update(parameters: p.baseAddress!, gradient: g.baseAddress!, groups: learningRateFactor == 1 ? adamGroups : adamGroups.map { ($0.range, $0.rate * learningRateFactor) })
             }
         }
         if model.settings.objective != .fm && model.settings.objective != .vargrad { updateLogZ(logZGradient) }
@@ -292,6 +298,6 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
         logZMoment1 = b1 * logZMoment1 + (1 - b1) * g
         logZMoment2 = b2 * logZMoment2 + (1 - b2) * g * g
         let mHat = logZMoment1 / (1 - pow(b1, t)), vHat = logZMoment2 / (1 - pow(b2, t))
-        model.logZ -= model.settings.learningRateLogZ * mHat / (vHat.squareRoot() + eps)
+        model.logZ -= model.settings.learningRateLogZ * learningRateFactor * mHat / (vHat.squareRoot() + eps)
     }
 }

@@ -15,7 +15,7 @@ extension MarkdownReport {
             line()
         }
         if s.name == "gfn", let g = r.config.gfn {
-            line("GFlowNet: \(g.objective.rawValue) objective, \(g.order.rawValue) construction order, \(g.backward.rawValue) backward policy; MLP \(g.layers) × \(g.hidden) (\(g.activation.rawValue))\(g.head == .perStep ? " with one output layer per step (autoregressive)" : "")\(g.forwardLooking == true ? ", forward-looking flows" : ""); batch \(g.batch), \(g.iterations) iterations, Adam lr \(fmt(g.learningRate)) (log Z: \(fmt(g.learningRateLogZ))), exploration ε = \(fmt(g.epsilon)), temperature \(fmt(g.temperature))\(g.loadedModel.map { "; loaded from `\($0)` (not retrained)" } ?? "").")
+            line("GFlowNet: \(g.objective.rawValue) objective, \(g.order.rawValue) construction order, \(g.backward.rawValue) backward policy; MLP \(g.layers) × \(g.hidden) (\(g.activation.rawValue))\(g.head == .perStep ? " with one output layer per step (autoregressive)" : "")\(g.forwardLooking == true ? ", forward-looking flows" : "")\(g.spinFlipMixture == true ? "; draws spin-flip mixed (each flipped whole with probability ½: P_T(x) = ½·q(x) + ½·q(x̄), so the two magnetised modes hold equal mass by construction)" : ""); batch \(g.batch), \(g.iterations) iterations, Adam lr \(fmt(g.learningRate)) (log Z: \(fmt(g.learningRateLogZ)))\(g.learningRateSchedule == .cosine ? " with cosine decay to a hundredth" : "")\(g.trainSeconds.map { ", training bounded to \(fmt($0)) s of wall time" } ?? ""), exploration ε = \(fmt(g.epsilon)), temperature \(fmt(g.temperature))\(g.loadedModel.map { "; loaded from `\($0)` (not retrained)" } ?? "").")
             line("Samples are independent draws from the trained policy (one network pass per construction step, no Markov chain).")
             line()
             line("- learned log Z: \(opt(m.logZLearned)) (exact \(opt(r.exact.logZ))\(zip2(m.logZLearned, r.exact.logZ).map { ", error \(fmt($0 - $1))" } ?? ""))")
@@ -84,7 +84,8 @@ extension MarkdownReport {
         }
         if let mm = m.modeMassModelExact { line("- exact model mass on m > 0 / m < 0: \(fmt(mm.positive)) / \(fmt(mm.negative))") }
         if let g = r.config.gfn, let target = r.exact.modeMass, target.positive > 0, target.negative > 0 {
-            line("- " + modeCoverage(model: m.modeMassModelExact ?? m.modeMass, exactModel: m.modeMassModelExact != nil, target: target, settings: g))
+            line("- " + modeCoverage(model: m.modeMassModelExact ?? m.modeMass, exactModel: m.modeMassModelExact != nil, target: target,
+                                      symmetric: r.exact.spinFlipSymmetric == true, settings: g))
         }
     }
 

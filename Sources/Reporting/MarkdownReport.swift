@@ -250,14 +250,17 @@ public enum MarkdownReport {
     /// Whether the GFlowNet kept both magnetised modes, measured, and what in its settings works
     /// against collapsing onto one (torchgfn's any-order default sampled a single mode of 4×4
     /// Ising at β_c for its first ~270 s).
-    static func modeCoverage(model mass: ModeMassRecord, exactModel: Bool, target: ModeMassRecord, settings g: GFNConfig) -> String {
+    static func modeCoverage(model mass: ModeMassRecord, exactModel: Bool, target: ModeMassRecord, symmetric: Bool, settings g: GFNConfig) -> String {
         let source = exactModel ? "the exact model distribution" : "its samples"
         let smaller = min(mass.positive / target.positive, mass.negative / target.negative)
         guard smaller >= 0.5 else {
             return "Mode collapse: \(source) put\(exactModel ? "s" : "") \(fmt(mass.positive)) / \(fmt(mass.negative)) on m > 0 / m < 0 "
-                + "against the target's \(fmt(target.positive)) / \(fmt(target.negative)); " + collapseRemedies(g) + " may recover the missing mode."
+                + "against the target's \(fmt(target.positive)) / \(fmt(target.negative)); " + collapseRemedies(g, symmetric: symmetric) + " may recover the missing mode."
         }
         var reasons = ["the policy starts near uniform (output layer scaled by 0.1), so both signs are drawn from the first iteration"]
+        if g.spinFlipMixture == true {
+            reasons.insert("the draws are spin-flip mixed (P_T(x) = ½·q(x) + ½·q(x̄)), so the two signs hold equal mass by construction, whatever the policy q puts on each", at: 0)
+        }
         if g.order == .fixed {
             reasons.append("in the fixed order each x has one trajectory and P_B = 1, so trajectory balance fits log P_F(x) to log R(x) − log Z for every sampled x, with no backward policy that could concentrate the flow")
         }
@@ -272,12 +275,13 @@ public enum MarkdownReport {
     }
 
     /// What to try against a collapsed mode, from what this run did not already use.
-    static func collapseRemedies(_ g: GFNConfig) -> String {
+    static func collapseRemedies(_ g: GFNConfig, symmetric: Bool) -> String {
         var out: [String] = []
         out.append(g.epsilon > 0 ? "more exploration (--epsilon above its \(fmt(g.epsilon)))" : "uniform exploration while training (--epsilon, 0 in this run)")
         out.append(g.temperature > 1 ? "a higher behaviour temperature (--temperature above its \(fmt(g.temperature)))" : "a behaviour temperature above 1 (--temperature, \(fmt(g.temperature)) in this run)")
         out.append("more iterations (--iterations above its \(g.iterations))")
         if g.order != .fixed { out.append("the fixed construction order (--order fixed; this run used \(g.order.rawValue))") }
+        if symmetric && g.order == .fixed && g.spinFlipMixture != true { out.append("the spin-flip mixture (--spin-flip-mixture: both signs get equal mass by construction)") }
         return out.count > 1 ? out.dropLast().joined(separator: ", ") + " or " + out.last! : out[0]
     }
 

@@ -60,7 +60,7 @@ struct ReproduceCommand: ParsableCommand {
            let trajectories = limited.metrics.trainingTrajectories {
             let done = trajectories / max(g.batch, 1)
             settings.deadlineAtIteration = done
-            print("note: this run's training was stopped by --time-limit after \(done) of \(g.iterations) iterations; reproducing those \(done) iterations (a wall-bounded run reproduces in its iteration count, not its time)")
+            print("note: this run's training was stopped by \(g.trainSeconds == nil ? "--time-limit" : "--train-seconds") after \(done) of \(g.iterations) iterations; reproducing those \(done) iterations (a wall-bounded run reproduces in its iteration count, not its time)")
         }
         let again = try ComparisonRun.run(settings, command: original.command, progress: ProgressReporter(enabled: !quiet))
         let differences = try Reproducibility.differences(try original.jsonData(), try again.jsonData())

@@ -50,6 +50,7 @@ extension BackwardPolicy: ExpressibleByArgument {}
 extension Activation: ExpressibleByArgument {}
 extension LogZStart: ExpressibleByArgument {}
 extension PolicyHead: ExpressibleByArgument {}
+extension LearningRateSchedule: ExpressibleByArgument {}
 extension RandomAlgorithm: ExpressibleByArgument {}
 extension KernelKind: ExpressibleByArgument {}
 extension ScanOrder: ExpressibleByArgument {}
@@ -171,7 +172,8 @@ struct RunCommand: ParsableCommand {
             kernel: kernel ?? entry.defaultKernel,
             schedule: ChainSchedule(chains: chains, burnInSweeps: burnIn, samplesPerChain: samples / chains, thinSweeps: thin, scan: scan),
             gfn: gfn.noGFN ? nil : gfn.settings(setVariables: entry.setsOneVariablePerStep,
-                                                beyondEnumeration: (spec.log2StateCount ?? 0) > Double(Enumerator.maximumStates.trailingZeroBitCount)),
+                                                beyondEnumeration: (spec.log2StateCount ?? 0) > Double(Enumerator.maximumStates.trailingZeroBitCount),
+                                                spinFlipSymmetric: spec.isSpinFlipSymmetric),
             gfnSamples: gfn.gfnSamples,
             loadModel: gfn.loadModel.map { URL(fileURLWithPath: $0) }, saveModel: gfn.saveModel.map { URL(fileURLWithPath: $0) })
         s.gfnMH = gfnMH.settings()
@@ -328,8 +330,11 @@ struct GFlowNetOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Adam learning rate of the network.", transform: finiteDouble)
     var lr: Double = defaults.learningRate
 
-    @Option(name: .customLong("lr-logz"), parsing: .unconditional, help: "Adam learning rate of log Z.", transform: finiteDouble)
-    var lrLogZ: Double = defaults.learningRateLogZ
+    @Option(name: .customLong("lr-logz"), parsing: .unconditional, help: "Adam learning rate of log Z (default: 0.1; 1 beyond 2^24 states in the fixed order).", transform: finiteDouble)
+    var lrLogZ: Double?
+
+    @Option(name: .customLong("lr-schedule"), help: "Learning-rate schedule of the network and log Z: constant, or cosine (decay to a hundredth of the rates at the last iteration).")
+    var lrSchedule: LearningRateSchedule?
 
     @Option(parsing: .unconditional, help: "Exploration: probability of a uniformly random action while training.", transform: finiteDouble)
     var epsilon: Double = defaults.epsilon
@@ -349,6 +354,12 @@ struct GFlowNetOptions: ParsableArguments {
     @Flag(name: .customLong("forward-looking"), inversion: .prefixedNo, help: "Forward-looking flows (db, subtb; fixed order): each step's residual carries its own share of log R, so credit stays local (default: on beyond 2^24 states in the fixed order with db or subtb).")
     var forwardLooking: Bool?
 
+    @Flag(name: .customLong("spin-flip-mixture"), inversion: .prefixedNo, help: "Flip each GFlowNet draw whole with probability ½ (fixed order, spin models symmetric under s → −s): P_T(x) = ½·q(x) + ½·q(x̄), scored exactly, so both magnetised modes hold equal mass whatever the policy learned.")
+    var spinFlipMixture: Bool?
+
+    @Option(name: .customLong("train-seconds"), parsing: .unconditional, help: "Stop training after this many seconds of it (wall time; the run is marked wall-bounded and reproduces in its iteration count).", transform: finiteDouble)
+    var trainSeconds: Double?
+
     @Option(name: .customLong("clip-norm"), parsing: .unconditional, help: "Maximum gradient norm.", transform: finiteDouble)
     var clipNorm: Double = defaults.clipNorm
 
@@ -367,9 +378,12 @@ struct GFlowNetOptions: ParsableArguments {
     /// - Parameter setVariables: whether the energy is built one variable per step (every energy
     ///   but the hypergrid), where the fixed order defaults to the per-step head.
     /// - Parameter beyondEnumeration: whether the target has more than 2^24 states, where the fixed
-    ///   order starts from the scale profile (``GFlowNetSettings/commandLineDefaults(order:beyondEnumeration:)``).
-    func settings(setVariables: Bool = true, beyondEnumeration: Bool = false) -> GFlowNetSettings {
-        var s = GFlowNetSettings.commandLineDefaults(order: order, beyondEnumeration: beyondEnumeration && setVariables)
+    ///   order starts from the scale profile (``GFlowNetSettings/commandLineDefaults(order:beyondEnumeration:spinFlipSymmetric:)``).
+    /// - Parameter spinFlipSymmetric: whether the target is symmetric under flipping every spin,
+    ///   where the scale profile mixes the draws with their flips.
+    func settings(setVariables: Bool = true, beyondEnumeration: Bool = false, spinFlipSymmetric: Bool = false) -> GFlowNetSettings {
+        var s = GFlowNetSettings.commandLineDefaults(order: order, beyondEnumeration: beyondEnumeration && setVariables,
+                                                     spinFlipSymmetric: spinFlipSymmetric)
         if let objective { s.objective = objective }
         s.order = order; s.backward = backward
         let resolvedHead = head ?? GFlowNetSettings.defaultHead(order: order, objective: s.objective, setVariables: setVariables)
@@ -377,7 +391,7 @@ struct GFlowNetOptions: ParsableArguments {
         if let hidden { s.hidden = hidden }
         s.layers = layers ?? GFlowNetSettings.defaultLayers(head: resolvedHead); s.activation = activation; s.batch = batch
         if let iterations { s.iterations = iterations }
-        s.learningRate = lr; s.learningRateLogZ = lrLogZ; s.epsilon = epsilon; s.temperature = temperature
+        s.learningRate = lr; if let lrLogZ { s.learningRateLogZ = lrLogZ }; s.epsilon = epsilon; s.temperature = temperature
         s.subtbLambda = subtbLambda; s.clipNorm = clipNorm; s.blasThreads = blasThreads
         if let logZStart { s.logZStart = logZStart == .zero ? nil : logZStart }
         s.annealFraction = anneal
@@ -385,6 +399,9 @@ struct GFlowNetOptions: ParsableArguments {
         // beyond enumeration drops them); an explicit flag always wins, and is validated.
         if s.forwardLooking == true && s.objective != .db && s.objective != .subtb { s.forwardLooking = nil }
         if let forwardLooking { s.forwardLooking = forwardLooking ? true : nil }
+        if let spinFlipMixture { s.spinFlipMixture = spinFlipMixture ? true : nil }
+        s.trainSeconds = trainSeconds
+        if let lrSchedule { s.learningRateSchedule = lrSchedule == .constant ? nil : lrSchedule }
         return s
     }
 }

@@ -37,6 +37,13 @@ import TestSupport
         (["--rng", "dice"], "--rng"),
         (["--kernel", "metropolis", "--scan", "systematic"], "not ergodic"),
         (["--lattice", "1x5"], "periodic"),
+        (["--spin-flip-mixture", "--field", "0.2"], "--spin-flip-mixture needs a target symmetric"),
+        (["--train-seconds", "0"], "--train-seconds"),
+        (["--train-seconds", "-1"], "--train-seconds"),
+        (["--train-seconds", "nan"], "--train-seconds"),
+        (["--train-seconds", "inf"], "--train-seconds"),
+        (["--spin-flip-mixture", "--energy", "potts"], "--spin-flip-mixture"),
+        (["--spin-flip-mixture", "--order", "any"], "--spin-flip-mixture needs --order fixed"),
         (["--seed", "-3"], "--seed"),
         (["--seed", "1.5"], "--seed"),
         (["--no-such-flag"], "--no-such-flag"),
@@ -151,7 +158,8 @@ import TestSupport
     }
 
     /// Beyond 2^24 states (6×6: 2^36) the fixed order starts from the scale profile — SubTB with
-    /// forward-looking flows, log Z from the first batch, 1,024 hidden units, 1,000 iterations —
+    /// forward-looking flows, log Z from the first batch, 1,024 hidden units, 1,000 iterations,
+    /// the spin-flip mixture on symmetric targets —
     /// and every flag still overrides it; an explicit --objective tb drops the forward-looking flows.
     @Test func largeTargetsStartFromTheScaleProfile() throws {
         let base = ["--lattice", "6x6", "--samples", "4000", "--chains", "2", "--burn-in", "20", "--gfn-samples", "200", "--quiet"]
@@ -163,11 +171,16 @@ import TestSupport
         }
         let profile = try gfn(["--iterations", "3", "--batch", "8"])
         #expect(profile?.objective == .subtb && profile?.forwardLooking == true && profile?.logZStart == .batch)
-        #expect(profile?.hidden == 1024 && profile?.head == .perStep && profile?.layers == 1)
+        #expect(profile?.hidden == 1024 && profile?.head == .perStep && profile?.layers == 1 && profile?.learningRateLogZ == 1)
         let tb = try gfn(["--objective", "tb", "--hidden", "16", "--batch", "8"])
         #expect(tb?.objective == .tb && tb?.forwardLooking == nil && tb?.logZStart == .batch && tb?.hidden == 16 && tb?.iterations == 1000)
         let plain = try gfn(["--no-forward-looking", "--log-z-start", "zero", "--iterations", "3", "--hidden", "16", "--batch", "8"])
         #expect(plain?.objective == .subtb && plain?.forwardLooking == nil && plain?.logZStart == nil)
+        // The zero-field Ising target is symmetric: the profile mixes the draws with their flips,
+        // unless told not to; a field breaks the symmetry, and the profile leaves the mixture off.
+        #expect(profile?.spinFlipMixture == true)
+        #expect(try gfn(["--no-spin-flip-mixture", "--iterations", "3", "--hidden", "16", "--batch", "8"])?.spinFlipMixture == nil)
+        #expect(try gfn(["--field", "0.1", "--iterations", "3", "--hidden", "16", "--batch", "8"])?.spinFlipMixture == nil)
     }
 
     /// `bench --quick` (the CI smoke run) writes bench.md and a bench.json with every key issue 7
@@ -425,19 +438,23 @@ import TestSupport
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["run"])
     }
 
-    @Test func timeLimitStopsTrainingAndMarksTheResultPartial() throws {
+    /// --time-limit (seconds of the run) and --train-seconds (seconds of training) both stop
+    /// training, mark the result partial and wall-bounded, and reproduce in their iteration count.
+    @Test(arguments: ["--time-limit", "--train-seconds"]) func wallBoundStopsTrainingAndMarksTheResultPartial(_ flag: String) throws {
         let dir = TestSupport.temporaryDirectory()
         let out = dir.appendingPathComponent("run")
-        let r = try TestSupport.run(CLITests.small + ["--iterations", "1000000", "--out", out.path, "--time-limit", "2"])
+        let r = try TestSupport.run(CLITests.small + ["--iterations", "1000000", "--out", out.path, flag, "2"])
         #expect(r.status == 0, "\(r.stderr)")
         let record = try RunRecord.decode(try Data(contentsOf: out.appendingPathComponent("run.json")))
         #expect(record.samplers[1].metrics.wallLimited == true)
-        #expect(record.samplers[1].metrics.warnings.contains { $0.contains("--time-limit") })
+        #expect(record.samplers[1].metrics.warnings.contains { $0.contains(flag) })
+        #expect((record.config.gfn?.trainSeconds != nil) == (flag == "--train-seconds"))
+        #expect((record.samplers[1].metrics.trainingSeconds ?? 0) >= (flag == "--train-seconds" ? 2 : 0))
         #expect(try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8).contains("partial"))
-        // reproduce reruns the iterations the deadline allowed, says so, and matches every number.
+        // reproduce reruns the iterations the bound allowed, says so, and matches every number.
         let again = try TestSupport.run(["reproduce", out.appendingPathComponent("run.json").path, "--quiet"])
         #expect(again.status == 0, "\(again.stdout) \(again.stderr)")
-        #expect(again.stdout.contains("stopped by --time-limit") && again.stdout.contains("reproduced"), "\(again.stdout)")
+        #expect(again.stdout.contains("stopped by \(flag)") && again.stdout.contains("reproduced"), "\(again.stdout)")
     }
 }
 

@@ -55,6 +55,16 @@ import TestSupport
         for b in bullets { #expect(readme.contains(b), "README lacks: \(b)") }
     }
 
+    /// The README's scale-benchmark table is the committed one (`reports/scale/scale.md`, which
+    /// `scripts/scale-table.py` reads from the records), row for row.
+    @Test func theREADMEScaleTableIsTheCommittedOne() throws {
+        let table = try String(contentsOf: TestSupport.packageRoot.appendingPathComponent("reports/scale/scale.md"), encoding: .utf8)
+        let readme = try String(contentsOf: TestSupport.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let rows = table.split(separator: "\n").map(String.init).filter { $0.hasPrefix("| ") }
+        #expect(rows.count == 7, "a header and six configurations")
+        for row in rows { #expect(readme.contains(row), "README lacks: \(row)") }
+    }
+
     /// A run of each study, rerun from its record, gives the same record (timing and machine aside).
     @Test(arguments: [("study", "run-00003"), ("study-ea", "run-00000")]) func aRunReproduces(_ folder: String, _ run: String) throws {
         let r = try TestSupport.run(["reproduce", TestSupport.packageRoot.appendingPathComponent("reports/\(folder)/runs/\(run)/run.json").path])

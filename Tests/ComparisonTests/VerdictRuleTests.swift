@@ -152,11 +152,22 @@ import TestSupport
             return GFNConfig(settings: g, samples: 100, loadedModel: nil)
         }
         let collapsed = ModeMassRecord(positive: 1, zero: 0, negative: 0), target = ModeMassRecord(positive: 0.49, zero: 0.02, negative: 0.49)
-        let fixed = MarkdownReport.modeCoverage(model: collapsed, exactModel: true, target: target, settings: config(order: .fixed, epsilon: 0))
+        let fixed = MarkdownReport.modeCoverage(model: collapsed, exactModel: true, target: target, symmetric: true, settings: config(order: .fixed, epsilon: 0))
         #expect(fixed.contains("Mode collapse") && !fixed.contains("fixed construction order"))
         #expect(fixed.contains("--epsilon, 0 in this run") && fixed.contains("--iterations above its 50"))
-        let any = MarkdownReport.modeCoverage(model: collapsed, exactModel: true, target: target, settings: config(order: .any, epsilon: 0.1))
+        #expect(fixed.contains("--spin-flip-mixture"))
+        // The mixture is only offered where the target has the symmetry it relies on.
+        let asymmetric = MarkdownReport.modeCoverage(model: collapsed, exactModel: true, target: target, symmetric: false, settings: config(order: .fixed, epsilon: 0))
+        #expect(!asymmetric.contains("--spin-flip-mixture"))
+        let any = MarkdownReport.modeCoverage(model: collapsed, exactModel: true, target: target, symmetric: true, settings: config(order: .any, epsilon: 0.1))
         #expect(any.contains("--order fixed; this run used any") && any.contains("--epsilon above its 0.1"))
+        #expect(!any.contains("--spin-flip-mixture"))
+        // A mixed sampler's balance is by construction, and the report says so.
+        var mixed = config(order: .fixed, epsilon: 0.05)
+        mixed.settings.spinFlipMixture = true
+        let balanced = MarkdownReport.modeCoverage(model: ModeMassRecord(positive: 0.49, zero: 0.02, negative: 0.49), exactModel: true,
+                                                   target: target, symmetric: true, settings: mixed)
+        #expect(balanced.contains("Both magnetised modes kept") && balanced.contains("equal mass by construction"))
     }
 
     // Defect 8 lives in PairwiseModelTests (EA on a 2-row periodic lattice).

@@ -128,6 +128,35 @@ import TestSupport
         #expect(abs(trainer.rewardScale - 1) < 1e-12, "after 4 of the 5 ramp steps the 5th uses β itself")
     }
 
+    /// `--lr-schedule cosine`: the factor is 1 at the first step, 0.01 at the last, decreasing in
+    /// between; the first Adam step moves log Z by lr-logz (Adam's first step is ±rate) and the
+    /// last by at most a few hundredths of it.
+    @Test func cosineScheduleDecaysBothRatesToAHundredth() throws {
+        var settings = GFlowNetSettings()
+        settings.iterations = 11
+        #expect(settings.learningRateFactor(iteration: 5) == 1)
+        settings.learningRateSchedule = .cosine
+        let factors = (0..<11).map { settings.learningRateFactor(iteration: $0) }
+        #expect(abs(factors[0] - 1) < 1e-12 && abs(factors[10] - 0.01) < 1e-12 && abs(factors[5] - 0.505) < 1e-12)
+        #expect(zip(factors, factors.dropFirst()).allSatisfy { $0 > $1 })
+        func logZSteps(_ schedule: LearningRateSchedule?) throws -> (first: Double, last: Double) {
+            var g = GFlowNetSettings()
+            g.hidden = 8; g.batch = 8; g.iterations = 11; g.learningRateLogZ = 0.5; g.learningRateSchedule = schedule
+            let model = try GFlowNet(environment: SetVariableEnvironment(energy: Self.energy, beta: 1, order: .fixed), settings: g, seed: 2)
+            let trainer = Trainer(model: model, seed: 2)
+            try trainer.train(iterations: 1)
+            let first = abs(model.logZ)
+            try trainer.train(iterations: 9)
+            let before = model.logZ
+            try trainer.train(iterations: 1)
+            return (first, abs(model.logZ - before))
+        }
+        let constant = try logZSteps(nil), cosine = try logZSteps(.cosine)  // the same first step
+        #expect(abs(cosine.first - 0.5) < 1e-6 && abs(constant.first - 0.5) < 1e-6)
+        // Adam's step is rate·m̂/√v̂, and |m̂|/√v̂ ≤ (1 − β₁)/√(1 − β₂) ≈ 3.2 after a change of sign.
+        #expect(cosine.last <= 0.01 * 0.5 * 3.2, "the last cosine step \(cosine.last) should be about 0.005")
+    }
+
     @Test func absurdLearningRateStopsWithTheNonFiniteMessage() throws {
         var settings = GFlowNetSettings()
         settings.hidden = 16; settings.batch = 8; settings.learningRate = 1e30; settings.learningRateLogZ = 1e30
@@ -222,27 +251,57 @@ import TestSupport
         }
     }
 
-    /// Both heads: the sampler, the exact P_T and the backward scorer read the same output block
-    /// at each step (a per-step head read at the wrong step would fail the frequencies).
-    @Test(arguments: [PolicyHead.shared, .perStep]) func samplerFollowsTheExactModelDistribution(_ head: PolicyHead) throws {
-        // Empirical frequencies of 40,000 draws vs exact P_T: each frequency has sd ≤ sqrt(p(1−p)/N);
-        // tolerance 5 sd per state.
-        let model = try Self.untrained(order: .fixed, head: head)
-        let pt = try ModelDistribution.exact(model).map { exp($0) }
+    /// 40,000 draws (seed 3) against the exact P_T: each frequency has sd ≤ sqrt(p(1−p)/N);
+    /// tolerance 5 sd per state. Returns the draws.
+    @discardableResult
+    static func expectDrawsFollow(_ model: GFlowNet<SetVariableEnvironment<TabulatedEnergy>>, _ pt: [Double]) -> GFlowNetSamples {
         let n = 40_000
         let samples = GFlowNetSampler.sample(model, count: n, seed: 3, batch: 256)
-        var counts = [Int](repeating: 0, count: 32)
+        var counts = [Int](repeating: 0, count: pt.count)
         for k in samples.keys { counts[Int(k)] += 1 }
-        for k in 0..<32 {
+        for k in pt.indices {
             let sd = (pt[k] * (1 - pt[k]) / Double(n)).squareRoot()
             #expect(abs(Double(counts[k]) / Double(n) - pt[k]) <= 5 * sd + 1e-12, "state \(k)")
         }
+        return samples
+    }
+
+    /// Both heads: the sampler, the exact P_T and the backward scorer read the same output block
+    /// at each step (a per-step head read at the wrong step would fail the frequencies).
+    @Test(arguments: [PolicyHead.shared, .perStep]) func samplerFollowsTheExactModelDistribution(_ head: PolicyHead) throws {
+        let model = try Self.untrained(order: .fixed, head: head)
+        let pt = try ModelDistribution.exact(model).map { exp($0) }
+        let samples = Self.expectDrawsFollow(model, pt)
         // Each sample's log P_F is its exact log P_T (fixed order: one path per x).
         for (k, lp) in zip(samples.keys.prefix(100), samples.logPF.prefix(100)) { #expect(abs(lp - log(pt[Int(k)])) < 1e-4) }
         // The backward scorer gives the same log P_T (fixed order: one path, P_B = 1).
         for key in [0, 9, 31] {
             let x = (0..<5).map { Int32((key >> $0) & 1) }
             let (estimate, _) = ModelDistribution.importanceEstimate(model, terminal: x, trajectories: 1, seed: 1)
+            #expect(abs(estimate - log(pt[key])) < 1e-4, "x = \(key)")
+        }
+    }
+}
+
+extension ModelDistributionTests {
+    /// The spin-flip mixture of a far-from-symmetric policy q: its exact P_T is ½·q(x) + ½·q(x̄)
+    /// for every x, its draws follow it (40,000 draws, 5 sd per state, as above), each draw's
+    /// log P_F − log P_B is its exact log P_T, and the backward scorer returns the same.
+    @Test(arguments: [PolicyHead.shared, .perStep]) func spinFlipMixtureSamplesAndScoresTheMixture(_ head: PolicyHead) throws {
+        let policy = try Self.untrained(order: .fixed, head: head)
+        var settings = policy.settings
+        settings.spinFlipMixture = true
+        let mixed = try GFlowNet(environment: policy.environment, settings: settings, parameters: policy.parameters, logZ: 0)
+        let q = try ModelDistribution.exact(policy).map { exp($0) }
+        let pt = try ModelDistribution.exact(mixed).map { exp($0) }
+        #expect((0..<32).contains { abs(q[$0] - q[31 - $0]) > 0.01 }, "the policy should not be symmetric already")
+        for k in 0..<32 { #expect(abs(pt[k] - 0.5 * (q[k] + q[31 - k])) < 1e-12, "state \(k)") }
+        #expect(abs(pt.reduce(0, +) - 1) < 1e-9)
+        let samples = Self.expectDrawsFollow(mixed, pt)
+        for i in 0..<200 { #expect(abs(samples.logPF[i] - samples.logPB[i] - log(pt[Int(samples.keys[i])])) < 1e-4) }
+        for key in [0, 9, 22, 31] {
+            let x = (0..<5).map { Int32((key >> $0) & 1) }
+            let (estimate, _) = ModelDistribution.importanceEstimate(mixed, terminal: x, trajectories: 1, seed: 1)
             #expect(abs(estimate - log(pt[key])) < 1e-4, "x = \(key)")
         }
     }

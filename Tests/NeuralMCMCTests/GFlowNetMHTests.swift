@@ -19,8 +19,9 @@ import TestSupport
     static let beta = 0.6
     static func model() throws -> IsingModel { try IsingModel(lattice: SquareLattice(rows: 3, cols: 3, boundary: .periodic), coupling: 1, field: 0.1) }
 
-    static func gfn(order: ConstructionOrder = .fixed, iterations: Int = 20) throws -> GFlowNet<SetVariableEnvironment<IsingModel>> {
+    static func gfn(order: ConstructionOrder = .fixed, iterations: Int = 20, spinFlipMixture: Bool = false) throws -> GFlowNet<SetVariableEnvironment<IsingModel>> {
         var s = GFlowNetSettings(); s.order = order; s.hidden = 32; s.batch = 16
+        if spinFlipMixture { s.spinFlipMixture = true }
         let g = try GFlowNet(environment: SetVariableEnvironment(energy: try model(), beta: beta, order: order), settings: s, seed: 5)
         try Trainer(model: g, seed: 5).train(iterations: iterations)
         return g
@@ -171,6 +172,16 @@ import TestSupport
     }
 
     /// Any-order GFlowNets: the chain carries the trajectory (extended space), so no P_T is needed.
+    /// The spin-flip mixture as the proposal (its draws and the scorer's log P_T both mix x with
+    /// x̄): the chain is exact whatever the target's symmetry (here a field of 0.1 breaks it).
+    @Test func spinFlipMixtureProposalsFollowTheTarget() throws {
+        let m = try Self.model(), gfn = try Self.gfn(spinFlipMixture: true)
+        let schedule = NeuralMCMCSchedule(mode: .independence, chains: 4, burnInSteps: 100, samplesPerChain: 5_000)
+        let traces = try GFlowNetMH.run(gfn: gfn, kernel: MetropolisKernel(energy: m, beta: Self.beta), schedule: schedule, seed: 9,
+                                        chainStream: { UInt64($0) }, proposalStream: { 100 + UInt64($0) })
+        try Self.expectChainsFollow(traces.map(\.trace), probabilities: Self.probabilities(m))
+    }
+
     @Test func anyOrderChainFollowsTheTarget() throws {
         let m = try Self.model(), gfn = try Self.gfn(order: .any, iterations: 10)
         let schedule = NeuralMCMCSchedule(mode: .mixed(sweepsBetweenProposals: 1), chains: 4, burnInSteps: 100, samplesPerChain: 4_000)
