@@ -153,16 +153,19 @@ public enum EnergySpec: Sendable, Equatable {
         }
     }
 
-    /// Whether the target is symmetric under flipping every spin (Ising and pairwise models at zero
-    /// field, two values per variable), where the scale profile mixes the GFlowNet's draws with
-    /// their flips; false for a model file that cannot be read (its error comes later).
+    /// Whether the target is symmetric under flipping every spin, where the scale profile mixes
+    /// the GFlowNet's draws with their flips: the built model's own answer
+    /// (`ReferenceCapabilities.isSpinFlipSymmetric`); false for a model that cannot be built (its
+    /// error comes later, from the loader) and for the hypergrid and custom energies.
     public var isSpinFlipSymmetric: Bool {
+        let model: ReferenceCapabilities?
         switch self {
-        case let .ising(_, _, _, _, field): return field == 0
-        case .ea, .sk: return true
-        case let .file(path): return (try? PairwiseModelFile.load(path: path))?.isSpinFlipSymmetric ?? false
-        case .potts, .hypergrid, .custom: return false
+        case .ising: model = try? makeIsingModel()
+        case .potts: model = try? makePottsModel()
+        case .ea, .sk, .file: model = try? makePairwiseModel()
+        case .hypergrid, .custom: model = nil
         }
+        return model?.isSpinFlipSymmetric ?? false
     }
 
     /// The record's description of this energy; `variables` is the built model's variable count
