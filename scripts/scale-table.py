@@ -33,7 +33,8 @@ for run in sorted(out.glob("ising-*/run.json"), key=lambda p: (int(p.parent.name
     g = r["config"]["gfn"]
     rows.append("| {} | {} | {} | {:.0f} | {} | {} | {} | {} | {} | {} |".format(
         r["config"]["energy"]["lattice"], r["config"]["energy"]["beta"],
-        f'{g["objective"]}{" forward-looking" if g.get("forward_looking") else ""}, {g.get("head", "shared")} head, {g["iterations"]} it., '
+        f'{g["objective"]}{" forward-looking" if g.get("forward_looking") else ""}, '
+        f'{"patch " + str(2 * g["patch_radius"] + 1) + "×" + str(2 * g["patch_radius"] + 1) + " " + str(g["layers"]) + "×" + str(g["hidden"]) if g.get("patch_radius") else "one-hot " + g.get("head", "shared") + " head"}, {g["iterations"]} it., '
         f'lr-logz {g["learning_rate_log_z"]:g}{" cosine" if g.get("learning_rate_schedule") == "cosine" else ""}'
         f'{", spin-flip mixture" if g.get("spin_flip_mixture") else ""}',
         gfn["training_seconds"], d(gfn.get("log_z_learned")), is_text,

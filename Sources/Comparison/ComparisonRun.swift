@@ -62,7 +62,7 @@ public enum ComparisonRun {
     /// The pipeline, specialised for the concrete energy (no existential dispatch in the samplers).
     static func run<E: EnergyModel>(model: E, settings: RunSettings, command: String, progress: ProgressReporter,
                                     draws: DrawArchive?) throws -> RunRecord {
-        try run(model: model, environment: { SetVariableEnvironment(energy: model, beta: settings.beta, order: $0.order) },
+        try run(model: model, environment: { SetVariableEnvironment(energy: model, beta: settings.beta, order: $0.order, patchRadius: $0.patchRadius) },
                 settings: settings, command: command, progress: progress, draws: draws)
     }
 

@@ -168,6 +168,17 @@ public enum EnergySpec: Sendable, Equatable {
         return model?.isSpinFlipSymmetric ?? false
     }
 
+    /// Whether the target lives on a square lattice with the same couplings and field everywhere
+    /// (`EnergyModel.translationInvariantLattice`: Ising, Potts), where the scale profile's policy
+    /// reads a window around the next site (`--policy-input patch`).
+    public var hasUniformLattice: Bool {
+        switch self {
+        case .ising: return (try? makeIsingModel())?.translationInvariantLattice != nil
+        case .potts: return (try? makePottsModel())?.translationInvariantLattice != nil
+        case .ea, .sk, .file, .hypergrid, .custom: return false
+        }
+    }
+
     /// The record's description of this energy; `variables` is the built model's variable count
     /// (a model file's is read from the model, not by parsing the file again).
     public func config(beta: Double, variables: Int) -> EnergyConfig {

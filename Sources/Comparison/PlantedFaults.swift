@@ -45,6 +45,12 @@ struct MisstatedBackwardEnvironment<Base: ExactTerminalDistribution>: ExactTermi
     func assignment(of s: UnsafePointer<Int32>, into x: UnsafeMutablePointer<UInt8>) { base.assignment(of: s, into: x) }
     func writeTerminal(assignment x: UnsafePointer<UInt8>, into s: UnsafeMutablePointer<Int32>) { base.writeTerminal(assignment: x, into: s) }
     func addedInput(byAction a: Int, step: Int, from s: UnsafePointer<Int32>) -> Int { base.addedInput(byAction: a, step: step, from: s) }
+    var hasLogRewardIncrements: Bool { base.hasLogRewardIncrements }
+    func logRewardIncrement(after s: UnsafePointer<Int32>, step: Int) -> Double { base.logRewardIncrement(after: s, step: step) }
+    var hasValueMirror: Bool { base.hasValueMirror }
+    func mirroredAction(_ a: Int, step: Int) -> Int { base.mirroredAction(a, step: step) }
+    func mirror(_ s: UnsafeMutablePointer<Int32>) { base.mirror(s) }
+    var patchRadius: Int? { base.patchRadius }
 
     /// The fault.
     func uniformBackwardLogProbability(_ s: UnsafePointer<Int32>) -> Double {

@@ -71,6 +71,9 @@ public struct RunSettings: Sendable, Equatable {
             // Mixing x with x̄ is exact for any target, but only a symmetric one gains from it.
             throw GFNError.invalidInput("--spin-flip-mixture needs a target symmetric under flipping every spin (Ising, a glass or a pairwise model file, all at zero field); this one is not")
         }
+        if let gfn, gfn.patchRadius != nil, gfn.order == .fixed, model.translationInvariantLattice == nil {
+            throw GFNError.invalidInput("--policy-input patch needs a square lattice whose couplings and field are the same everywhere (Ising, Potts); this target has none")
+        }
         // A budget decides the schedules: check the ones it makes.
         try applyingBudget(model: model).validateSchedule(model: model)
     }
@@ -154,7 +157,7 @@ public struct RunSettings: Sendable, Equatable {
             guard gfnSamples >= 1 && gfnSamples <= 100_000_000 else {
                 throw GFNError.invalidInput("--gfn-samples must be between 1 and 100000000 (got \(gfnSamples))")
             }
-            let env = SetVariableEnvironment(energy: model, beta: beta, order: gfn.order)
+            let env = SetVariableEnvironment(energy: model, beta: beta, order: gfn.order, patchRadius: gfn.patchRadius)
             let bytes = Trainer<SetVariableEnvironment<E>, Float>.memoryEstimate(environment: env, settings: gfn)
             let limit = 8.0 * 1_073_741_824
             if bytes > limit {

@@ -62,9 +62,16 @@ public protocol EnergyModel: Sendable {
     /// assignment whose later variables are 0 (O(n) a call); lattice and pairwise models give
     /// the natural split in O(degree).
     func orderedIncrement(_ x: UnsafePointer<Int32>, site: Int) -> Double
+    /// The square lattice the model lives on when its energy is the same function of every
+    /// site's neighbourhood (uniform couplings and field: Ising, Potts), nil otherwise (glasses,
+    /// model files, the hypergrid). A policy that reads a local window around each site with
+    /// the same weights everywhere (a GFlowNet's `--policy-input patch`) needs it.
+    var translationInvariantLattice: SquareLattice? { get }
 }
 
 extension EnergyModel {
+    public var translationInvariantLattice: SquareLattice? { nil }
+
     /// eᵢ = E(x₀…xᵢ, 0, …, 0) − E(x₀…xᵢ₋₁, 0, …, 0), plus E(0, …, 0) for site 0: the
     /// increments telescope to E(x) for any energy.
     public func orderedIncrement(_ x: UnsafePointer<Int32>, site: Int) -> Double {

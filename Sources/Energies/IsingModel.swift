@@ -40,6 +40,8 @@ public struct IsingModel: EnergyModel, Hashable {
     public func hash(into h: inout Hasher) { h.combine(lattice); h.combine(coupling); h.combine(field) }
 
     public var variableCount: Int { lattice.siteCount }
+    /// Uniform coupling and field: every site's neighbourhood has the same energy function.
+    public var translationInvariantLattice: SquareLattice? { lattice }
     public var domainSize: Int { 2 }
     public var bonds: [Bond] { cachedBonds }
 

@@ -31,6 +31,8 @@ public struct PottsModel: EnergyModel, Hashable {
     public func hash(into h: inout Hasher) { h.combine(lattice); h.combine(q); h.combine(coupling); h.combine(field) }
 
     public var variableCount: Int { lattice.siteCount }
+    /// Uniform coupling and field: every site's neighbourhood has the same energy function.
+    public var translationInvariantLattice: SquareLattice? { lattice }
     public var domainSize: Int { q }
     public var bonds: [Bond] { cachedBonds }
 

@@ -75,6 +75,10 @@ public protocol ConstructionEnvironment: Sendable {
     func mirroredAction(_ a: Int, step: Int) -> Int
     /// Replaces `s` by its mirror in place (only called when ``hasValueMirror``).
     func mirror(_ s: UnsafeMutablePointer<Int32>)
+
+    /// The radius of the local window the encoding reads (``LatticePatch``), nil when it encodes
+    /// the whole state.
+    var patchRadius: Int? { get }
 }
 
 extension ConstructionEnvironment {
@@ -85,35 +89,53 @@ extension ConstructionEnvironment {
     public var hasValueMirror: Bool { false }
     public func mirroredAction(_ a: Int, step: Int) -> Int { a }
     public func mirror(_ s: UnsafeMutablePointer<Int32>) {}
+    public var patchRadius: Int? { nil }
 }
 
 /// Builds an assignment of an `EnergyModel`'s variables one at a time; R(x) = exp(−β·E(x)).
 ///
-/// State: one integer per variable, −1 while unset. Forward actions: any order, `i·q + v`
+/// State: one integer per variable, −1 while unset (with a ``LatticePatch``, then q counts: how
+/// many variables hold each value, so the patch's global inputs cost O(q), not O(n)). Forward actions: any order, `i·q + v`
 /// (set variable i to v); fixed order, `v` (set the next variable to v). Backward actions
 /// (any order): `i` (unset variable i). The network input is one-hot, q floats per variable,
-/// all zero while the variable is unset.
+/// all zero while the variable is unset — or, with a ``LatticePatch``, the window around the
+/// next site.
 public struct SetVariableEnvironment<Energy: EnergyModel>: ConstructionEnvironment {
     public let energy: Energy
     public let beta: Double
     public let order: ConstructionOrder
     public let n: Int
     public let q: Int
+    /// The local input (`GFlowNetSettings.patchRadius`): nil for the one-hot encoding of the whole state.
+    public let patch: LatticePatch?
 
-    public init(energy: Energy, beta: Double, order: ConstructionOrder) {
+    /// - Parameter patchRadius: read the window of this radius around the next site instead of
+    ///   the whole state; only taken up by the fixed order on a translation-invariant lattice
+    ///   (`EnergyModel.translationInvariantLattice`), where ``patch`` is otherwise nil and the
+    ///   model refuses the setting.
+    public init(energy: Energy, beta: Double, order: ConstructionOrder, patchRadius: Int? = nil) {
         self.energy = energy; self.beta = beta; self.order = order
         n = energy.variableCount; q = energy.domainSize
+        if let k = patchRadius, order == .fixed, let lattice = energy.translationInvariantLattice, (1...LatticePatch.maxRadius).contains(k) {
+            patch = LatticePatch(radius: k, lattice: lattice, q: q)
+        } else {
+            patch = nil
+        }
     }
 
-    public var stateSize: Int { n }
+    public var stateSize: Int { patch == nil ? n : n + q }
     public var maxSteps: Int { n }
     public var forwardActionCount: Int { order == .fixed ? q : n * q }
     public var backwardActionCount: Int { order == .fixed ? 1 : n }
-    public var encodingWidth: Int { n * q }
+    public var encodingWidth: Int { patch?.width ?? n * q }
 
-    public func writeInitialState(_ s: UnsafeMutablePointer<Int32>) { s.update(repeating: -1, count: n) }
+    public func writeInitialState(_ s: UnsafeMutablePointer<Int32>) {
+        s.update(repeating: -1, count: n)
+        if patch != nil { (s + n).update(repeating: 0, count: q) }
+    }
 
     @inlinable public func encode<T: BLASScalar>(_ s: UnsafePointer<Int32>, into row: UnsafeMutablePointer<T>) {
+        if let patch { patch.encode(s, into: row); return }
         row.update(repeating: 0, count: n * q)
         for i in 0..<n where s[i] >= 0 { row[i * q + Int(s[i])] = 1 }
     }
@@ -131,6 +153,7 @@ public struct SetVariableEnvironment<Energy: EnergyModel>: ConstructionEnvironme
 
     @inlinable public func apply(_ a: Int, to s: UnsafeMutablePointer<Int32>, step: Int) -> Bool {
         if order == .fixed { s[step] = Int32(a) } else { s[a / q] = Int32(a % q) }
+        if patch != nil { s[n + a] += 1 }
         return step + 1 == n
     }
 
@@ -146,6 +169,7 @@ public struct SetVariableEnvironment<Energy: EnergyModel>: ConstructionEnvironme
         if order == .fixed {
             let i = depth(of: UnsafePointer(s)) - 1
             let v = Int(s[i]); s[i] = -1
+            if patch != nil { s[n + v] -= 1 }
             return v
         }
         let v = Int(s[b]); s[b] = -1
@@ -182,6 +206,10 @@ public struct SetVariableEnvironment<Energy: EnergyModel>: ConstructionEnvironme
     }
     @inlinable public func writeTerminal(assignment x: UnsafePointer<UInt8>, into s: UnsafeMutablePointer<Int32>) {
         for i in 0..<n { s[i] = Int32(x[i]) }
+        if patch != nil {
+            (s + n).update(repeating: 0, count: q)
+            for i in 0..<n { s[n + Int(x[i])] += 1 }
+        }
     }
 
     /// The fixed order sets variable `step` at step `step`: its share of log R is −β times the
@@ -193,7 +221,9 @@ public struct SetVariableEnvironment<Energy: EnergyModel>: ConstructionEnvironme
     }
 
     /// One-hot per variable, all zero while unset: setting a variable switches on one input.
-    public var hasAdditiveEncoding: Bool { true }
+    /// (A patch is not additive: its window moves with the next site.)
+    public var hasAdditiveEncoding: Bool { patch == nil }
+    public var patchRadius: Int? { patch?.radius }
 
     @inlinable public func addedInput(byAction a: Int, step: Int, from s: UnsafePointer<Int32>) -> Int {
         order == .fixed ? step * q + a : a
@@ -204,6 +234,7 @@ public struct SetVariableEnvironment<Energy: EnergyModel>: ConstructionEnvironme
     @inlinable public func mirroredAction(_ a: Int, step: Int) -> Int { q - 1 - a }
     @inlinable public func mirror(_ s: UnsafeMutablePointer<Int32>) {
         for i in 0..<n where s[i] >= 0 { s[i] = Int32(q - 1) - s[i] }
+        if patch != nil { for v in 0..<(q / 2) { let c = s[n + v]; s[n + v] = s[n + q - 1 - v]; s[n + q - 1 - v] = c } }
     }
 }
 

@@ -43,7 +43,7 @@ public enum ModelDistribution {
         let n = env.n, q = env.q, W = env.encodingWidth, width = model.layout.width
         let ws = MLPWorkspace<Float>(shape: model.network.shape, capacity: chunk)
         var level: [Double] = [0]  // log P of each prefix of length t, indexed by its key over variables < t
-        var state = [Int32](repeating: -1, count: n)
+        var state = [Int32](repeating: -1, count: env.stateSize)
         model.parameters.withUnsafeBufferPointer { params in
             for t in 0..<n {
                 var next = [Double](repeating: -.infinity, count: level.count * q)
@@ -52,7 +52,10 @@ public enum ModelDistribution {
                     let rows = min(chunk, level.count - start)
                     for r in 0..<rows {
                         var k = start + r
-                        for i in 0..<n { if i < t { state[i] = Int32(k % q); k /= q } else { state[i] = -1 } }
+                        state.withUnsafeMutableBufferPointer { s in
+                            env.writeInitialState(s.baseAddress!)
+                            for i in 0..<t { _ = env.apply(k % q, to: s.baseAddress!, step: i); k /= q }
+                        }
                         state.withUnsafeBufferPointer { env.encode($0.baseAddress!, into: ws.inputRow(r, width: W)) }
                     }
                     let out = model.network.forward(parameters: params.baseAddress!, workspace: ws, start: 0, rows: rows, group: t)

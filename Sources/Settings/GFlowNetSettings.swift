@@ -70,6 +70,15 @@ public enum PolicyHead: String, Sendable, Codable, CaseIterable {
     case perStep = "per-step"
 }
 
+/// What the policy network reads.
+public enum PolicyInput: String, Sendable, Codable, CaseIterable {
+    /// The whole state, one-hot per variable.
+    case oneHot = "one-hot"
+    /// A square lattice's window around the next site, the same weights at every site
+    /// (`GFlowNetSettings.patchRadius`).
+    case patch
+}
+
 /// Everything that determines a GFlowNet's architecture and training.
 public struct GFlowNetSettings: Sendable, Codable, Equatable {
     public var objective: Objective = .tb
@@ -118,8 +127,19 @@ public struct GFlowNetSettings: Sendable, Codable, Equatable {
     public var trainSeconds: Double?
     /// The learning-rate schedule (nil: constant, as before the option existed).
     public var learningRateSchedule: LearningRateSchedule?
+    /// The policy's input (`--policy-input patch --patch-radius k`): the (2k+1)×(2k+1) window
+    /// of a square lattice around the site the next action sets, with the same weights at every
+    /// site (fixed order, uniform couplings: Ising, Potts); nil: the one-hot encoding of the
+    /// whole state, as before the option existed.
+    public var patchRadius: Int?
 
     public init() {}
+
+    /// The radius `--policy-input patch` takes when `--patch-radius` is not given: a 7×7 window.
+    public static let defaultPatchRadius = 3
+
+    /// What the policy reads (``patchRadius``).
+    public var policyInput: PolicyInput { patchRadius == nil ? .oneHot : .patch }
 
     /// The factor on both learning rates at 0-based `iteration`: 1 for the constant schedule; for
     /// the cosine one 0.01 + 0.99·½·(1 + cos(π·iteration/(iterations − 1))), 1 at the first
@@ -162,11 +182,27 @@ public struct GFlowNetSettings: Sendable, Codable, Equatable {
     /// β_c) and Adam moves it about the rate per step. At β_c with the mixture, lr-logz 0.1, 0.3
     /// and 1 reached ELBOs of 233.88, 234.60 and 235.72 and weight ESS 32, 56 and 154 of 20,000
     /// (exact log Z 238.64); the cosine schedule with rate 1 reached only 234.72 (ESS 51).
-    public static func commandLineDefaults(order: ConstructionOrder, beyondEnumeration: Bool, spinFlipSymmetric: Bool = false) -> GFlowNetSettings {
+    ///
+    /// On a square lattice with uniform couplings (Ising, Potts) the profile's policy reads the
+    /// 7×7 window around the next site (``patchRadius`` 3) with two hidden layers of 128, the
+    /// same weights at every site, trained by trajectory balance (no state flows: a window cannot
+    /// see the flow of the whole remaining lattice). Measured at β = 0.4, seed 1, 1,000
+    /// iterations, against the one-hot profile above: on 16×16 an importance-sampled log Z of
+    /// 225.240 ± 0.006 (weight ESS 12,340 of 20,000; exact 225.229) in 113 s, against
+    /// 225.204 ± 0.052 (ESS 362) in 247 s; on 32×32 900.494 ± 0.019 (ESS 2,423; exact 900.478)
+    /// in 557 s, where the one-hot profile's ELBO stayed 83 short (ESS 1); at β_c on 32×32
+    /// −0.063 ± 0.016 from Kaufman's (ESS 3,401) against ESS 1 (`reports/scale`). On 3-state
+    /// Potts (12×12, β = 0.9) the ELBO–EUBO gap is 0.50 (ESS 11,926) against 4.2 (ESS 254).
+    public static func commandLineDefaults(order: ConstructionOrder, beyondEnumeration: Bool, spinFlipSymmetric: Bool = false,
+                                           uniformLattice: Bool = false) -> GFlowNetSettings {
         var s = GFlowNetSettings()
         guard order == .fixed && beyondEnumeration else { return s }
-        s.objective = .subtb; s.forwardLooking = true; s.logZStart = .batch
-        s.hidden = 1024; s.iterations = 1000; s.learningRateLogZ = 1
+        s.logZStart = .batch; s.iterations = 1000; s.learningRateLogZ = 1
+        if uniformLattice {
+            s.patchRadius = defaultPatchRadius; s.hidden = 128
+        } else {
+            s.objective = .subtb; s.forwardLooking = true; s.hidden = 1024
+        }
         if spinFlipSymmetric { s.spinFlipMixture = true }
         return s
     }
@@ -204,6 +240,11 @@ public struct GFlowNetSettings: Sendable, Codable, Equatable {
         }
         if spinFlipMixture == true && order != .fixed {
             throw GFNError.invalidInput("--spin-flip-mixture needs --order fixed: it scores the mirror x̄ along its single trajectory")
+        }
+        if let k = patchRadius {
+            try check((1...16).contains(k), "--patch-radius must be between 1 and 16 (got \(k))")
+            try check(order == .fixed, "--policy-input patch needs --order fixed: the window is around the next site of the index order")
+            try check(head != .perStep, "--policy-input patch reads the same window weights at every site; --head per-step would give each site its own output layer (use --head shared, or --policy-input one-hot)")
         }
         if order == .fixed && backward == .learned {
             throw GFNError.invalidInput("--backward learned needs --order any: in the fixed order every state has one parent, so P_B = 1")

@@ -51,6 +51,7 @@ extension Activation: ExpressibleByArgument {}
 extension LogZStart: ExpressibleByArgument {}
 extension PolicyHead: ExpressibleByArgument {}
 extension LearningRateSchedule: ExpressibleByArgument {}
+extension PolicyInput: ExpressibleByArgument {}
 extension RandomAlgorithm: ExpressibleByArgument {}
 extension KernelKind: ExpressibleByArgument {}
 extension ScanOrder: ExpressibleByArgument {}
@@ -173,7 +174,7 @@ struct RunCommand: ParsableCommand {
             schedule: ChainSchedule(chains: chains, burnInSweeps: burnIn, samplesPerChain: samples / chains, thinSweeps: thin, scan: scan),
             gfn: gfn.noGFN ? nil : gfn.settings(setVariables: entry.setsOneVariablePerStep,
                                                 beyondEnumeration: (spec.log2StateCount ?? 0) > Double(Enumerator.maximumStates.trailingZeroBitCount),
-                                                spinFlipSymmetric: spec.isSpinFlipSymmetric),
+                                                spinFlipSymmetric: spec.isSpinFlipSymmetric, uniformLattice: spec.hasUniformLattice),
             gfnSamples: gfn.gfnSamples,
             loadModel: gfn.loadModel.map { URL(fileURLWithPath: $0) }, saveModel: gfn.saveModel.map { URL(fileURLWithPath: $0) })
         s.gfnMH = gfnMH.settings()
@@ -300,7 +301,7 @@ struct GFlowNetOptions: ParsableArguments {
     @Flag(name: .customLong("no-gfn"), help: "Run the MCMC sampler only.")
     var noGFN = false
 
-    @Option(help: "Objective: tb (trajectory balance), db (detailed balance), subtb (sub-trajectory balance), fm (flow matching), vargrad (default: tb; subtb beyond 2^24 states in the fixed order).")
+    @Option(help: "Objective: tb (trajectory balance), db (detailed balance), subtb (sub-trajectory balance), fm (flow matching), vargrad (default: tb; subtb beyond 2^24 states in the fixed order, except on Ising and Potts lattices).")
     var objective: Objective?
 
     @Option(help: "Construction order: fixed (variable i at step i) or any (any unset variable).")
@@ -309,7 +310,7 @@ struct GFlowNetOptions: ParsableArguments {
     @Option(help: "Backward policy: uniform or learned (learned needs --order any).")
     var backward: BackwardPolicy = defaults.backward
 
-    @Option(parsing: .unconditional, help: "Width of each hidden layer (default: 256; 1024 beyond 2^24 states in the fixed order).")
+    @Option(parsing: .unconditional, help: "Width of each hidden layer (default: 256; beyond 2^24 states in the fixed order 128 with the patch input, 1024 with the one-hot one).")
     var hidden: Int?
 
     @Option(parsing: .unconditional, help: "Number of hidden layers (default: 1 with the per-step head, else 2).")
@@ -317,6 +318,12 @@ struct GFlowNetOptions: ParsableArguments {
 
     @Option(help: "Output layer: shared, or per-step (one per variable: an autoregressive policy; the default for the fixed order on set-variable energies).")
     var head: PolicyHead?
+
+    @Option(name: .customLong("policy-input"), help: "What the policy reads: one-hot (the whole state) or patch (the window around the next site of a square lattice, the same weights at every site; fixed order, Ising and Potts; the default for them beyond 2^24 states).")
+    var policyInput: PolicyInput?
+
+    @Option(name: .customLong("patch-radius"), parsing: .unconditional, help: "Radius k of the patch: a (2k+1)×(2k+1) window (default: \(GFlowNetSettings.defaultPatchRadius); implies --policy-input patch).")
+    var patchRadius: Int?
 
     @Option(help: "Hidden activation: relu, leaky-relu or tanh.")
     var activation: Activation = defaults.activation
@@ -378,15 +385,24 @@ struct GFlowNetOptions: ParsableArguments {
     /// - Parameter setVariables: whether the energy is built one variable per step (every energy
     ///   but the hypergrid), where the fixed order defaults to the per-step head.
     /// - Parameter beyondEnumeration: whether the target has more than 2^24 states, where the fixed
-    ///   order starts from the scale profile (``GFlowNetSettings/commandLineDefaults(order:beyondEnumeration:spinFlipSymmetric:)``).
+    ///   order starts from the scale profile (``GFlowNetSettings/commandLineDefaults(order:beyondEnumeration:spinFlipSymmetric:uniformLattice:)``).
     /// - Parameter spinFlipSymmetric: whether the target is symmetric under flipping every spin,
     ///   where the scale profile mixes the draws with their flips.
-    func settings(setVariables: Bool = true, beyondEnumeration: Bool = false, spinFlipSymmetric: Bool = false) -> GFlowNetSettings {
+    /// - Parameter uniformLattice: whether the target is a square lattice with uniform couplings,
+    ///   where the scale profile's policy reads the window around the next site (unless
+    ///   `--policy-input one-hot` says otherwise).
+    func settings(setVariables: Bool = true, beyondEnumeration: Bool = false, spinFlipSymmetric: Bool = false, uniformLattice: Bool = false) -> GFlowNetSettings {
         var s = GFlowNetSettings.commandLineDefaults(order: order, beyondEnumeration: beyondEnumeration && setVariables,
-                                                     spinFlipSymmetric: spinFlipSymmetric)
+                                                     spinFlipSymmetric: spinFlipSymmetric, uniformLattice: uniformLattice && policyInput != .oneHot)
         if let objective { s.objective = objective }
         s.order = order; s.backward = backward
-        let resolvedHead = head ?? GFlowNetSettings.defaultHead(order: order, objective: s.objective, setVariables: setVariables)
+        if policyInput == .patch || (policyInput == nil && patchRadius != nil) {
+            s.patchRadius = patchRadius ?? s.patchRadius ?? GFlowNetSettings.defaultPatchRadius
+        } else if policyInput == .oneHot {
+            s.patchRadius = nil
+        }
+        // A patch shares its weights over the sites: its default head is the shared one.
+        let resolvedHead = head ?? (s.patchRadius != nil ? .shared : GFlowNetSettings.defaultHead(order: order, objective: s.objective, setVariables: setVariables))
         s.head = resolvedHead == .shared ? nil : resolvedHead
         if let hidden { s.hidden = hidden }
         s.layers = layers ?? GFlowNetSettings.defaultLayers(head: resolvedHead); s.activation = activation; s.batch = batch

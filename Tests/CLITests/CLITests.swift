@@ -51,6 +51,12 @@ import TestSupport
         (["--head", "per-step", "--objective", "fm"], "--head per-step does not work with --objective fm"),
         (["--energy", "hypergrid", "--head", "per-step"], "--head per-step needs a set-variable energy"),
         (["--head", "wide"], "--head"),
+        (["--policy-input", "square"], "--policy-input"),
+        (["--policy-input", "patch", "--order", "any"], "--policy-input patch needs --order fixed"),
+        (["--policy-input", "patch", "--head", "per-step"], "--head per-step"),
+        (["--policy-input", "patch", "--energy", "ea"], "--policy-input patch needs a square lattice"),
+        (["--patch-radius", "0"], "--patch-radius"),
+        (["--patch-radius", "17"], "--patch-radius"),
     ])
     func badInputGivesOneClearLine(_ c: ([String], String)) throws {
         let dir = TestSupport.temporaryDirectory()
@@ -155,11 +161,18 @@ import TestSupport
         #expect(any?.head == nil && any?.layers == 2)
         #expect(shared?.head == nil && shared?.layers == 2)
         #expect(deeper?.head == .perStep && deeper?.layers == 3)
+        // The patch shares its weights over the sites: the shared head with two layers, radius 3
+        // unless given (a radius alone implies the patch); --policy-input one-hot undoes it.
+        let patch = try gfn(["--policy-input", "patch"]), radius = try gfn(["--patch-radius", "1"])
+        #expect(patch?.patchRadius == 3 && patch?.head == nil && patch?.layers == 2)
+        #expect(radius?.patchRadius == 1 && radius?.head == nil)
+        #expect(try gfn(["--patch-radius", "2", "--policy-input", "one-hot"])?.patchRadius == nil)
     }
 
-    /// Beyond 2^24 states (6×6: 2^36) the fixed order starts from the scale profile — SubTB with
-    /// forward-looking flows, log Z from the first batch, 1,024 hidden units, 1,000 iterations,
-    /// the spin-flip mixture on symmetric targets —
+    /// Beyond 2^24 states (6×6: 2^36) the fixed order starts from the scale profile — log Z from
+    /// the first batch at a rate of 1, 1,000 iterations, the spin-flip mixture on symmetric
+    /// targets; the patch input with trajectory balance on uniform lattices, else SubTB with
+    /// forward-looking flows on a one-hot input —
     /// and every flag still overrides it; an explicit --objective tb drops the forward-looking flows.
     @Test func largeTargetsStartFromTheScaleProfile() throws {
         let base = ["--lattice", "6x6", "--samples", "4000", "--chains", "2", "--burn-in", "20", "--gfn-samples", "200", "--quiet"]
@@ -169,12 +182,22 @@ import TestSupport
             #expect(r.status == 0, "\(args): \(r.stderr)")
             return try RunRecord.decode(try Data(contentsOf: out.appendingPathComponent("run.json"))).config.gfn
         }
-        let profile = try gfn(["--iterations", "3", "--batch", "8"])
-        #expect(profile?.objective == .subtb && profile?.forwardLooking == true && profile?.logZStart == .batch)
+        // Ising is a uniform lattice: the profile's policy reads the 7×7 window around the next
+        // site (shared head, 2 × 128) and trains by trajectory balance.
+        let patch = try gfn(["--iterations", "3", "--batch", "8"])
+        #expect(patch?.objective == .tb && patch?.forwardLooking == nil && patch?.logZStart == .batch && patch?.patchRadius == 3)
+        #expect(patch?.hidden == 128 && patch?.head == nil && patch?.layers == 2 && patch?.learningRateLogZ == 1)
+        #expect(try gfn(["--patch-radius", "2", "--iterations", "3", "--batch", "8"])?.patchRadius == 2)
+        // With the one-hot input (or off a uniform lattice: a glass) the profile is SubTB with
+        // forward-looking flows on 1,024 hidden units and the per-step head.
+        let profile = try gfn(["--policy-input", "one-hot", "--iterations", "3", "--batch", "8"])
+        #expect(profile?.objective == .subtb && profile?.forwardLooking == true && profile?.logZStart == .batch && profile?.patchRadius == nil)
         #expect(profile?.hidden == 1024 && profile?.head == .perStep && profile?.layers == 1 && profile?.learningRateLogZ == 1)
-        let tb = try gfn(["--objective", "tb", "--hidden", "16", "--batch", "8"])
+        let glass = try gfn(["--energy", "ea", "--iterations", "3", "--batch", "8", "--hidden", "16"])
+        #expect(glass?.objective == .subtb && glass?.forwardLooking == true && glass?.patchRadius == nil && glass?.head == .perStep)
+        let tb = try gfn(["--policy-input", "one-hot", "--objective", "tb", "--hidden", "16", "--batch", "8"])
         #expect(tb?.objective == .tb && tb?.forwardLooking == nil && tb?.logZStart == .batch && tb?.hidden == 16 && tb?.iterations == 1000)
-        let plain = try gfn(["--no-forward-looking", "--log-z-start", "zero", "--iterations", "3", "--hidden", "16", "--batch", "8"])
+        let plain = try gfn(["--policy-input", "one-hot", "--no-forward-looking", "--log-z-start", "zero", "--iterations", "3", "--hidden", "16", "--batch", "8"])
         #expect(plain?.objective == .subtb && plain?.forwardLooking == nil && plain?.logZStart == nil)
         // The zero-field Ising target is symmetric: the profile mixes the draws with their flips,
         // unless told not to; a field breaks the symmetry, and the profile leaves the mixture off.
@@ -336,6 +359,19 @@ import TestSupport
 
 @Suite(.serialized) struct CLIRecordTests {
     static let small = CLITests.small
+
+    /// A run with the patch input records its radius, says so in the report, and reproduces
+    /// every number from its record (the environment is rebuilt with the same window).
+    @Test func aPatchRunReproducesFromItsRecord() throws {
+        let out = TestSupport.temporaryDirectory().appendingPathComponent("run")
+        let r = try TestSupport.run(Self.small + ["--policy-input", "patch", "--patch-radius", "1", "--hidden", "16", "--iterations", "200", "--out", out.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let record = try RunRecord.decode(try Data(contentsOf: out.appendingPathComponent("run.json")))
+        #expect(record.config.gfn?.patchRadius == 1)
+        #expect(try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8).contains("reading the 3×3 window around the next site"))
+        let same = try TestSupport.run(["reproduce", out.appendingPathComponent("run.json").path, "--quiet"])
+        #expect(same.status == 0 && same.stdout.contains("every number matches"), "\(same.stdout) \(same.stderr)")
+    }
 
     @Test func reportReRendersByteForByteAndReproduceConfirmsOrNamesTheDifference() throws {
         let dir = TestSupport.temporaryDirectory()

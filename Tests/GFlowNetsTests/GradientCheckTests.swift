@@ -15,7 +15,9 @@ import TestSupport
         var head: PolicyHead = .shared
         var layers = 2
         var forwardLooking = false
-        var description: String { "\(objective.rawValue)/\(order.rawValue)/\(backward.rawValue)/\(head.rawValue)×\(layers)\(forwardLooking ? "/forward-looking" : "")" }
+        /// The patch input (`--policy-input patch`, radius 1) on a 2×3 Ising torus instead of the one-hot one.
+        var patch = false
+        var description: String { "\(objective.rawValue)/\(order.rawValue)/\(backward.rawValue)/\(head.rawValue)×\(layers)\(forwardLooking ? "/forward-looking" : "")\(patch ? "/patch" : "")" }
     }
     // Flow matching sums over all parents, so it has no backward policy to learn (nor a per-step
     // head: its parents sit at other steps). The per-step head with one and two hidden layers:
@@ -27,20 +29,29 @@ import TestSupport
                                 Case(objective: o, order: .fixed, backward: .uniform, head: .perStep, layers: 2)])
             + (o == .db || o == .subtb ? [Case(objective: o, order: .fixed, backward: .uniform, forwardLooking: true),
                                           Case(objective: o, order: .fixed, backward: .uniform, head: .perStep, layers: 1, forwardLooking: true)] : [])
+            + [Case(objective: o, order: .fixed, backward: .uniform, forwardLooking: o == .db || o == .subtb, patch: true)]
     }
 
     /// Every objective's analytic gradient (w.r.t. every network parameter and log Z) equals
     /// central finite differences of the same loss on the same sampled batch, in Double.
     @Test(arguments: cases) func gradientsMatchFiniteDifferences(_ c: Case) throws {
-        let energy = try TabulatedEnergy.random(variables: 3, scale: 1, rng: RandomStream(seed: 8))
+        if c.patch {
+            try check(c, energy: try IsingModel(lattice: SquareLattice(rows: 2, cols: 3, boundary: .periodic)))
+        } else {
+            try check(c, energy: try TabulatedEnergy.random(variables: 3, scale: 1, rng: RandomStream(seed: 8)))
+        }
+    }
+
+    func check<E: EnergyModel>(_ c: Case, energy: E) throws {
         var settings = GFlowNetSettings()
         settings.objective = c.objective; settings.order = c.order; settings.backward = c.backward
         settings.hidden = 4; settings.layers = c.layers; settings.activation = .tanh; settings.batch = 3
         settings.head = c.head == .shared ? nil : c.head
         settings.forwardLooking = c.forwardLooking ? true : nil
         settings.epsilon = 0.3; settings.subtbLambda = 0.8
-        let env = SetVariableEnvironment(energy: energy, beta: 1, order: c.order)
-        let model = try GFlowNetModel<SetVariableEnvironment<TabulatedEnergy>, Double>(environment: env, settings: settings, seed: 2)
+        settings.patchRadius = c.patch ? 1 : nil
+        let env = SetVariableEnvironment(energy: energy, beta: 1, order: c.order, patchRadius: settings.patchRadius)
+        let model = try GFlowNetModel<SetVariableEnvironment<E>, Double>(environment: env, settings: settings, seed: 2)
         // Move away from the near-zero output layer of the initialisation.
         let rng = RandomStream(seed: 99)
         for i in model.parameters.indices { model.parameters[i] += 0.3 * rng.gaussian() }
