@@ -109,6 +109,9 @@ public struct SetVariableEnvironment<Energy: EnergyModel>: ConstructionEnvironme
     /// The local input (`GFlowNetSettings.patchRadius`): nil for the one-hot encoding of the whole state.
     public let patch: LatticePatch?
 
+    /// - Parameter energy: the model whose variables are set, one per step.
+    /// - Parameter beta: the inverse temperature: log R(x) = −β·E(x).
+    /// - Parameter order: which variable a step may set.
     /// - Parameter patchRadius: read the window of this radius around the next site instead of
     ///   the whole state; only taken up by the fixed order on a translation-invariant lattice
     ///   (`EnergyModel.translationInvariantLattice`), where ``patch`` is otherwise nil and the
