@@ -72,7 +72,7 @@ public struct RunSettings: Sendable, Equatable {
             throw GFNError.invalidInput("--spin-flip-mixture needs a target symmetric under flipping every spin (Ising, a glass or a pairwise model file, all at zero field); this one is not")
         }
         if let gfn, gfn.patchRadius != nil, gfn.order == .fixed, model.translationInvariantLattice == nil {
-            throw GFNError.invalidInput("--policy-input patch needs a square lattice whose couplings and field are the same everywhere (Ising, Potts); this target has none")
+            throw GFNError.invalidInput(LatticePatch.unsupportedTarget)
         }
         // A budget decides the schedules: check the ones it makes.
         try applyingBudget(model: model).validateSchedule(model: model)

@@ -28,6 +28,10 @@ public struct LatticePatch: Sendable {
     /// neighbours[i·offsets + o]: the site at offset o from site i, or −1 outside an open lattice.
     @usableFromInline let neighbours: [Int32]
 
+    /// Why a target without a uniform square lattice cannot have a patch input (the model's
+    /// refusal and the command line's up-front check say it alike).
+    public static let unsupportedTarget = "--policy-input patch needs a square lattice whose couplings and field are the same everywhere (Ising, Potts) in the fixed order; this target has none"
+
     /// The largest radius accepted: a 33×33 window.
     public static let maxRadius = 16
 

@@ -67,7 +67,7 @@ public final class GFlowNetModel<Env: ConstructionEnvironment, T: BLASScalar>: @
             throw GFNError.invalidInput("--spin-flip-mixture needs two values per variable in the fixed order (a spin model: Ising, a glass, a pairwise model file)")
         }
         if settings.patchRadius != environment.patchRadius {
-            throw GFNError.invalidInput("--policy-input patch needs a square lattice whose couplings and field are the same everywhere (Ising, Potts) in the fixed order; this target has no such lattice")
+            throw GFNError.invalidInput(LatticePatch.unsupportedTarget)
         }
         let layout = OutputLayout(forwardCount: environment.forwardActionCount,
                                   backwardCount: settings.backward == .learned ? environment.backwardActionCount : nil,

@@ -154,9 +154,10 @@ public struct GFlowNetSettings: Sendable, Codable, Equatable {
     /// order of a set-variable energy (flow matching excepted), shared otherwise. Measured on the
     /// 4×4 torus at β_c, 3,000 iterations, seeds 1–5: per-step with one hidden layer reached
     /// TV(P_T, p) 0.008–0.009 in 4.3–4.8 s of training; the shared head with two layers
-    /// 0.017–0.045 in 32–37 s.
-    public static func defaultHead(order: ConstructionOrder, objective: Objective, setVariables: Bool) -> PolicyHead {
-        order == .fixed && objective != .fm && setVariables ? .perStep : .shared
+    /// 0.017–0.045 in 32–37 s. A patch input (``patchRadius``) shares its weights over the
+    /// sites, so it keeps the shared head.
+    public static func defaultHead(order: ConstructionOrder, objective: Objective, setVariables: Bool, patch: Bool = false) -> PolicyHead {
+        order == .fixed && objective != .fm && setVariables && !patch ? .perStep : .shared
     }
 
     /// The hidden layers the command line gives a policy when `--layers` is not set: one with the

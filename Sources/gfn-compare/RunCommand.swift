@@ -401,8 +401,7 @@ struct GFlowNetOptions: ParsableArguments {
         } else if policyInput == .oneHot {
             s.patchRadius = nil
         }
-        // A patch shares its weights over the sites: its default head is the shared one.
-        let resolvedHead = head ?? (s.patchRadius != nil ? .shared : GFlowNetSettings.defaultHead(order: order, objective: s.objective, setVariables: setVariables))
+        let resolvedHead = head ?? GFlowNetSettings.defaultHead(order: order, objective: s.objective, setVariables: setVariables, patch: s.patchRadius != nil)
         s.head = resolvedHead == .shared ? nil : resolvedHead
         if let hidden { s.hidden = hidden }
         s.layers = layers ?? GFlowNetSettings.defaultLayers(head: resolvedHead); s.activation = activation; s.batch = batch
