@@ -38,6 +38,12 @@ public struct BenchResult: Codable {
     public var gfnDefaultBatch64TrainTrajectoriesPerS: Double
     public var gfn4x4TrainTrajectoriesPerS: Double
     public var gfn4x4TorchgfnLikeTrainTrajectoriesPerS: Double
+    /// The torchgfn-like 10×10 configuration trained by one worker (OpenBLAS's own threads), and
+    /// its share of sgemm: the same-run baseline of the training workers.
+    public var gfnOneWorkerTrainTrajectoriesPerS: Double
+    public var gfnOneWorkerTrainShareOfSgemm: Double
+    /// The training workers the measured configurations use (the command line's default).
+    public var gfnTrainWorkers: Int
     public var sgemmGflops: Double
     public var enumerationStatesPerS: [String: Double]
     /// The command line's default policy for these lattices (fixed order, per-step head, one hidden layer).
@@ -87,6 +93,13 @@ public struct Bench {
     static var torchgfnLike: GFlowNetSettings {
         var s = GFlowNetSettings()
         s.order = .any; s.backward = .learned; s.hidden = 256; s.layers = 2; s.batch = 64
+        return withCommandLineWorkers(s)
+    }
+
+    /// `s` with the training workers the command line gives it (`GFlowNetSettings.defaultTrainWorkers`).
+    static func withCommandLineWorkers(_ s: GFlowNetSettings) -> GFlowNetSettings {
+        var s = s
+        s.trainWorkers = GFlowNetSettings.defaultTrainWorkers(objective: s.objective, batch: s.batch)
         return s
     }
 
@@ -94,10 +107,14 @@ public struct Bench {
     static var gflowNetCases: [GFlowNetCase] {
         var defaultAtBatch64 = GFlowNetSettings()
         defaultAtBatch64.batch = 64
+        var oneWorker = torchgfnLike
+        oneWorker.trainWorkers = nil
+        let fixed = withCommandLineWorkers(GFlowNetSettings())
         return [GFlowNetCase(key: "gfn_10x10_torchgfn_like", side: 10, label: "any order, learned P_B, 256×2, batch 64 (torchgfn-like)", settings: torchgfnLike),
-                GFlowNetCase(key: "gfn_10x10_default", side: 10, label: "fixed order, shared head, 256×2, batch 128", settings: GFlowNetSettings()),
-                GFlowNetCase(key: "gfn_10x10_default_batch64", side: 10, label: "fixed order, shared head, 256×2, at the torchgfn batch (64)", settings: defaultAtBatch64),
-                GFlowNetCase(key: "gfn_4x4_default", side: 4, label: "fixed order, shared head, 256×2, batch 128", settings: GFlowNetSettings()),
+                GFlowNetCase(key: "gfn_10x10_torchgfn_like_one_worker", side: 10, label: "torchgfn-like with one training worker (OpenBLAS's own threads)", settings: oneWorker),
+                GFlowNetCase(key: "gfn_10x10_default", side: 10, label: "fixed order, shared head, 256×2, batch 128", settings: fixed),
+                GFlowNetCase(key: "gfn_10x10_default_batch64", side: 10, label: "fixed order, shared head, 256×2, at the torchgfn batch (64)", settings: withCommandLineWorkers(defaultAtBatch64)),
+                GFlowNetCase(key: "gfn_4x4_default", side: 4, label: "fixed order, shared head, 256×2, batch 128", settings: fixed),
                 GFlowNetCase(key: "gfn_4x4_torchgfn_like", side: 4, label: "any order, learned P_B, 256×2, batch 64 (torchgfn-like)", settings: torchgfnLike),
                 GFlowNetCase(key: "gfn_10x10_cli_default", side: 10, label: "CLI default (fixed order, per-step head, 256×1, batch 128)", settings: GFNBench.commandLineDefault),
                 GFlowNetCase(key: "gfn_4x4_cli_default", side: 4, label: "CLI default (fixed order, per-step head, 256×1, batch 128)", settings: GFNBench.commandLineDefault)]
@@ -158,7 +175,10 @@ public struct Bench {
             gfnDefaultTrainShareOfSgemm: share(fixed10),
             gfnDefaultBatch64TrainTrajectoriesPerS: g("gfn_10x10_default_batch64").trajectoriesPerSecond,
             gfn4x4TrainTrajectoriesPerS: g("gfn_4x4_default").trajectoriesPerSecond,
-            gfn4x4TorchgfnLikeTrainTrajectoriesPerS: g("gfn_4x4_torchgfn_like").trajectoriesPerSecond, sgemmGflops: fixed10.sgemmGFLOPS,
+            gfn4x4TorchgfnLikeTrainTrajectoriesPerS: g("gfn_4x4_torchgfn_like").trajectoriesPerSecond,
+            gfnOneWorkerTrainTrajectoriesPerS: g("gfn_10x10_torchgfn_like_one_worker").trajectoriesPerSecond,
+            gfnOneWorkerTrainShareOfSgemm: share(g("gfn_10x10_torchgfn_like_one_worker")), gfnTrainWorkers: Self.torchgfnLike.workers,
+            sgemmGflops: fixed10.sgemmGFLOPS,
             enumerationStatesPerS: enumeration,
             gfnCliDefaultTrainTrajectoriesPerS: g("gfn_10x10_cli_default").trajectoriesPerSecond,
             gfnCliDefaultSampleSamplesPerS: g("gfn_10x10_cli_default").samplesPerSecond,
@@ -257,13 +277,24 @@ public struct Bench {
                                      warmup: quick ? 1 : 5, samples: quick ? 500 : 20_000)
             }
             let achieved = r.stepFLOPs / r.stepSeconds / 1e9
+            if c.key.hasSuffix("_one_worker"), let two = measured[String(c.key.dropLast("_one_worker".count))] {
+                log.rows.append(String(format: "| GFlowNet %d×%d %@: training | %.0f trajectories/s | %.0f%% of sgemm at these shapes (%.1f of %.1f GFLOP/s); %d workers train %.2f× as fast |",
+                                       s, s, label, r.trajectoriesPerSecond, 100 * achieved / r.sgemmGFLOPS, achieved, r.sgemmGFLOPS,
+                                       Self.torchgfnLike.workers, two.trajectoriesPerSecond / r.trajectoriesPerSecond))
+                measured[c.key] = r
+                continue
+            }
             if c.settings.head == .perStep, let shared = measured["gfn_\(s)x\(s)_default"] {
                 // One 256 → 2 block per step: products too small for a share of sgemm's rate to mean anything.
                 log.rows.append(String(format: "| GFlowNet %d×%d %@: training | %.0f trajectories/s | %.1f× the shared head's rate on this lattice |",
                                        s, s, label, r.trajectoriesPerSecond, r.trajectoriesPerSecond / shared.trajectoriesPerSecond))
             } else {
-                log.rows.append(String(format: "| GFlowNet %d×%d %@: training | %.0f trajectories/s | %.0f%% of sgemm at these shapes (%.1f of %.1f GFLOP/s) |",
-                                       s, s, label, r.trajectoriesPerSecond, 100 * achieved / r.sgemmGFLOPS, achieved, r.sgemmGFLOPS))
+                // The denominator is the better way of running the same products alone: OpenBLAS's
+                // threads on the whole batch, or (with workers) the shards' products side by side.
+                let sgemm = r.sgemmShardedGFLOPS.map { String(format: "; sgemm alone: %.1f threaded, %.1f as %d shards", r.sgemmThreadedGFLOPS, $0, c.settings.workers) } ?? ""
+                log.rows.append(String(format: "| GFlowNet %d×%d %@: training, %d worker%@ | %.0f trajectories/s | %.0f%% of sgemm at these shapes (%.1f of %.1f GFLOP/s%@) |",
+                                       s, s, label, c.settings.workers, c.settings.workers == 1 ? "" : "s", r.trajectoriesPerSecond,
+                                       100 * achieved / r.sgemmGFLOPS, achieved, r.sgemmGFLOPS, sgemm))
             }
             log.rows.append(String(format: "| GFlowNet %d×%d %@: sampling | %.0f samples/s | |", s, s, label, r.samplesPerSecond))
             log.rows.append(String(format: "| GFlowNet-in-MH %d×%d %@: independence steps (draw + log P_F + E(x) + test) | %.0f steps/s | %.2f× its sampling; acceptance %.3f (after %d training steps) |",

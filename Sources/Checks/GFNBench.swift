@@ -18,8 +18,13 @@ enum GFNBench {
         /// FLOPs of one training step (forward of every kept row, and backward).
         var stepFLOPs: Double
         var stepSeconds: Double
-        /// sgemm GFLOP/s doing exactly the products of one training step, nothing else.
+        /// sgemm GFLOP/s doing exactly the products of one training step, nothing else: the better
+        /// of OpenBLAS's own threads on the whole batch and (with W training workers) W
+        /// single-threaded sets of the shards' products run concurrently.
         var sgemmGFLOPS: Double
+        /// The two: OpenBLAS's threads on the whole batch, and the shards' products concurrently (nil: one worker).
+        var sgemmThreadedGFLOPS: Double
+        var sgemmShardedGFLOPS: Double?
         /// GFlowNet-in-MH independence steps per second (one GFlowNet draw with its log P_F, one
         /// full E(x), one acceptance test each), one chain, and its acceptance rate.
         var gfnMHStepsPerSecond: Double
@@ -53,6 +58,11 @@ enum GFNBench {
         let chainSeconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
         let rows = (env.maxSteps + (settings.backward == .learned ? 1 : 0)) * settings.batch
         let shape = model.network.shape
+        let steps = env.maxSteps + (settings.backward == .learned ? 1 : 0)
+        let threaded = sgemmAtStepShapes(shape: shape, steps: steps, batch: settings.batch, skipFirstLayer: env.hasAdditiveEncoding)
+        let sharded = settings.workers > 1
+            ? sgemmAtStepShapes(shape: shape, steps: steps, batch: settings.batch, skipFirstLayer: env.hasAdditiveEncoding, workers: settings.workers)
+            : nil
         // The products a step makes: forward, dW and dX of every layer but the first, whose
         // input gradient is never needed and whose forward and dW products an additive
         // encoding (the Ising environments) replaces by column updates (counted as no FLOPs).
@@ -61,15 +71,44 @@ enum GFNBench {
         let flops = env.hasAdditiveEncoding ? 2 * Double(rows) * 3 * (macs - firstLayer) : 2 * Double(rows) * (3 * macs - firstLayer)
         return Result(trajectoriesPerSecond: Double(iterations * settings.batch) / dt, samplesPerSecond: Double(samples) / s.seconds,
                       stepFLOPs: flops, stepSeconds: dt / Double(iterations),
-                      sgemmGFLOPS: sgemmAtStepShapes(shape: shape, steps: env.maxSteps + (settings.backward == .learned ? 1 : 0), batch: settings.batch,
-                                                     skipFirstLayer: env.hasAdditiveEncoding),
+                      sgemmGFLOPS: max(threaded, sharded ?? 0), sgemmThreadedGFLOPS: threaded, sgemmShardedGFLOPS: sharded,
                       gfnMHStepsPerSecond: Double(chain[0].proposals) / chainSeconds,
                       gfnMHAcceptance: Double(chain[0].acceptances) / Double(max(chain[0].proposals, 1)), trainedSteps: trainer.record.steps.count)
     }
 
     /// GFLOP/s of the sgemm calls one training step makes (per-step forward products with M = batch,
-    /// then the backward products over all rows), timed alone on random data.
-    static func sgemmAtStepShapes(shape: MLPShape, steps: Int, batch: Int, skipFirstLayer: Bool) -> Double {
+    /// then the backward products over all rows), timed alone on random data. With `workers` W > 1:
+    /// the products of W shards (batch split as the trainer splits it), each set single-threaded
+    /// on its own thread, all W concurrently (the rate is their total FLOPs over the wall time).
+    static func sgemmAtStepShapes(shape: MLPShape, steps: Int, batch: Int, skipFirstLayer: Bool, workers: Int = 1) -> Double {
+        guard workers > 1 else { return sgemmAtStepShapes(shape: shape, steps: steps, batches: [batch], skipFirstLayer: skipFirstLayer) }
+        let blasThreads = BLASThreads.current
+        BLASThreads.set(1)
+        defer { BLASThreads.set(blasThreads) }
+        return sgemmAtStepShapes(shape: shape, steps: steps, batches: (0..<workers).map { batch / workers + ($0 < batch % workers ? 1 : 0) },
+                                 skipFirstLayer: skipFirstLayer)
+    }
+
+    /// The products of one step for each batch in `batches`, one thread per batch.
+    private static func sgemmAtStepShapes(shape: MLPShape, steps: Int, batches: [Int], skipFirstLayer: Bool) -> Double {
+        let flops = Locked(0.0)
+        let rate = Locked(0.0)
+        let seconds = 0.3
+        for _ in 0..<3 {
+            flops.set(0)
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            DispatchQueue.concurrentPerform(iterations: batches.count) { k in
+                let done = stepProducts(shape: shape, steps: steps, batch: batches[k], skipFirstLayer: skipFirstLayer, seconds: seconds)
+                flops.update { $0 += done }
+            }
+            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+            rate.update { $0 = max($0, flops.get() / elapsed / 1e9) }
+        }
+        return rate.get()
+    }
+
+    /// Repeats one step's products (after one untimed pass) for `seconds`; returns their FLOPs.
+    private static func stepProducts(shape: MLPShape, steps: Int, batch: Int, skipFirstLayer: Bool, seconds: Double) -> Double {
         let w = shape.widths
         let firstProduct = skipFirstLayer ? 1 : 0
         let rows = steps * batch
@@ -106,15 +145,10 @@ enum GFNBench {
             }
         }
         once()
-        // Best of three timings, as for the training itself.
-        var best = 0.0
-        for _ in 0..<3 {
-            flops = 0
-            let t0 = DispatchTime.now().uptimeNanoseconds
-            while Double(DispatchTime.now().uptimeNanoseconds - t0) < 0.3e9 { once() }
-            best = max(best, flops / (Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9) / 1e9)
-        }
-        return best
+        flops = 0
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        while Double(DispatchTime.now().uptimeNanoseconds - t0) < seconds * 1e9 { once() }
+        return flops
     }
 }
 
@@ -125,6 +159,7 @@ extension GFNBench {
         var s = GFlowNetSettings.commandLineDefaults(order: .fixed, beyondEnumeration: false)
         s.head = GFlowNetSettings.defaultHead(order: s.order, objective: s.objective, setVariables: true)
         s.layers = GFlowNetSettings.defaultLayers(head: s.head ?? .shared)
+        s.trainWorkers = GFlowNetSettings.defaultTrainWorkers(objective: s.objective, batch: s.batch)
         return s
     }
 
@@ -158,4 +193,14 @@ extension GFNBench {
         let m = record.samplers[0].metrics
         return m.withinNoiseFloor == true ? m.wallSeconds : nil
     }
+}
+
+/// A value shared by `concurrentPerform`'s workers, behind a lock.
+final class Locked<Value>: @unchecked Sendable {
+    private var value: Value
+    private let lock = NSLock()
+    init(_ value: Value) { self.value = value }
+    func get() -> Value { lock.lock(); defer { lock.unlock() }; return value }
+    func set(_ v: Value) { lock.lock(); value = v; lock.unlock() }
+    func update(_ body: (inout Value) -> Void) { lock.lock(); body(&value); lock.unlock() }
 }

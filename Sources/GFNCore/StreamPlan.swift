@@ -10,6 +10,9 @@ public enum StreamPlan {
     public static let gfnTraining: UInt64 = (1 << 32) + 1
     public static let gfnSampling: UInt64 = (1 << 32) + 2
     public static let gfnImportanceSampling: UInt64 = (1 << 32) + 3
+    /// Training shard w ≥ 1 of `--train-workers` (shard 0 draws from ``gfnTraining``, so one
+    /// worker is the unsharded trainer).
+    public static func gfnTrainingShard(_ w: Int) -> UInt64 { w == 0 ? gfnTraining : (1 << 38) + UInt64(w) }
     /// The backward trajectories the EUBO draws from the reference states.
     public static let gfnEubo: UInt64 = (1 << 32) + 4
     /// GFlowNet-in-MH chain c: its local moves, backward trajectories and acceptances.

@@ -11,7 +11,8 @@ extension Trainer {
     func detailedBalance(logZ: Double) -> (Double, Double) {
         let B = batch
         var loss = 0.0, gLogZ = 0.0
-        let transitions = Double((0..<B).reduce(0) { $0 + lengths[$1] })
+        // Every transition of the whole batch (also on a shard).
+        let transitions = Double(wholeBatch?.transitions ?? transitionCount)
         for b in 0..<B {
             let len = lengths[b]
             for t in 0..<len {

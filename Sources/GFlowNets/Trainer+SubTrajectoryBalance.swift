@@ -37,7 +37,7 @@ extension Trainer {
                     for j in (i + 1)...min(len, i + maxSpan) {
                         w *= lambda
                         let delta = flow[i] + c[j] - c[i] - flow[j]
-                        let scaled = w / totalWeight / Double(B)
+                        let scaled = w / totalWeight / Double(batchTrajectories)
                         loss += scaled * delta * delta
                         let g = 2 * scaled * delta
                         if i == 0 { gLogZ += g } else { gF[i * B + b] += g }

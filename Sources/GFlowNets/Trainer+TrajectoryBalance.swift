@@ -16,15 +16,19 @@ extension Trainer {
         // variance's gradient w.r.t. ζ_b is 2(ζ_b − ẑ)/B (the mean's own term sums to 0).
         var zHat = 0.0
         if model.settings.objective == .vargrad {
-            zHat = batchMeanZeta()
-            model.logZ = zHat
+            if let mean = wholeBatch?.varGradMean {
+                zHat = mean  // a shard: the whole batch's mean, which its owner wrote into log Z
+            } else {
+                zHat = batchMeanZeta()
+                model.logZ = zHat
+            }
         }
         let logZUsed = model.settings.objective == .vargrad ? zHat : logZ
         for b in 0..<B {
             var delta = logZUsed - logR[b]
             for t in 0..<lengths[b] { delta += logPF[t * B + b] - logPB[t * B + b] }
-            loss += delta * delta / Double(B)
-            let g = 2 * delta / Double(B)
+            loss += delta * delta / Double(batchTrajectories)
+            let g = 2 * delta / Double(batchTrajectories)
             for t in 0..<lengths[b] { gPF[t * B + b] = g; gPB[t * B + b] = -g }
             gLogZ += g
         }
@@ -33,14 +37,15 @@ extension Trainer {
     }
 
     /// The batch mean of ζ = log R + Σ log P_B − Σ log P_F: an ELBO-type estimate of log Z
-    /// on-policy (VarGrad's log Z, and `--log-z-start batch`'s starting value).
+    /// on-policy (VarGrad's log Z, and `--log-z-start batch`'s starting value). On a shard, its
+    /// share of the whole batch's mean (its ζ's over the whole batch's count).
     func batchMeanZeta() -> Double {
         let B = batch
         var mean = 0.0
         for b in 0..<B {
             var zeta = logR[b]
             for t in 0..<lengths[b] { zeta += logPB[t * B + b] - logPF[t * B + b] }
-            mean += zeta / Double(B)
+            mean += zeta / Double(batchTrajectories)
         }
         return mean
     }

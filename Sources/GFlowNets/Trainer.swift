@@ -33,6 +33,15 @@ public struct TrainingRecord: Sendable, Codable, Equatable {
 /// Off-policy bookkeeping: actions are drawn from the behaviour policy
 /// (1 − ε)·softmax(logits / T) + ε·uniform, but the loss uses the model's own log P_F
 /// (temperature 1, no ε), which is what the balance conditions constrain.
+///
+/// With W > 1 training workers (`GFlowNetSettings.trainWorkers`) the trainer owns W shard
+/// trainers, one per block of consecutive trajectories, each with its own random stream
+/// (`StreamPlan.gfnTrainingShard`) and buffers. A step runs every shard's rollout and scoring
+/// concurrently, then (serially, cheap) the whole batch's normalisers, then every shard's
+/// objective and backward pass concurrently, and sums their losses and gradients in shard
+/// order. Each shard's products run single-threaded, so the bits depend on W only. Measured:
+/// the products at batch 64 are too small for OpenBLAS to split well (its second thread mostly
+/// waited), and the softmax and bookkeeping between them ran on one core.
 public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
     public let model: GFlowNetModel<Env, T>
     public internal(set) var record = TrainingRecord()
@@ -65,15 +74,33 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
     var rewardScale: Double {
         guard let f = model.settings.annealFraction, f > 0 else { return 1 }
         let ramp = max(1, f * Double(model.settings.iterations))
-        return min(1, Double(record.steps.count + 1) / ramp)
+        return min(1, Double(iteration + 1) / ramp)
     }
     /// The factor the learning-rate schedule puts on both rates this step.
-    var learningRateFactor: Double { model.settings.learningRateFactor(iteration: record.steps.count) }
+    var learningRateFactor: Double { model.settings.learningRateFactor(iteration: iteration) }
     /// dL/dθ of the last step (before clipping).
     public internal(set) var gradient: [T]
     /// dL/d log Z of the last step.
     public internal(set) var logZGradient = 0.0
     var usedRows = 0
+    /// The shards of a batch split between workers (empty: this trainer rolls out the whole batch).
+    let shards: [Trainer]
+    /// On a shard: what it needs of the whole batch, set by the trainer that owns it.
+    var wholeBatch: WholeBatch?
+
+    /// What a shard's objective needs of the whole batch: its trajectories and transitions (the
+    /// normalisers of the mean), VarGrad's batch mean of ζ, and the iteration (for annealing).
+    struct WholeBatch {
+        var trajectories: Int
+        var transitions = 0
+        var varGradMean: Double?
+        var iteration: Int
+    }
+
+    /// Trajectories the objective averages over: the whole batch's, also on a shard.
+    var batchTrajectories: Int { wholeBatch?.trajectories ?? batch }
+    /// The iteration this step is (0-based).
+    var iteration: Int { wholeBatch?.iteration ?? record.steps.count }
 
     // Rollout buffers, indexed by row r = t·B + b (state s_t of trajectory b).
     let states: UnsafeMutablePointer<Int32>
@@ -124,22 +151,36 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
         return rows * perRow
     }
 
-    public init(model: GFlowNetModel<Env, T>, seed: UInt64) {
+    public convenience init(model: GFlowNetModel<Env, T>, seed: UInt64) {
+        let w = model.settings.workers, batch = model.settings.batch
+        // Shard k holds trajectories [k·B/W, (k+1)·B/W): the first B mod W shards one more.
+        let shards = w > 1 ? (0..<w).map { k in
+            Trainer(model: model, seed: seed, stream: StreamPlan.gfnTrainingShard(k), rolloutBatch: batch / w + (k < batch % w ? 1 : 0), shards: [],
+                    optimises: false)
+        } : []
+        self.init(model: model, seed: seed, stream: GFlowNetStreams.training, rolloutBatch: w > 1 ? 0 : batch, shards: shards, optimises: true)
+    }
+
+    /// A trainer rolling out `rolloutBatch` trajectories a step from `stream` (a shard, or the
+    /// whole batch), or — with shards — none itself (its buffers are then empty). A shard does not
+    /// `optimise`: it keeps no Adam state (its owner takes the step).
+    init(model: GFlowNetModel<Env, T>, seed: UInt64, stream: UInt64, rolloutBatch: Int, shards: [Trainer], optimises: Bool) {
         self.model = model
+        self.shards = shards
         env = model.environment
-        batch = model.settings.batch
+        batch = shards.isEmpty ? rolloutBatch : model.settings.batch
         steps = env.maxSteps
-        rng = RandomStream(seed: seed, stream: GFlowNetStreams.training)
-        let rows = (steps + 1) * batch
+        rng = RandomStream(seed: seed, stream: stream)
+        let rows = (steps + 1) * rolloutBatch
         workspace = MLPWorkspace<T>(shape: model.network.shape, capacity: rows)
-        adam = Adam<T>(parameterCount: model.parameters.count)
+        adam = Adam<T>(parameterCount: optimises ? model.parameters.count : 0)
         adamGroups = [(0..<model.parameters.count, model.settings.learningRate)]
         gradient = [T](repeating: 0, count: model.parameters.count)
         let A = env.forwardActionCount, Bk = env.backwardActionCount
         states = .allocate(capacity: rows * env.stateSize)
         actions = .allocate(capacity: rows)
-        lengths = .allocate(capacity: batch)
-        logR = .allocate(capacity: batch)
+        lengths = .allocate(capacity: rolloutBatch)
+        logR = .allocate(capacity: rolloutBatch)
         logPF = .allocate(capacity: rows)
         logPB = .allocate(capacity: rows)
         logF = .allocate(capacity: rows)
@@ -159,7 +200,7 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
         let inputs = env.encodingWidth, hidden = model.network.widths[1]
         firstColumns = incremental ? .allocate(capacity: inputs * hidden) : nil
         columnGradient = incremental ? .allocate(capacity: inputs * hidden) : nil
-        laterRowsGradient = incremental ? .allocate(capacity: batch * hidden) : nil
+        laterRowsGradient = incremental ? .allocate(capacity: rolloutBatch * hidden) : nil
     }
 
     deinit {
@@ -194,8 +235,7 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
     /// One step: sample a batch, compute the objective and its gradient, update. Returns the loss.
     @discardableResult
     public func step() throws -> Double {
-        rollout()
-        let loss = lossAndGradient()
+        let loss = sampleAndDifferentiate()
         let iteration = record.steps.count + 1
         let norm = gradient.withUnsafeMutableBufferPointer { clipGradientNorm($0.baseAddress!, count: $0.count, maxNorm: model.settings.clipNorm) }
         guard loss.isFinite, norm.isFinite, logZGradient.isFinite else {
@@ -221,14 +261,25 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
     /// from the outputs the rollout kept.
     func lossAndGradient() -> Double {
         scoreRows()
-        if record.steps.isEmpty && !logZStarted && model.settings.logZStart == .batch && model.settings.objective != .fm && model.settings.objective != .vargrad {
-            // Start log Z at the first batch's mean of log R + Σ log P_B − Σ log P_F (an ELBO-type
-            // estimate) instead of 0: moving ~lr-logz per step, log Z ≈ 900 (32×32) took thousands
-            // of steps, and while it is too low TB rewards piling onto the lowest energies.
-            let mean = batchMeanZeta()
-            if mean.isFinite { model.logZ = mean }
-            logZStarted = true
-        }
+        if startsLogZ { startLogZ(at: batchMeanZeta()) }
+        return objectiveAndGradient()
+    }
+
+    /// Whether this step starts log Z from the batch (`--log-z-start batch`, first step).
+    var startsLogZ: Bool {
+        record.steps.isEmpty && !logZStarted && model.settings.logZStart == .batch && model.settings.objective != .fm && model.settings.objective != .vargrad
+    }
+
+    /// Starts log Z at the first batch's mean of log R + Σ log P_B − Σ log P_F (an ELBO-type
+    /// estimate) instead of 0: moving ~lr-logz per step, log Z ≈ 900 (32×32) took thousands of
+    /// steps, and while it is too low TB rewards piling onto the lowest energies.
+    func startLogZ(at mean: Double) {
+        if mean.isFinite { model.logZ = mean }
+        logZStarted = true
+    }
+
+    /// The objective on the scored batch and its gradient (``gradient``, ``logZGradient``).
+    func objectiveAndGradient() -> Double {
         let loss: Double
         if model.settings.objective == .fm {
             loss = flowMatching(computeGradient: true)
@@ -271,14 +322,93 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
     /// Samples a batch and returns the loss and its analytic gradient without updating the model
     /// (for gradient checks).
     public func sampleBatchAndGradient() -> (loss: Double, gradient: [T], logZGradient: Double) {
-        rollout()
-        let loss = lossAndGradient()
+        let loss = sampleAndDifferentiate()
         return (loss, gradient, logZGradient)
     }
+
+    /// Rolls out a batch (every shard its own) and computes the loss and its gradient.
+    func sampleAndDifferentiate() -> Double {
+        guard !shards.isEmpty else {
+            rollout()
+            return lossAndGradient()
+        }
+        return shardedLossAndGradient()
+    }
+
+    // MARK: Shards
+
+    /// Runs `body` on every shard, concurrently, with single-threaded BLAS in each.
+    func onEveryShard(_ body: (Int, Trainer) -> Void) {
+        let shards = UncheckedShards(self.shards)
+        withoutActuallyEscaping(body) { body in
+            let work = UncheckedShards(body)
+            DispatchQueue.concurrentPerform(iterations: shards.value.count) { work.value($0, shards.value[$0]) }
+        }
+    }
+
+    /// One sharded step's loss and gradient: every shard rolls out and scores its trajectories;
+    /// the whole batch's normalisers (transitions, the mean of ζ) are summed from the shards; every
+    /// shard evaluates the objective and backpropagates; losses and gradients are summed in shard order.
+    func shardedLossAndGradient() -> Double {
+        // Each shard's products on its own thread; OpenBLAS's thread count is process-wide, so
+        // it is put back as it was (not to the settings' value: a caller may have chosen 1).
+        let blasThreads = BLASThreads.current
+        if blasThreads != 1 { BLASThreads.set(1) }
+        defer { if blasThreads != 1 { BLASThreads.set(blasThreads) } }
+        for s in shards { s.wholeBatch = WholeBatch(trajectories: batch, iteration: record.steps.count) }
+        onEveryShard { $1.rollout(); $1.scoreRows() }
+        return combineShards(training: true)
+    }
+
+    /// The serial middle and the concurrent end of a sharded step, on scored shards (`training`:
+    /// also the log Z start and the backward pass).
+    func combineShards(training: Bool) -> Double {
+        let transitions = shards.reduce(0) { $0 + $1.transitionCount }
+        // Each shard's share of the batch mean (its ζ's divided by the whole batch), summed.
+        let meanZeta = shards.reduce(0.0) { $0 + $1.batchMeanZeta() }
+        if training && startsLogZ { startLogZ(at: meanZeta) }
+        let varGrad = model.settings.objective == .vargrad
+        if varGrad { model.logZ = meanZeta }
+        for s in shards {
+            s.wholeBatch?.transitions = transitions
+            s.wholeBatch?.varGradMean = varGrad ? meanZeta : nil
+        }
+        let losses = UnsafeMutableBufferPointer<Double>.allocate(capacity: shards.count)
+        defer { losses.deallocate() }
+        let lossesOut = UncheckedShards(losses)
+        onEveryShard { k, s in lossesOut.value[k] = training ? s.objectiveAndGradient() : s.balanceObjective().0 }
+        var loss = 0.0
+        for l in losses { loss += l }
+        guard training else { return loss }
+        logZGradient = 0
+        gradient.withUnsafeMutableBufferPointer { g in
+            g.update(repeating: 0)
+            for s in shards {
+                logZGradient += s.logZGradient
+                s.gradient.withUnsafeBufferPointer { T.add($0.baseAddress!, to: g.baseAddress!, count: g.count) }
+            }
+        }
+        for s in shards { record.energyEvaluations += s.record.energyEvaluations; s.record.energyEvaluations = 0 }
+        return loss
+    }
+
+    /// Transitions in this trainer's rolled-out trajectories.
+    var transitionCount: Int { (0..<batch).reduce(0) { $0 + lengths[$1] } }
 
     /// The objective on the last sampled batch for the model's *current* parameters and log Z,
     /// recomputing every network output (the trajectories stay fixed). For finite differences.
     public func replayLoss() -> Double {
+        if !shards.isEmpty {
+            for s in shards { s.replayOutputs() }
+            return combineShards(training: false)
+        }
+        replayOutputs()
+        if model.settings.objective == .fm { return flowMatching(computeGradient: false) }
+        return balanceObjective().0
+    }
+
+    /// Recomputes every network output of the last batch and scores it.
+    func replayOutputs() {
         forwardScoredInRollout = false
         let W = env.encodingWidth, S = env.stateSize
         model.parameters.withUnsafeBufferPointer { p in
@@ -288,8 +418,6 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
             }
         }
         scoreRows()
-        if model.settings.objective == .fm { return flowMatching(computeGradient: false) }
-        return balanceObjective().0
     }
 
     func updateLogZ(_ g: Double) {
@@ -300,4 +428,11 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
         let mHat = logZMoment1 / (1 - pow(b1, t)), vHat = logZMoment2 / (1 - pow(b2, t))
         model.logZ -= model.settings.learningRateLogZ * learningRateFactor * mHat / (vHat.squareRoot() + eps)
     }
+}
+
+/// Values handed to `DispatchQueue.concurrentPerform`'s workers, each of which touches only its
+/// own shard (or its own slot).
+struct UncheckedShards<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }

@@ -132,8 +132,29 @@ public struct GFlowNetSettings: Sendable, Codable, Equatable {
     /// site (fixed order, uniform couplings: Ising, Potts); nil: the one-hot encoding of the
     /// whole state, as before the option existed.
     public var patchRadius: Int?
+    /// Training workers (`--train-workers W`): each step's batch is split into W shards of
+    /// consecutive trajectories, each rolled out, scored and backpropagated on its own thread,
+    /// from its own random stream, with single-threaded BLAS; their losses and gradients are
+    /// summed in shard order before the one optimiser step. So the result depends on W but not
+    /// on the machine's cores or the threads' scheduling. nil: one worker, the whole batch on one
+    /// stream with ``blasThreads`` OpenBLAS threads, as before the option existed.
+    public var trainWorkers: Int?
 
     public init() {}
+
+    /// The workers the command line trains with when `--train-workers` is not given: two, or
+    /// one for flow matching (whose loss is a mean over the whole batch's states at once) and
+    /// for batches of one trajectory. Two workers, not the machine's cores, so a run reproduces
+    /// the same record on any machine. Measured on 10×10 at β_c (any order, learned P_B, 2 × 256,
+    /// batch 64; release, 2 cores, one bench run): 812 trajectories/s against 576 with one worker
+    /// and OpenBLAS's own two threads (1.41×); the default 4×4 run trains in 4.4 s against 6.1 s,
+    /// exact TV(P_T, p) 0.0095 against 0.0082.
+    public static func defaultTrainWorkers(objective: Objective, batch: Int) -> Int? {
+        objective == .fm || batch < 2 ? nil : 2
+    }
+
+    /// The number of training workers (``trainWorkers``, 1 when nil).
+    public var workers: Int { trainWorkers ?? 1 }
 
     /// The radius `--policy-input patch` takes when `--patch-radius` is not given: a 7×7 window.
     public static let defaultPatchRadius = 3
@@ -222,6 +243,11 @@ public struct GFlowNetSettings: Sendable, Codable, Equatable {
         try check(subtbLambda.isFinite && subtbLambda > 0, "--subtb-lambda must be a finite number > 0 (got \(subtbLambda))")
         try check(clipNorm.isFinite && clipNorm > 0, "--clip-norm must be a finite number > 0 (got \(clipNorm))")
         try check((1...64).contains(blasThreads), "--blas-threads must be between 1 and 64 (got \(blasThreads))")
+        if let w = trainWorkers {
+            try check((1...64).contains(w), "--train-workers must be between 1 and 64 (got \(w))")
+            try check(w <= batch, "--train-workers \(w) exceeds --batch \(batch): every worker needs at least one trajectory of the batch")
+            try check(w == 1 || objective != .fm, "--train-workers \(w) does not work with --objective fm (its loss is a mean over the whole batch's states at once); use --train-workers 1")
+        }
         if let t = trainSeconds { try check(t.isFinite && t > 0, "--train-seconds must be a finite number of seconds > 0 (got \(t))") }
         if let f = annealFraction { try check(f.isFinite && f > 0 && f <= 1, "--anneal must be a fraction in (0, 1] (got \(f))") }
         if objective == .fm && backward == .learned {

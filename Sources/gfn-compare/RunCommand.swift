@@ -370,8 +370,11 @@ struct GFlowNetOptions: ParsableArguments {
     @Option(name: .customLong("clip-norm"), parsing: .unconditional, help: "Maximum gradient norm.", transform: finiteDouble)
     var clipNorm: Double = defaults.clipNorm
 
-    @Option(name: .customLong("blas-threads"), parsing: .unconditional, help: "OpenBLAS threads for the network (part of the configuration: Float sums depend on it).")
+    @Option(name: .customLong("blas-threads"), parsing: .unconditional, help: "OpenBLAS threads for the network's products outside sharded training: sampling, scoring, and training with --train-workers 1 (part of the configuration: Float sums depend on it).")
     var blasThreads: Int = defaults.blasThreads
+
+    @Option(name: .customLong("train-workers"), parsing: .unconditional, help: "Training workers: each step's batch is split into W shards, each on its own thread and random stream with single-threaded products, gradients summed in shard order (part of the configuration; default: 2, 1 for flow matching).")
+    var trainWorkers: Int?
 
     @Option(name: .customLong("gfn-samples"), parsing: .unconditional, help: "Samples drawn from the trained GFlowNet.")
     var gfnSamples: Int = 100_000
@@ -408,6 +411,7 @@ struct GFlowNetOptions: ParsableArguments {
         if let iterations { s.iterations = iterations }
         s.learningRate = lr; if let lrLogZ { s.learningRateLogZ = lrLogZ }; s.epsilon = epsilon; s.temperature = temperature
         s.subtbLambda = subtbLambda; s.clipNorm = clipNorm; s.blasThreads = blasThreads
+        s.trainWorkers = trainWorkers.map { $0 == 1 ? nil : $0 } ?? GFlowNetSettings.defaultTrainWorkers(objective: s.objective, batch: s.batch)
         if let logZStart { s.logZStart = logZStart == .zero ? nil : logZStart }
         s.annealFraction = anneal
         // The profile's forward-looking flows only where they apply (an explicit --objective tb

@@ -146,16 +146,19 @@ import TestSupport
         #expect(record.config.gfn?.head == nil && record.config.gfn?.layers == 2)
     }
 
+    /// The GFlowNet settings a run with `args` records (the run must succeed).
+    static func recordedGFlowNet(_ args: [String]) throws -> GFNConfig? {
+        let out = TestSupport.temporaryDirectory().appendingPathComponent("run")
+        let r = try TestSupport.run(args + ["--out", out.path])
+        #expect(r.status == 0, "\(args): \(r.stderr)")
+        return try RunRecord.decode(try Data(contentsOf: out.appendingPathComponent("run.json"))).config.gfn
+    }
+
     /// The command line's GFlowNet defaults: the fixed order gets the per-step head with one
     /// hidden layer; the any order, flow matching and an explicit --head keep the shared head
     /// with two layers; --layers overrides either.
     @Test func defaultHeadFollowsTheOrder() throws {
-        func gfn(_ args: [String]) throws -> GFNConfig? {
-            let out = TestSupport.temporaryDirectory().appendingPathComponent("run")
-            let r = try TestSupport.run(Self.small + args + ["--out", out.path])
-            #expect(r.status == 0, "\(args): \(r.stderr)")
-            return try RunRecord.decode(try Data(contentsOf: out.appendingPathComponent("run.json"))).config.gfn
-        }
+        func gfn(_ args: [String]) throws -> GFNConfig? { try Self.recordedGFlowNet(Self.small + args) }
         let fixed = try gfn([]), any = try gfn(["--order", "any"]), shared = try gfn(["--head", "shared"]), deeper = try gfn(["--layers", "3"])
         #expect(fixed?.head == .perStep && fixed?.layers == 1)
         #expect(any?.head == nil && any?.layers == 2)
@@ -169,6 +172,21 @@ import TestSupport
         #expect(try gfn(["--patch-radius", "2", "--policy-input", "one-hot"])?.patchRadius == nil)
     }
 
+    /// Training workers: two by default, recorded; one for flow matching and on request (then
+    /// absent from the record, as before the option existed); a count beyond the batch, or two
+    /// with flow matching, is refused with the flag named, exit 2.
+    @Test func trainWorkersDefaultToTwoAndAreRecorded() throws {
+        func gfn(_ args: [String]) throws -> GFNConfig? { try Self.recordedGFlowNet(Self.small + args) }
+        #expect(try gfn([])?.trainWorkers == 2)
+        #expect(try gfn(["--train-workers", "3"])?.trainWorkers == 3)
+        #expect(try gfn(["--train-workers", "1"])?.trainWorkers == nil)
+        #expect(try gfn(["--objective", "fm"])?.trainWorkers == nil)
+        for bad in [["--train-workers", "17"], ["--objective", "fm", "--train-workers", "2"], ["--train-workers", "0"]] {
+            let r = try TestSupport.run(Self.small + bad + ["--out", TestSupport.temporaryDirectory().appendingPathComponent("run").path])
+            #expect(r.status == 2 && r.stderr.contains("--train-workers"), "\(bad): \(r.stderr)")
+        }
+    }
+
     /// Beyond 2^24 states (6×6: 2^36) the fixed order starts from the scale profile — log Z from
     /// the first batch at a rate of 1, 1,000 iterations, the spin-flip mixture on symmetric
     /// targets; the patch input with trajectory balance on uniform lattices, else SubTB with
@@ -176,12 +194,7 @@ import TestSupport
     /// and every flag still overrides it; an explicit --objective tb drops the forward-looking flows.
     @Test func largeTargetsStartFromTheScaleProfile() throws {
         let base = ["--lattice", "6x6", "--samples", "4000", "--chains", "2", "--burn-in", "20", "--gfn-samples", "200", "--quiet"]
-        func gfn(_ args: [String]) throws -> GFNConfig? {
-            let out = TestSupport.temporaryDirectory().appendingPathComponent("run")
-            let r = try TestSupport.run(base + args + ["--out", out.path])
-            #expect(r.status == 0, "\(args): \(r.stderr)")
-            return try RunRecord.decode(try Data(contentsOf: out.appendingPathComponent("run.json"))).config.gfn
-        }
+        func gfn(_ args: [String]) throws -> GFNConfig? { try Self.recordedGFlowNet(base + args) }
         // Ising is a uniform lattice: the profile's policy reads the 7×7 window around the next
         // site (shared head, 2 × 128) and trains by trajectory balance.
         let patch = try gfn(["--iterations", "3", "--batch", "8"])

@@ -17,7 +17,11 @@ import TestSupport
         var forwardLooking = false
         /// The patch input (`--policy-input patch`, radius 1) on a 2×3 Ising torus instead of the one-hot one.
         var patch = false
-        var description: String { "\(objective.rawValue)/\(order.rawValue)/\(backward.rawValue)/\(head.rawValue)×\(layers)\(forwardLooking ? "/forward-looking" : "")\(patch ? "/patch" : "")" }
+        /// Training workers (`--train-workers`): the batch of 3 split into shards of 2 and 1.
+        var workers = 1
+        var description: String {
+            "\(objective.rawValue)/\(order.rawValue)/\(backward.rawValue)/\(head.rawValue)×\(layers)\(forwardLooking ? "/forward-looking" : "")\(patch ? "/patch" : "")\(workers > 1 ? "/\(workers) workers" : "")"
+        }
     }
     // Flow matching sums over all parents, so it has no backward policy to learn (nor a per-step
     // head: its parents sit at other steps). The per-step head with one and two hidden layers:
@@ -30,6 +34,9 @@ import TestSupport
             + (o == .db || o == .subtb ? [Case(objective: o, order: .fixed, backward: .uniform, forwardLooking: true),
                                           Case(objective: o, order: .fixed, backward: .uniform, head: .perStep, layers: 1, forwardLooking: true)] : [])
             + [Case(objective: o, order: .fixed, backward: .uniform, forwardLooking: o == .db || o == .subtb, patch: true)]
+            // Sharded training: the summed shard gradients are the gradient of the whole batch's loss.
+            + (o == .fm ? [] : [Case(objective: o, order: .any, backward: .learned, workers: 2),
+                                Case(objective: o, order: .fixed, backward: .uniform, head: .perStep, layers: 1, forwardLooking: o == .db || o == .subtb, workers: 3)])
     }
 
     /// Every objective's analytic gradient (w.r.t. every network parameter and log Z) equals
@@ -50,6 +57,7 @@ import TestSupport
         settings.forwardLooking = c.forwardLooking ? true : nil
         settings.epsilon = 0.3; settings.subtbLambda = 0.8
         settings.patchRadius = c.patch ? 1 : nil
+        settings.trainWorkers = c.workers > 1 ? c.workers : nil
         let env = SetVariableEnvironment(energy: energy, beta: 1, order: c.order, patchRadius: settings.patchRadius)
         let model = try GFlowNetModel<SetVariableEnvironment<E>, Double>(environment: env, settings: settings, seed: 2)
         // Move away from the near-zero output layer of the initialisation.

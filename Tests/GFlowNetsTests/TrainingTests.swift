@@ -16,9 +16,12 @@ import TestSupport
     struct Case: CustomStringConvertible, Sendable {
         let objective: Objective
         let order: ConstructionOrder
-        var description: String { "\(objective.rawValue)/\(order.rawValue)" }
+        var workers = 1
+        var description: String { "\(objective.rawValue)/\(order.rawValue)\(workers > 1 ? "/\(workers) workers" : "")" }
     }
+    // Sharded training (`--train-workers 2`) reaches the same bar.
     static let cases = Objective.allCases.flatMap { [Case(objective: $0, order: .fixed), Case(objective: $0, order: .any)] }
+        + [Case(objective: .tb, order: .any, workers: 2), Case(objective: .db, order: .fixed, workers: 2), Case(objective: .subtb, order: .fixed, workers: 2)]
 
     static let energy = try! TabulatedEnergy.random(variables: 4, scale: 1, rng: RandomStream(seed: 8))
 
@@ -27,6 +30,7 @@ import TestSupport
         settings.objective = c.objective; settings.order = c.order
         settings.hidden = 32; settings.batch = 16
         settings.learningRate = c.order == .any ? 3e-3 : 1e-3
+        settings.trainWorkers = c.workers > 1 ? c.workers : nil
         let iterations = c.order == .any ? 3000 : 2000
         let env = SetVariableEnvironment(energy: Self.energy, beta: 1, order: c.order)
         let model = try GFlowNet(environment: env, settings: settings, seed: 1)
