@@ -148,7 +148,8 @@ public struct GFlowNetSettings: Sendable, Codable, Equatable {
     /// the same record on any machine. Measured on 10×10 at β_c (any order, learned P_B, 2 × 256,
     /// batch 64; release, 2 cores, one bench run): 812 trajectories/s against 576 with one worker
     /// and OpenBLAS's own two threads (1.41×); the default 4×4 run trains in 4.4 s against 6.1 s,
-    /// exact TV(P_T, p) 0.0095 against 0.0082.
+    /// exact TV(P_T, p) 0.0095 against 0.0082; the 16×16 scale profile (β = 0.4) in 72 s against
+    /// 126 s, importance-sampled log Z 225.236 ± 0.006 against 225.240 ± 0.006 (exact 225.229).
     public static func defaultTrainWorkers(objective: Objective, batch: Int) -> Int? {
         objective == .fm || batch < 2 ? nil : 2
     }
