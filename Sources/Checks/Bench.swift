@@ -88,6 +88,8 @@ public struct Bench {
         var side: Int
         var label: String
         var settings: GFlowNetSettings
+        /// The key of the case this one is the one-worker baseline of (nil: none).
+        var oneWorkerBaselineOf: String?
     }
 
     static var torchgfnLike: GFlowNetSettings {
@@ -111,7 +113,8 @@ public struct Bench {
         oneWorker.trainWorkers = nil
         let fixed = withCommandLineWorkers(GFlowNetSettings())
         return [GFlowNetCase(key: "gfn_10x10_torchgfn_like", side: 10, label: "any order, learned P_B, 256×2, batch 64 (torchgfn-like)", settings: torchgfnLike),
-                GFlowNetCase(key: "gfn_10x10_torchgfn_like_one_worker", side: 10, label: "torchgfn-like with one training worker (OpenBLAS's own threads)", settings: oneWorker),
+                GFlowNetCase(key: "gfn_10x10_torchgfn_like_one_worker", side: 10, label: "torchgfn-like with one training worker (OpenBLAS's own threads)", settings: oneWorker,
+                             oneWorkerBaselineOf: "gfn_10x10_torchgfn_like"),
                 GFlowNetCase(key: "gfn_10x10_default", side: 10, label: "fixed order, shared head, 256×2, batch 128", settings: fixed),
                 GFlowNetCase(key: "gfn_10x10_default_batch64", side: 10, label: "fixed order, shared head, 256×2, at the torchgfn batch (64)", settings: withCommandLineWorkers(defaultAtBatch64)),
                 GFlowNetCase(key: "gfn_4x4_default", side: 4, label: "fixed order, shared head, 256×2, batch 128", settings: fixed),
@@ -277,10 +280,10 @@ public struct Bench {
                                      warmup: quick ? 1 : 5, samples: quick ? 500 : 20_000)
             }
             let achieved = r.stepFLOPs / r.stepSeconds / 1e9
-            if c.key.hasSuffix("_one_worker"), let two = measured[String(c.key.dropLast("_one_worker".count))] {
+            if let key = c.oneWorkerBaselineOf, let sharded = measured[key] {
                 log.rows.append(String(format: "| GFlowNet %d×%d %@: training | %.0f trajectories/s | %.0f%% of sgemm at these shapes (%.1f of %.1f GFLOP/s); %d workers train %.2f× as fast |",
                                        s, s, label, r.trajectoriesPerSecond, 100 * achieved / r.sgemmGFLOPS, achieved, r.sgemmGFLOPS,
-                                       Self.torchgfnLike.workers, two.trajectoriesPerSecond / r.trajectoriesPerSecond))
+                                       Self.torchgfnLike.workers, sharded.trajectoriesPerSecond / r.trajectoriesPerSecond))
                 measured[c.key] = r
                 continue
             }

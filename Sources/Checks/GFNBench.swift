@@ -56,9 +56,9 @@ enum GFNBench {
                                        schedule: NeuralMCMCSchedule(mode: .independence, chains: 1, burnInSteps: 0, samplesPerChain: samples),
                                        seed: 1, chainStream: StreamPlan.gfnMHChain, proposalStream: StreamPlan.gfnMHProposals)
         let chainSeconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-        let rows = (env.maxSteps + (settings.backward == .learned ? 1 : 0)) * settings.batch
         let shape = model.network.shape
         let steps = env.maxSteps + (settings.backward == .learned ? 1 : 0)
+        let rows = steps * settings.batch
         let threaded = sgemmAtStepShapes(shape: shape, steps: steps, batch: settings.batch, skipFirstLayer: env.hasAdditiveEncoding)
         let sharded = settings.workers > 1
             ? sgemmAtStepShapes(shape: shape, steps: steps, batch: settings.batch, skipFirstLayer: env.hasAdditiveEncoding, workers: settings.workers)
@@ -78,76 +78,92 @@ enum GFNBench {
 
     /// GFLOP/s of the sgemm calls one training step makes (per-step forward products with M = batch,
     /// then the backward products over all rows), timed alone on random data. With `workers` W > 1:
-    /// the products of W shards (batch split as the trainer splits it), each set single-threaded
+    /// the products of W shards (the batch split as the trainer splits it), each set single-threaded
     /// on its own thread, all W concurrently (the rate is their total FLOPs over the wall time).
     static func sgemmAtStepShapes(shape: MLPShape, steps: Int, batch: Int, skipFirstLayer: Bool, workers: Int = 1) -> Double {
-        guard workers > 1 else { return sgemmAtStepShapes(shape: shape, steps: steps, batches: [batch], skipFirstLayer: skipFirstLayer) }
         let blasThreads = BLASThreads.current
-        BLASThreads.set(1)
+        if workers > 1 { BLASThreads.set(1) }
         defer { BLASThreads.set(blasThreads) }
-        return sgemmAtStepShapes(shape: shape, steps: steps, batches: (0..<workers).map { batch / workers + ($0 < batch % workers ? 1 : 0) },
-                                 skipFirstLayer: skipFirstLayer)
-    }
-
-    /// The products of one step for each batch in `batches`, one thread per batch.
-    private static func sgemmAtStepShapes(shape: MLPShape, steps: Int, batches: [Int], skipFirstLayer: Bool) -> Double {
+        // Buffers are filled and every set runs once before the clock starts.
+        let sets = GFlowNetSettings.shardBatches(batch: batch, workers: workers).map {
+            StepProducts(shape: shape, steps: steps, batch: $0, skipFirstLayer: skipFirstLayer)
+        }
         let flops = Locked(0.0)
-        let rate = Locked(0.0)
-        let seconds = 0.3
+        func runAll(seconds: Double) {
+            DispatchQueue.concurrentPerform(iterations: sets.count) { k in
+                let done = sets[k].repeatFor(seconds: seconds)
+                flops.update { $0 += done }
+            }
+        }
+        runAll(seconds: 0)
+        // Best of three timings, as for the training itself.
+        var best = 0.0
         for _ in 0..<3 {
             flops.set(0)
             let t0 = DispatchTime.now().uptimeNanoseconds
-            DispatchQueue.concurrentPerform(iterations: batches.count) { k in
-                let done = stepProducts(shape: shape, steps: steps, batch: batches[k], skipFirstLayer: skipFirstLayer, seconds: seconds)
-                flops.update { $0 += done }
-            }
-            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-            rate.update { $0 = max($0, flops.get() / elapsed / 1e9) }
+            runAll(seconds: 0.3)
+            best = max(best, flops.get() / (Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9) / 1e9)
         }
-        return rate.get()
+        return best
     }
+}
 
-    /// Repeats one step's products (after one untimed pass) for `seconds`; returns their FLOPs.
-    private static func stepProducts(shape: MLPShape, steps: Int, batch: Int, skipFirstLayer: Bool, seconds: Double) -> Double {
-        let w = shape.widths
-        let firstProduct = skipFirstLayer ? 1 : 0
-        let rows = steps * batch
-        let blockRows = MLPWorkspace<Float>(shape: shape, capacity: 1).blockRows
-        let maxWidth = w.max()!
-        let a = UnsafeMutablePointer<Float>.allocate(capacity: rows * maxWidth)
-        let b = UnsafeMutablePointer<Float>.allocate(capacity: maxWidth * maxWidth)
-        let c = UnsafeMutablePointer<Float>.allocate(capacity: rows * maxWidth)
-        defer { a.deallocate(); b.deallocate(); c.deallocate() }
+/// The products of one training step on random data, for one batch (one shard).
+private final class StepProducts: @unchecked Sendable {
+    let widths: [Int]
+    let firstProduct: Int
+    let steps: Int, batch: Int, rows: Int
+    let blockRows: Int
+    let a: UnsafeMutablePointer<Float>, b: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>
+
+    init(shape: MLPShape, steps: Int, batch: Int, skipFirstLayer: Bool) {
+        widths = shape.widths
+        firstProduct = skipFirstLayer ? 1 : 0
+        self.steps = steps; self.batch = batch; rows = steps * batch
+        blockRows = MLPWorkspace<Float>(shape: shape, capacity: 1).blockRows
+        let maxWidth = widths.max()!
+        a = .allocate(capacity: rows * maxWidth)
+        b = .allocate(capacity: maxWidth * maxWidth)
+        c = .allocate(capacity: rows * maxWidth)
         let rng = RandomStream(seed: 2)
         for i in 0..<(rows * maxWidth) { a[i] = Float(rng.uniform()); c[i] = 0 }
         for i in 0..<(maxWidth * maxWidth) { b[i] = Float(rng.uniform()) }
+    }
+
+    deinit { a.deallocate(); b.deallocate(); c.deallocate() }
+
+    /// Repeats the step's products until `seconds` have passed (at least once); returns their FLOPs.
+    func repeatFor(seconds: Double) -> Double {
+        let t0 = DispatchTime.now().uptimeNanoseconds
         var flops = 0.0
-        func once() {
-            for _ in 0..<steps {
-                for l in firstProduct..<(w.count - 1) {
-                    Float.gemm(transA: false, transB: true, m: batch, n: w[l + 1], k: w[l], alpha: 1, a: a, lda: w[l], b: b, ldb: w[l], beta: 1, c: c, ldc: w[l + 1])
-                    flops += 2 * Double(batch * w[l] * w[l + 1])
-                }
-            }
-            // The backward products, in the row blocks MLP.backward uses.
-            var start = 0
-            while start < rows {
-                let m = min(blockRows, rows - start)
-                for l in stride(from: w.count - 2, through: firstProduct, by: -1) {
-                    Float.gemm(transA: true, transB: false, m: w[l + 1], n: w[l], k: m, alpha: 1, a: a, lda: w[l + 1], b: c, ldb: w[l], beta: 1, c: b, ldc: w[l])
-                    flops += 2 * Double(m * w[l] * w[l + 1])
-                    if l > 0 {
-                        Float.gemm(transA: false, transB: false, m: m, n: w[l], k: w[l + 1], alpha: 1, a: a, lda: w[l + 1], b: b, ldb: w[l], beta: 0, c: c, ldc: w[l])
-                        flops += 2 * Double(m * w[l] * w[l + 1])
-                    }
-                }
-                start += m
+        repeat { flops += once() } while Double(DispatchTime.now().uptimeNanoseconds - t0) < seconds * 1e9
+        return flops
+    }
+
+    /// One step's products: the forward products of every construction step, then the backward
+    /// products in the row blocks MLP.backward uses.
+    private func once() -> Double {
+        let w = widths
+        var flops = 0.0
+        for _ in 0..<steps {
+            for l in firstProduct..<(w.count - 1) {
+                Float.gemm(transA: false, transB: true, m: batch, n: w[l + 1], k: w[l], alpha: 1, a: a, lda: w[l], b: b, ldb: w[l], beta: 1, c: c, ldc: w[l + 1])
+                flops += 2 * Double(batch * w[l] * w[l + 1])
             }
         }
-        once()
-        flops = 0
-        let t0 = DispatchTime.now().uptimeNanoseconds
-        while Double(DispatchTime.now().uptimeNanoseconds - t0) < seconds * 1e9 { once() }
+        var start = 0
+        while start < rows {
+            let m = min(blockRows, rows - start)
+            for l in stride(from: w.count - 2, through: firstProduct, by: -1) {
+                Float.gemm(transA: true, transB: false, m: w[l + 1], n: w[l], k: m, alpha: 1, a: a, lda: w[l + 1], b: c, ldb: w[l], beta: 1, c: b, ldc: w[l])
+                flops += 2 * Double(m * w[l] * w[l + 1])
+                if l > 0 {
+                    Float.gemm(transA: false, transB: false, m: m, n: w[l], k: w[l + 1], alpha: 1, a: a, lda: w[l + 1], b: b, ldb: w[l], beta: 0, c: c, ldc: w[l])
+                    flops += 2 * Double(m * w[l] * w[l + 1])
+                }
+            }
+            start += m
+        }
         return flops
     }
 }

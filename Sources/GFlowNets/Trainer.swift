@@ -87,9 +87,11 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
     let shards: [Trainer]
     /// On a shard: what it needs of the whole batch, set by the trainer that owns it.
     var wholeBatch: WholeBatch?
+    /// On a shard: its share of the whole batch's loss in the last step.
+    var shardLoss = 0.0
 
-    /// What a shard's objective needs of the whole batch: its trajectories and transitions (the
-    /// normalisers of the mean), VarGrad's batch mean of ζ, and the iteration (for annealing).
+    /// What a shard's objective needs of the whole batch: its trajectories and (for DB, whose mean
+    /// is over them) transitions, VarGrad's batch mean of ζ, and the iteration (for annealing).
     struct WholeBatch {
         var trajectories: Int
         var transitions = 0
@@ -153,10 +155,8 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
 
     public convenience init(model: GFlowNetModel<Env, T>, seed: UInt64) {
         let w = model.settings.workers, batch = model.settings.batch
-        // Shard k holds trajectories [k·B/W, (k+1)·B/W): the first B mod W shards one more.
-        let shards = w > 1 ? (0..<w).map { k in
-            Trainer(model: model, seed: seed, stream: StreamPlan.gfnTrainingShard(k), rolloutBatch: batch / w + (k < batch % w ? 1 : 0), shards: [],
-                    optimises: false)
+        let shards = w > 1 ? GFlowNetSettings.shardBatches(batch: batch, workers: w).enumerated().map { k, size in
+            Trainer(model: model, seed: seed, stream: StreamPlan.gfnTrainingShard(k), rolloutBatch: size, shards: [], optimises: false)
         } : []
         self.init(model: model, seed: seed, stream: GFlowNetStreams.training, rolloutBatch: w > 1 ? 0 : batch, shards: shards, optimises: true)
     }
@@ -338,11 +338,11 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
     // MARK: Shards
 
     /// Runs `body` on every shard, concurrently, with single-threaded BLAS in each.
-    func onEveryShard(_ body: (Int, Trainer) -> Void) {
+    func onEveryShard(_ body: (Trainer) -> Void) {
         let shards = UncheckedShards(self.shards)
         withoutActuallyEscaping(body) { body in
             let work = UncheckedShards(body)
-            DispatchQueue.concurrentPerform(iterations: shards.value.count) { work.value($0, shards.value[$0]) }
+            DispatchQueue.concurrentPerform(iterations: shards.value.count) { work.value(shards.value[$0]) }
         }
     }
 
@@ -356,29 +356,29 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
         if blasThreads != 1 { BLASThreads.set(1) }
         defer { if blasThreads != 1 { BLASThreads.set(blasThreads) } }
         for s in shards { s.wholeBatch = WholeBatch(trajectories: batch, iteration: record.steps.count) }
-        onEveryShard { $1.rollout(); $1.scoreRows() }
+        onEveryShard { $0.rollout(); $0.scoreRows() }
         return combineShards(training: true)
     }
 
     /// The serial middle and the concurrent end of a sharded step, on scored shards (`training`:
     /// also the log Z start and the backward pass).
     func combineShards(training: Bool) -> Double {
-        let transitions = shards.reduce(0) { $0 + $1.transitionCount }
-        // Each shard's share of the batch mean (its ζ's divided by the whole batch), summed.
-        let meanZeta = shards.reduce(0.0) { $0 + $1.batchMeanZeta() }
-        if training && startsLogZ { startLogZ(at: meanZeta) }
-        let varGrad = model.settings.objective == .vargrad
-        if varGrad { model.logZ = meanZeta }
+        // Only DB averages over transitions; only VarGrad and the log Z start need the batch mean
+        // of ζ (each shard's share of it: its ζ's divided by the whole batch's count, summed).
+        let transitions = model.settings.objective == .db ? shards.reduce(0) { $0 + $1.transitionCount } : 0
+        let varGrad = model.settings.objective == .vargrad, starts = training && startsLogZ
+        if varGrad || starts {
+            let meanZeta = shards.reduce(0.0) { $0 + $1.batchMeanZeta() }
+            if starts { startLogZ(at: meanZeta) }
+            if varGrad { model.logZ = meanZeta }
+        }
         for s in shards {
             s.wholeBatch?.transitions = transitions
-            s.wholeBatch?.varGradMean = varGrad ? meanZeta : nil
+            s.wholeBatch?.varGradMean = varGrad ? model.logZ : nil
         }
-        let losses = UnsafeMutableBufferPointer<Double>.allocate(capacity: shards.count)
-        defer { losses.deallocate() }
-        let lossesOut = UncheckedShards(losses)
-        onEveryShard { k, s in lossesOut.value[k] = training ? s.objectiveAndGradient() : s.balanceObjective().0 }
+        onEveryShard { s in s.shardLoss = training ? s.objectiveAndGradient() : s.balanceObjective().0 }
         var loss = 0.0
-        for l in losses { loss += l }
+        for s in shards { loss += s.shardLoss }
         guard training else { return loss }
         logZGradient = 0
         gradient.withUnsafeMutableBufferPointer { g in

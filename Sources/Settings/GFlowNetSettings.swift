@@ -146,8 +146,8 @@ public struct GFlowNetSettings: Sendable, Codable, Equatable {
     /// one for flow matching (whose loss is a mean over the whole batch's states at once) and
     /// for batches of one trajectory. Two workers, not the machine's cores, so a run reproduces
     /// the same record on any machine. Measured on 10×10 at β_c (any order, learned P_B, 2 × 256,
-    /// batch 64; release, 2 cores, one bench run): 812 trajectories/s against 576 with one worker
-    /// and OpenBLAS's own two threads (1.41×); the default 4×4 run trains in 4.4 s against 6.1 s,
+    /// batch 64; release, 2 cores, one bench run): 818 trajectories/s against 621 with one worker
+    /// and OpenBLAS's own two threads (1.32×); the default 4×4 run trains in 4.4 s against 6.1 s,
     /// exact TV(P_T, p) 0.0095 against 0.0082; the 16×16 scale profile (β = 0.4) in 72 s against
     /// 126 s, importance-sampled log Z 225.236 ± 0.006 against 225.240 ± 0.006 (exact 225.229).
     public static func defaultTrainWorkers(objective: Objective, batch: Int) -> Int? {
@@ -156,6 +156,12 @@ public struct GFlowNetSettings: Sendable, Codable, Equatable {
 
     /// The number of training workers (``trainWorkers``, 1 when nil).
     public var workers: Int { trainWorkers ?? 1 }
+
+    /// The trajectories of each of `workers` shards of a batch: consecutive blocks, the first
+    /// `batch` mod `workers` one longer.
+    public static func shardBatches(batch: Int, workers: Int) -> [Int] {
+        (0..<workers).map { batch / workers + ($0 < batch % workers ? 1 : 0) }
+    }
 
     /// The radius `--policy-input patch` takes when `--patch-radius` is not given: a 7×7 window.
     public static let defaultPatchRadius = 3
