@@ -38,6 +38,12 @@ public struct BenchResult: Codable {
     public var gfnDefaultBatch64TrainTrajectoriesPerS: Double
     public var gfn4x4TrainTrajectoriesPerS: Double
     public var gfn4x4TorchgfnLikeTrainTrajectoriesPerS: Double
+    /// The same configuration with P_B on the forward network's trunk (gfnx's baseline; the
+    /// command line's `--backward-network` default), 10×10 and 4×4. The torchgfn-like fields
+    /// above have P_B in its own network since 2026-12-02 (before, on the trunk).
+    public var gfnTrunkTrainTrajectoriesPerS: Double
+    public var gfnTrunkTrainShareOfSgemm: Double
+    public var gfn4x4TrunkTrainTrajectoriesPerS: Double
     /// The torchgfn-like 10×10 configuration trained by one worker (OpenBLAS's own threads), and
     /// its share of sgemm: the same-run baseline of the training workers.
     public var gfnOneWorkerTrainTrajectoriesPerS: Double
@@ -92,7 +98,17 @@ public struct Bench {
         var oneWorkerBaselineOf: String?
     }
 
+    /// torchgfn's configuration in its peer script: any order, P_B learned in a network of its
+    /// own, MLP 2 × 256, batch 64.
     static var torchgfnLike: GFlowNetSettings {
+        var s = trunkLike
+        s.backwardNetwork = .separate
+        return s
+    }
+
+    /// gfnx's baseline configuration: the same with P_B a head on the forward network's trunk
+    /// (`--backward-network trunk`, the command line's default).
+    static var trunkLike: GFlowNetSettings {
         var s = GFlowNetSettings()
         s.order = .any; s.backward = .learned; s.hidden = 256; s.layers = 2; s.batch = 64
         return withCommandLineWorkers(s)
@@ -112,13 +128,15 @@ public struct Bench {
         var oneWorker = torchgfnLike
         oneWorker.trainWorkers = nil
         let fixed = withCommandLineWorkers(GFlowNetSettings())
-        return [GFlowNetCase(key: "gfn_10x10_torchgfn_like", side: 10, label: "any order, learned P_B, 256×2, batch 64 (torchgfn-like)", settings: torchgfnLike),
+        return [GFlowNetCase(key: "gfn_10x10_torchgfn_like", side: 10, label: "any order, P_B in its own network, 256×2, batch 64 (torchgfn-like)", settings: torchgfnLike),
+                GFlowNetCase(key: "gfn_10x10_trunk_pb", side: 10, label: "any order, P_B on the trunk, 256×2, batch 64 (gfnx-baseline-like)", settings: trunkLike),
                 GFlowNetCase(key: "gfn_10x10_torchgfn_like_one_worker", side: 10, label: "torchgfn-like with one training worker (OpenBLAS's own threads)", settings: oneWorker,
                              oneWorkerBaselineOf: "gfn_10x10_torchgfn_like"),
                 GFlowNetCase(key: "gfn_10x10_default", side: 10, label: "fixed order, shared head, 256×2, batch 128", settings: fixed),
                 GFlowNetCase(key: "gfn_10x10_default_batch64", side: 10, label: "fixed order, shared head, 256×2, at the torchgfn batch (64)", settings: withCommandLineWorkers(defaultAtBatch64)),
                 GFlowNetCase(key: "gfn_4x4_default", side: 4, label: "fixed order, shared head, 256×2, batch 128", settings: fixed),
-                GFlowNetCase(key: "gfn_4x4_torchgfn_like", side: 4, label: "any order, learned P_B, 256×2, batch 64 (torchgfn-like)", settings: torchgfnLike),
+                GFlowNetCase(key: "gfn_4x4_torchgfn_like", side: 4, label: "any order, P_B in its own network, 256×2, batch 64 (torchgfn-like)", settings: torchgfnLike),
+                GFlowNetCase(key: "gfn_4x4_trunk_pb", side: 4, label: "any order, P_B on the trunk, 256×2, batch 64 (gfnx-baseline-like)", settings: trunkLike),
                 GFlowNetCase(key: "gfn_10x10_cli_default", side: 10, label: "CLI default (fixed order, per-step head, 256×1, batch 128)", settings: GFNBench.commandLineDefault),
                 GFlowNetCase(key: "gfn_4x4_cli_default", side: 4, label: "CLI default (fixed order, per-step head, 256×1, batch 128)", settings: GFNBench.commandLineDefault)]
     }
@@ -179,6 +197,8 @@ public struct Bench {
             gfnDefaultBatch64TrainTrajectoriesPerS: g("gfn_10x10_default_batch64").trajectoriesPerSecond,
             gfn4x4TrainTrajectoriesPerS: g("gfn_4x4_default").trajectoriesPerSecond,
             gfn4x4TorchgfnLikeTrainTrajectoriesPerS: g("gfn_4x4_torchgfn_like").trajectoriesPerSecond,
+            gfnTrunkTrainTrajectoriesPerS: g("gfn_10x10_trunk_pb").trajectoriesPerSecond, gfnTrunkTrainShareOfSgemm: share(g("gfn_10x10_trunk_pb")),
+            gfn4x4TrunkTrainTrajectoriesPerS: g("gfn_4x4_trunk_pb").trajectoriesPerSecond,
             gfnOneWorkerTrainTrajectoriesPerS: g("gfn_10x10_torchgfn_like_one_worker").trajectoriesPerSecond,
             gfnOneWorkerTrainShareOfSgemm: share(g("gfn_10x10_torchgfn_like_one_worker")), gfnTrainWorkers: Self.torchgfnLike.workers,
             sgemmGflops: fixed10.sgemmGFLOPS,
@@ -312,35 +332,43 @@ public struct Bench {
     func measurePeers(_ log: Log, versions: PeerBench.Versions) throws -> PeerBench.Report {
         guard let (python, peerFolder, seconds) = peers else { throw GFNError.invalidInput("no peer environment") }
         var measurements: [PeerBench.Measurement] = []
+        // Like for like: torchgfn and gfnx's separate P_B against ours with P_B in its own
+        // network; gfnx's baseline (P_B a head on the trunk) against ours with the same.
+        let configurations: [(ours: String, settings: GFlowNetSettings)] = [("separate", Self.torchgfnLike), ("trunk", Self.trunkLike)]
         for s in [10, 4] {
-            func ours(_ when: String) throws -> Double {
-                try log.tracking("gfn_\(s)x\(s)_torchgfn_like_\(when)_peers", "GFlowNet \(s)×\(s) torchgfn-like, \(when) the peers") {
-                    try GFNBench.measure(side: s, settings: Self.torchgfnLike, iterations: quick ? 3 : (s == 10 ? 60 : 600), warmup: quick ? 1 : 5, samples: 500)
-                }.trajectoriesPerSecond
+            func ours(_ when: String) throws -> [String: Double] {
+                var rates: [String: Double] = [:]
+                for c in configurations {
+                    rates[c.ours] = try log.tracking("gfn_\(s)x\(s)_\(c.ours)_pb_\(when)_peers", "GFlowNet \(s)×\(s), P_B \(c.ours), \(when) the peers") {
+                        try GFNBench.measure(side: s, settings: c.settings, iterations: quick ? 3 : (s == 10 ? 60 : 600), warmup: quick ? 1 : 5, samples: 500)
+                    }.trajectoriesPerSecond
+                }
+                return rates
             }
             let before = try ours("before")
-            var rates: [(String, Double)] = []
-            let runs: [(String, () throws -> Double)] = [
-                ("torchgfn", { try PeerBench.torchgfn(python: python, scripts: peerFolder, side: s, seconds: seconds) }),
-                ("gfnx (separate P_B network)", { try PeerBench.gfnx(python: python, scripts: peerFolder, side: s, seconds: seconds, backward: "separate") }),
-                ("gfnx (P_B sharing the trunk)", { try PeerBench.gfnx(python: python, scripts: peerFolder, side: s, seconds: seconds, backward: "shared") }),
+            var rates: [(String, String, Double)] = []
+            let runs: [(String, String, () throws -> Double)] = [
+                ("torchgfn", "separate", { try PeerBench.torchgfn(python: python, scripts: peerFolder, side: s, seconds: seconds) }),
+                ("gfnx (separate P_B network)", "separate", { try PeerBench.gfnx(python: python, scripts: peerFolder, side: s, seconds: seconds, backward: "separate") }),
+                ("gfnx (P_B sharing the trunk)", "trunk", { try PeerBench.gfnx(python: python, scripts: peerFolder, side: s, seconds: seconds, backward: "shared") }),
             ]
-            for (peer, measure) in runs {
-                rates.append((peer, try log.tracking("peer_\(s)x\(s)_\(peer)", "\(peer) \(s)×\(s), \(Int(seconds)) s of training") { try measure() }))
+            for (peer, configuration, measure) in runs {
+                rates.append((peer, configuration, try log.tracking("peer_\(s)x\(s)_\(peer)", "\(peer) \(s)×\(s), \(Int(seconds)) s of training") { try measure() }))
             }
             let after = try ours("after")
-            let mean = (before + after) / 2
-            for (peer, rate) in rates {
-                measurements.append(PeerBench.Measurement(peer: peer, side: s, trainSeconds: seconds, peerTrajectoriesPerS: rate,
-                                                          oursTrajectoriesPerS: mean, oursBeforeAndAfter: [before, after], oursOverPeer: mean / rate,
-                                                          oursOverPeerRange: [min(before, after) / rate, max(before, after) / rate]))
+            for (peer, configuration, rate) in rates {
+                let b = before[configuration]!, a = after[configuration]!, mean = (b + a) / 2
+                measurements.append(PeerBench.Measurement(peer: peer, ours: configuration, side: s, trainSeconds: seconds, peerTrajectoriesPerS: rate,
+                                                          oursTrajectoriesPerS: mean, oursBeforeAndAfter: [b, a], oursOverPeer: mean / rate,
+                                                          oursOverPeerRange: [min(b, a) / rate, max(b, a) / rate]))
             }
         }
         let version = ["torchgfn": "torchgfn \(versions.torchgfn) (torch \(versions.torch))", "gfnx": "gfnx \(versions.gfnx) (jax \(versions.jax))"]
         for m in measurements {
             let name = m.peer.hasPrefix("torchgfn") ? version["torchgfn"]! : version["gfnx"]! + m.peer.dropFirst(4)
-            log.rows.append(String(format: "| %@, %d×%d, any order, learned P_B, 256×2, batch 64, 2 threads | %.0f trajectories/s | ours %.0f/s (%.0f before, %.0f after): %.2f× (%.2f–%.2f×) |",
-                                   name, m.side, m.side, m.peerTrajectoriesPerS, m.oursTrajectoriesPerS, m.oursBeforeAndAfter[0], m.oursBeforeAndAfter[1],
+            let where_ = m.ours == "trunk" ? "on the trunk" : "in its own network"
+            log.rows.append(String(format: "| %@, %d×%d, any order, learned P_B, 256×2, batch 64, 2 threads | %.0f trajectories/s | ours with P_B %@ %.0f/s (%.0f before, %.0f after): %.2f× (%.2f–%.2f×) |",
+                                   name, m.side, m.side, m.peerTrajectoriesPerS, where_, m.oursTrajectoriesPerS, m.oursBeforeAndAfter[0], m.oursBeforeAndAfter[1],
                                    m.oursOverPeer, m.oursOverPeerRange[0], m.oursOverPeerRange[1]))
         }
         return PeerBench.Report(versions: versions, scripts: peerFolder.path, measurements: measurements)

@@ -56,19 +56,21 @@ enum GFNBench {
                                        schedule: NeuralMCMCSchedule(mode: .independence, chains: 1, burnInSteps: 0, samplesPerChain: samples),
                                        seed: 1, chainStream: StreamPlan.gfnMHChain, proposalStream: StreamPlan.gfnMHProposals)
         let chainSeconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-        let shape = model.network.shape
-        let steps = env.maxSteps + (settings.backward == .learned ? 1 : 0)
-        let rows = steps * settings.batch
-        let threaded = sgemmAtStepShapes(shape: shape, steps: steps, batch: settings.batch, skipFirstLayer: env.hasAdditiveEncoding)
+        // The forward network runs once per construction step on the batch (and on the terminal
+        // states when P_B is its head); P_B's own network once per step on every row at once.
+        var networks = [NetworkProducts(shape: model.network.shape, steps: env.maxSteps + (model.layout.backwardOnTrunk ? 1 : 0), wholeBatchForward: false)]
+        if let own = model.backwardNetwork { networks.append(NetworkProducts(shape: own.shape, steps: env.maxSteps + 1, wholeBatchForward: true)) }
+        let threaded = sgemmAtStepShapes(networks: networks, batch: settings.batch, skipFirstLayer: env.hasAdditiveEncoding)
         let sharded = settings.workers > 1
-            ? sgemmAtStepShapes(shape: shape, steps: steps, batch: settings.batch, skipFirstLayer: env.hasAdditiveEncoding, workers: settings.workers)
+            ? sgemmAtStepShapes(networks: networks, batch: settings.batch, skipFirstLayer: env.hasAdditiveEncoding, workers: settings.workers)
             : nil
         // The products a step makes: forward, dW and dX of every layer but the first, whose
         // input gradient is never needed and whose forward and dW products an additive
         // encoding (the Ising environments) replaces by column updates (counted as no FLOPs).
-        let macs = Double(shape.multiplyAddsPerRow)
-        let firstLayer = Double(shape.input * shape.hidden[0])
-        let flops = env.hasAdditiveEncoding ? 2 * Double(rows) * 3 * (macs - firstLayer) : 2 * Double(rows) * (3 * macs - firstLayer)
+        let flops = networks.reduce(0.0) { total, n in
+            let rows = Double(n.steps * settings.batch), macs = Double(n.shape.multiplyAddsPerRow), firstLayer = Double(n.shape.input * n.shape.hidden[0])
+            return total + (env.hasAdditiveEncoding ? 2 * rows * 3 * (macs - firstLayer) : 2 * rows * (3 * macs - firstLayer))
+        }
         return Result(trajectoriesPerSecond: Double(iterations * settings.batch) / dt, samplesPerSecond: Double(samples) / s.seconds,
                       stepFLOPs: flops, stepSeconds: dt / Double(iterations),
                       sgemmGFLOPS: max(threaded, sharded ?? 0), sgemmThreadedGFLOPS: threaded, sgemmShardedGFLOPS: sharded,
@@ -76,22 +78,31 @@ enum GFNBench {
                       gfnMHAcceptance: Double(chain[0].acceptances) / Double(max(chain[0].proposals, 1)), trainedSteps: trainer.record.steps.count)
     }
 
-    /// GFLOP/s of the sgemm calls one training step makes (per-step forward products with M = batch,
-    /// then the backward products over all rows), timed alone on random data. With `workers` W > 1:
+    /// The products one network makes in a training step: `steps` rows per trajectory, its
+    /// forward products per construction step (M = batch) or, `wholeBatchForward`, once over
+    /// every row (P_B's own network).
+    struct NetworkProducts {
+        var shape: MLPShape
+        var steps: Int
+        var wholeBatchForward: Bool
+    }
+
+    /// GFLOP/s of the sgemm calls one training step makes (each network's forward products, then
+    /// its backward products over all rows), timed alone on random data. With `workers` W > 1:
     /// the products of W shards (the batch split as the trainer splits it), each set single-threaded
     /// on its own thread, all W concurrently (the rate is their total FLOPs over the wall time).
-    static func sgemmAtStepShapes(shape: MLPShape, steps: Int, batch: Int, skipFirstLayer: Bool, workers: Int = 1) -> Double {
+    static func sgemmAtStepShapes(networks: [NetworkProducts], batch: Int, skipFirstLayer: Bool, workers: Int = 1) -> Double {
         let blasThreads = BLASThreads.current
         if workers > 1 { BLASThreads.set(1) }
         defer { BLASThreads.set(blasThreads) }
         // Buffers are filled and every set runs once before the clock starts.
-        let sets = GFlowNetSettings.shardBatches(batch: batch, workers: workers).map {
-            StepProducts(shape: shape, steps: steps, batch: $0, skipFirstLayer: skipFirstLayer)
+        let sets = GFlowNetSettings.shardBatches(batch: batch, workers: workers).map { size in
+            networks.map { StepProducts(network: $0, batch: size, skipFirstLayer: skipFirstLayer) }
         }
         let flops = Locked(0.0)
         func runAll(seconds: Double) {
             DispatchQueue.concurrentPerform(iterations: sets.count) { k in
-                let done = sets[k].repeatFor(seconds: seconds)
+                let done = StepProducts.repeatFor(seconds: seconds, sets[k])
                 flops.update { $0 += done }
             }
         }
@@ -113,14 +124,16 @@ private final class StepProducts: @unchecked Sendable {
     let widths: [Int]
     let firstProduct: Int
     let steps: Int, batch: Int, rows: Int
+    let wholeBatchForward: Bool
     let blockRows: Int
     let a: UnsafeMutablePointer<Float>, b: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>
 
-    init(shape: MLPShape, steps: Int, batch: Int, skipFirstLayer: Bool) {
-        widths = shape.widths
+    init(network: GFNBench.NetworkProducts, batch: Int, skipFirstLayer: Bool) {
+        widths = network.shape.widths
         firstProduct = skipFirstLayer ? 1 : 0
-        self.steps = steps; self.batch = batch; rows = steps * batch
-        blockRows = MLPWorkspace<Float>(shape: shape, capacity: 1).blockRows
+        steps = network.steps; self.batch = batch; rows = steps * batch
+        wholeBatchForward = network.wholeBatchForward
+        blockRows = MLPWorkspace<Float>(shape: network.shape, capacity: 1).blockRows
         let maxWidth = widths.max()!
         a = .allocate(capacity: rows * maxWidth)
         b = .allocate(capacity: maxWidth * maxWidth)
@@ -132,11 +145,12 @@ private final class StepProducts: @unchecked Sendable {
 
     deinit { a.deallocate(); b.deallocate(); c.deallocate() }
 
-    /// Repeats the step's products until `seconds` have passed (at least once); returns their FLOPs.
-    func repeatFor(seconds: Double) -> Double {
+    /// Repeats the step's products of every network in `sets` until `seconds` have passed (at
+    /// least once); returns their FLOPs.
+    static func repeatFor(seconds: Double, _ sets: [StepProducts]) -> Double {
         let t0 = DispatchTime.now().uptimeNanoseconds
         var flops = 0.0
-        repeat { flops += once() } while Double(DispatchTime.now().uptimeNanoseconds - t0) < seconds * 1e9
+        repeat { for s in sets { flops += s.once() } } while Double(DispatchTime.now().uptimeNanoseconds - t0) < seconds * 1e9
         return flops
     }
 
@@ -145,10 +159,11 @@ private final class StepProducts: @unchecked Sendable {
     private func once() -> Double {
         let w = widths
         var flops = 0.0
-        for _ in 0..<steps {
+        let m = wholeBatchForward ? rows : batch
+        for _ in 0..<(wholeBatchForward ? 1 : steps) {
             for l in firstProduct..<(w.count - 1) {
-                Float.gemm(transA: false, transB: true, m: batch, n: w[l + 1], k: w[l], alpha: 1, a: a, lda: w[l], b: b, ldb: w[l], beta: 1, c: c, ldc: w[l + 1])
-                flops += 2 * Double(batch * w[l] * w[l + 1])
+                Float.gemm(transA: false, transB: true, m: m, n: w[l + 1], k: w[l], alpha: 1, a: a, lda: w[l], b: b, ldb: w[l], beta: 1, c: c, ldc: w[l + 1])
+                flops += 2 * Double(m * w[l] * w[l + 1])
             }
         }
         var start = 0

@@ -21,10 +21,15 @@ public enum PeerBench {
     public struct Measurement: Codable {
         /// "torchgfn", "gfnx (separate P_B network)" or "gfnx (P_B sharing the trunk)".
         public var peer: String
+        /// Where this toolkit's P_B was in the comparison: "separate" (its own network, like
+        /// torchgfn and gfnx's separate P_B) or "trunk" (a head on the forward network, like
+        /// gfnx's baseline). Absent in runs before 2026-12-02, which measured ours with P_B on the
+        /// trunk against every peer.
+        public var ours: String?
         public var side: Int
         public var trainSeconds: Double
         public var peerTrajectoriesPerS: Double
-        /// This toolkit on the same configuration (any order, learned P_B, MLP 2 × 256, batch 64),
+        /// This toolkit on the same configuration (any order, learned P_B where ``ours`` says, MLP 2 × 256, batch 64),
         /// measured just before and just after the peers of this lattice: the mean of the two, and
         /// the two themselves (their spread is the machine's drift over those minutes).
         public var oursTrajectoriesPerS: Double
@@ -83,7 +88,8 @@ public enum PeerBench {
 
     /// gfnx's trajectories per second: TB on its Ising environment with J fixed (any order, no exit
     /// action), the step jitted as gfnx's baselines do; compile time excluded by the script.
-    /// `backward`: "separate" (its own MLP, like torchgfn and this toolkit) or "shared" (gfnx's baseline).
+    /// `backward`: "separate" (its own MLP, like torchgfn and `--backward-network separate`) or
+    /// "shared" (gfnx's baseline, like this toolkit's default `--backward-network trunk`).
     static func gfnx(python: String, scripts: URL, side: Int, seconds: Double, backward: String) throws -> Double {
         let out = try run(python, [scripts.appendingPathComponent("gfnx_ising_tb.py").path, "--side", "\(side)", "--coupling", "\(defaultBeta / 2)",
                                    "--batch", "64", "--hidden", "256", "--depth", "2", "--seconds", "\(seconds)", "--pb", backward,

@@ -6,15 +6,28 @@ import Settings
 /// Where each head sits in the network's output row.
 public struct OutputLayout: Sendable, Equatable {
     public let forward: Range<Int>
+    /// The learned P_B's logits: in the forward network's output row, or — with
+    /// ``backwardInOwnNetwork`` — the whole output row of the backward network (0..<count).
     public let backward: Range<Int>?
     public let flow: Int?
-    public var width: Int { (flow.map { $0 + 1 }) ?? backward?.upperBound ?? forward.upperBound }
+    /// Whether the learned P_B has a network of its own (`GFlowNetSettings.backwardNetwork`).
+    public let backwardInOwnNetwork: Bool
+    /// The forward network's output width.
+    public var width: Int { (flow.map { $0 + 1 }) ?? (backwardInOwnNetwork ? nil : backward?.upperBound) ?? forward.upperBound }
+    /// Whether P_B's logits are a head of the forward network's output.
+    public var backwardOnTrunk: Bool { backward != nil && !backwardInOwnNetwork }
 
-    init(forwardCount: Int, backwardCount: Int?, flow: Bool) {
+    init(forwardCount: Int, backwardCount: Int?, flow: Bool, backwardInOwnNetwork: Bool = false) {
         forward = 0..<forwardCount
-        backward = backwardCount.map { forwardCount..<(forwardCount + $0) }
-        let end = backward?.upperBound ?? forward.upperBound
-        self.flow = flow ? end : nil
+        self.backwardInOwnNetwork = backwardInOwnNetwork && backwardCount != nil
+        if self.backwardInOwnNetwork {
+            backward = backwardCount.map { 0..<$0 }
+            self.flow = flow ? forwardCount : nil
+        } else {
+            backward = backwardCount.map { forwardCount..<(forwardCount + $0) }
+            let end = backward?.upperBound ?? forward.upperBound
+            self.flow = flow ? end : nil
+        }
     }
 }
 
@@ -25,6 +38,12 @@ public final class GFlowNetModel<Env: ConstructionEnvironment, T: BLASScalar>: @
     public let settings: GFlowNetSettings
     public let layout: OutputLayout
     public let network: MLP<T>
+    /// The learned P_B's own network (`--backward-network separate`), whose parameters follow the
+    /// forward network's in ``parameters`` (from ``backwardParameterOffset``); nil when P_B is a
+    /// head of ``network`` or uniform.
+    public let backwardNetwork: MLP<T>?
+    /// Where ``backwardNetwork``'s parameters start in ``parameters``.
+    public var backwardParameterOffset: Int { network.shape.parameterCount }
     public var parameters: [T]
     /// The learned log Z (trajectory, detailed and sub-trajectory balance). Flow matching reads
     /// Z off the initial state's outflow instead; see ``learnedLogZ()``.
@@ -33,32 +52,38 @@ public final class GFlowNetModel<Env: ConstructionEnvironment, T: BLASScalar>: @
     /// A new model with seeded initial parameters (PyTorch's default `Linear` initialisation,
     /// output layer scaled by 0.1 so the policy starts near uniform) and log Z = 0.
     public convenience init(environment: Env, settings: GFlowNetSettings, seed: UInt64) throws {
-        let (layout, shape) = try Self.architecture(environment: environment, settings: settings)
-        // Parameters come from their own stream, so the initialisation is independent of training draws.
-        let parameters = MLP<T>(shape: shape).initialParameters(rng: RandomStream(seed: seed, stream: GFlowNetStreams.initialisation), outputScale: 0.1)
-        try self.init(environment: environment, settings: settings, layout: layout, shape: shape, parameters: parameters, logZ: 0)
+        let (layout, shape, backwardShape) = try Self.architecture(environment: environment, settings: settings)
+        // Parameters come from their own stream, so the initialisation is independent of training
+        // draws; a backward network of its own is drawn after the forward one, from the same stream.
+        let rng = RandomStream(seed: seed, stream: GFlowNetStreams.initialisation)
+        var parameters = MLP<T>(shape: shape).initialParameters(rng: rng, outputScale: 0.1)
+        if let backwardShape { parameters += MLP<T>(shape: backwardShape).initialParameters(rng: rng, outputScale: 0.1) }
+        try self.init(environment: environment, settings: settings, layout: layout, shape: shape, backwardShape: backwardShape, parameters: parameters, logZ: 0)
     }
 
     /// Restores a model from saved parameters.
     public convenience init(environment: Env, settings: GFlowNetSettings, parameters: [T], logZ: Double) throws {
-        let (layout, shape) = try Self.architecture(environment: environment, settings: settings)
-        try self.init(environment: environment, settings: settings, layout: layout, shape: shape, parameters: parameters, logZ: logZ)
+        let (layout, shape, backwardShape) = try Self.architecture(environment: environment, settings: settings)
+        try self.init(environment: environment, settings: settings, layout: layout, shape: shape, backwardShape: backwardShape, parameters: parameters, logZ: logZ)
     }
 
-    init(environment: Env, settings: GFlowNetSettings, layout: OutputLayout, shape: MLPShape, parameters: [T], logZ: Double) throws {
-        guard parameters.count == shape.parameterCount else {
-            throw GFNError.invalidInput("the saved model has \(parameters.count) parameters; this architecture needs \(shape.parameterCount)")
+    init(environment: Env, settings: GFlowNetSettings, layout: OutputLayout, shape: MLPShape, backwardShape: MLPShape?, parameters: [T], logZ: Double) throws {
+        let needed = shape.parameterCount + (backwardShape?.parameterCount ?? 0)
+        guard parameters.count == needed else {
+            throw GFNError.invalidInput("the saved model has \(parameters.count) parameters; this architecture needs \(needed)")
         }
         self.environment = environment
         self.settings = settings
         self.layout = layout
         network = MLP<T>(shape: shape)
+        backwardNetwork = backwardShape.map { MLP<T>(shape: $0) }
         self.parameters = parameters
         self.logZ = logZ
     }
 
-    /// The output heads and network shape the settings call for (validating the settings).
-    static func architecture(environment: Env, settings: GFlowNetSettings) throws -> (OutputLayout, MLPShape) {
+    /// The output heads and network shapes the settings call for (validating the settings): the
+    /// forward network's, and the learned P_B's when it has a network of its own.
+    static func architecture(environment: Env, settings: GFlowNetSettings) throws -> (OutputLayout, MLPShape, MLPShape?) {
         try settings.validate()
         if settings.forwardLooking == true && !environment.hasLogRewardIncrements {
             throw GFNError.invalidInput("--forward-looking needs an environment whose reward splits over the steps (a set-variable energy in the fixed order)")
@@ -71,11 +96,14 @@ public final class GFlowNetModel<Env: ConstructionEnvironment, T: BLASScalar>: @
         }
         let layout = OutputLayout(forwardCount: environment.forwardActionCount,
                                   backwardCount: settings.backward == .learned ? environment.backwardActionCount : nil,
-                                  flow: settings.objective == .db || settings.objective == .subtb)
-        let shape = MLPShape(input: environment.encodingWidth, hidden: Array(repeating: settings.hidden, count: settings.layers),
-                             output: layout.width, activation: settings.activation,
+                                  flow: settings.objective == .db || settings.objective == .subtb,
+                                  backwardInOwnNetwork: settings.backwardInOwnNetwork)
+        let hidden = Array(repeating: settings.hidden, count: settings.layers)
+        let shape = MLPShape(input: environment.encodingWidth, hidden: hidden, output: layout.width, activation: settings.activation,
                              outputGroups: settings.head == .perStep ? environment.maxSteps : 1)
-        return (layout, shape)
+        let backwardShape = layout.backwardInOwnNetwork
+            ? MLPShape(input: environment.encodingWidth, hidden: hidden, output: environment.backwardActionCount, activation: settings.activation) : nil
+        return (layout, shape, backwardShape)
     }
 
     /// Whether draws are spin-flip mixed (`GFlowNetSettings.spinFlipMixture`).

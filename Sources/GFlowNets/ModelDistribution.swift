@@ -171,6 +171,8 @@ public final class BackwardTrajectoryScorer<Env: ConstructionEnvironment> {
     let model: GFlowNetModel<Env, Float>
     let capacity: Int
     let workspace: MLPWorkspace<Float>
+    /// The learned P_B's own network's workspace (nil when P_B is on the trunk or uniform).
+    let backwardWorkspace: MLPWorkspace<Float>?
     var forwardAction: [Int], depth: [Int], mask: [Bool], weights: [Double]
     /// The spin-flip mixture's rows: each state and its mirror, and their scores.
     let pairs: UnsafeMutablePointer<Int32>?
@@ -183,6 +185,7 @@ public final class BackwardTrajectoryScorer<Env: ConstructionEnvironment> {
         self.capacity = max(capacity, 1)
         let rows = model.mixesSpinFlips ? 2 * self.capacity : self.capacity
         workspace = MLPWorkspace<Float>(shape: model.network.shape, capacity: rows)
+        backwardWorkspace = model.backwardNetwork.map { MLPWorkspace<Float>(shape: $0.shape, capacity: rows) }
         forwardAction = [Int](repeating: 0, count: rows)
         depth = [Int](repeating: 0, count: rows)
         mask = [Bool](repeating: false, count: max(env.forwardActionCount, env.backwardActionCount))
@@ -222,15 +225,21 @@ public final class BackwardTrajectoryScorer<Env: ConstructionEnvironment> {
             for t in stride(from: maxDepth, to: 0, by: -1) {
                 // Backward step: choose the parent with P_B (learned logits need a pass on s_t).
                 var out: UnsafeMutablePointer<Float>?
-                if model.layout.backward != nil {
-                    for r in 0..<rows { env.encode(UnsafePointer(states + r * S), into: ws.inputRow(r, width: W)) }
-                    out = model.network.forward(parameters: params.baseAddress!, workspace: ws, start: 0, rows: rows, group: t)
+                if let range = model.layout.backward {
+                    if let own = model.backwardNetwork, let bws = backwardWorkspace {
+                        for r in 0..<rows { env.encode(UnsafePointer(states + r * S), into: bws.inputRow(r, width: W)) }
+                        out = own.forward(parameters: params.baseAddress! + model.backwardParameterOffset, workspace: bws, start: 0, rows: rows)
+                    } else {
+                        for r in 0..<rows { env.encode(UnsafePointer(states + r * S), into: ws.inputRow(r, width: W)) }
+                        out = model.network.forward(parameters: params.baseAddress!, workspace: ws, start: 0, rows: rows, group: t) + range.lowerBound
+                    }
                 }
                 for r in 0..<rows where depth[r] >= t {
                     let s = states + r * S
                     mask.withUnsafeMutableBufferPointer { env.backwardMask(UnsafePointer(s), into: $0.baseAddress!) }
-                    if let out, let range = model.layout.backward {
-                        let row = out + r * width + range.lowerBound
+                    if let out {
+                        // Row r's P_B logits: a row of the forward network's output (the trunk), or of P_B's own.
+                        let row = out + r * (model.layout.backwardInOwnNetwork ? Bk : width)
                         let lse = mask.withUnsafeBufferPointer { maskedLogSumExp(row, mask: $0.baseAddress!, count: Bk) }
                         var total = 0.0
                         for j in 0..<Bk { weights[j] = mask[j] ? exp(Double(row[j]) - lse) : 0; total += weights[j] }

@@ -70,9 +70,17 @@ public enum GFlowNetSampler {
         let columns = UnsafeMutablePointer<Float>.allocate(capacity: incremental ? W * H : 1)
         defer { columns.deallocate() }
         let z0 = ws.preActivations[0]
+        // P_B in its own network (`--backward-network separate`): a pass of it on the batch's rows
+        // at every step t ≥ 1, its first layer updated in place like the forward network's.
+        let own = model.backwardNetwork
+        let ownWS = own.map { MLPWorkspace<Float>(shape: $0.shape, capacity: B) }
+        let ownColumns = UnsafeMutablePointer<Float>.allocate(capacity: incremental && own != nil ? W * H : 1)
+        defer { ownColumns.deallocate() }
         model.parameters.withUnsafeBufferPointer { params in
             if incremental { model.network.firstLayerColumns(parameters: params.baseAddress!, into: columns) }
             let bias0 = params.baseAddress! + model.network.biasOffsets[0]
+            let ownParams = params.baseAddress! + model.backwardParameterOffset
+            if incremental, let own { own.firstLayerColumns(parameters: ownParams, into: ownColumns) }
             var remaining = count
             while remaining > 0 && !Interruption.requested {
                 let rows = min(B, remaining)
@@ -80,6 +88,7 @@ public enum GFlowNetSampler {
                 for b in 0..<rows {
                     env.writeInitialState(states + b * S); finishedAt[b] = Int.max; pf[b] = 0; pb[b] = 0; pfMirror[b] = 0
                     if incremental { (z0 + b * H).update(from: bias0, count: H) }
+                    if incremental, let own, let ownWS { (ownWS.preActivations[0] + b * H).update(from: ownParams + own.biasOffsets[0], count: H) }
                 }
                 for b in rows..<networkRows {
                     env.writeInitialState(states + b * S)
@@ -94,14 +103,20 @@ public enum GFlowNetSampler {
                     if !incremental { for b in 0..<networkRows { env.encode(UnsafePointer(states + b * S), into: ws.inputRow(b, width: W)) } }
                     let out = model.network.forward(parameters: params.baseAddress!, workspace: ws, start: 0, rows: networkRows,
                                                     firstPreActivationsGiven: incremental, group: t)
+                    var ownOut: UnsafeMutablePointer<Float>?
+                    if t >= 1, let own, let ownWS {
+                        if !incremental { for b in 0..<rows { env.encode(UnsafePointer(states + b * S), into: ownWS.inputRow(b, width: W)) } }
+                        ownOut = own.forward(parameters: ownParams, workspace: ownWS, start: 0, rows: rows, firstPreActivationsGiven: incremental)
+                    }
                     for b in 0..<rows where t <= finishedAt[b] {
                         let s = states + b * S
                         let row = out + b * width
                         if t >= 1, let range = learnedPB {
                             // log P_B(s_{t−1} | s_t) from the learned backward logits.
                             env.backwardMask(UnsafePointer(s), into: mask)
-                            let lse = maskedLogSumExp(row + range.lowerBound, mask: mask, count: range.count)
-                            pb[b] += Double(row[range.lowerBound + env.backwardAction(undoing: lastAction[b], in: UnsafePointer(s))]) - lse
+                            let logits = ownOut.map { $0 + b * range.count } ?? row + range.lowerBound
+                            let lse = maskedLogSumExp(logits, mask: mask, count: range.count)
+                            pb[b] += Double(logits[env.backwardAction(undoing: lastAction[b], in: UnsafePointer(s))]) - lse
                         }
                         guard t < finishedAt[b] else { continue }
                         env.forwardMask(UnsafePointer(s), step: t, into: mask)
@@ -121,7 +136,9 @@ public enum GFlowNetSampler {
                             _ = env.apply(am, to: sm, step: t)
                         }
                         if incremental {
-                            Float.add(columns + env.addedInput(byAction: a, step: t, from: UnsafePointer(s)) * H, to: z0 + b * H, count: H)
+                            let c = env.addedInput(byAction: a, step: t, from: UnsafePointer(s))
+                            Float.add(columns + c * H, to: z0 + b * H, count: H)
+                            if let ownWS { Float.add(ownColumns + c * H, to: ownWS.preActivations[0] + b * H, count: H) }
                         }
                         if env.apply(a, to: s, step: t) { finishedAt[b] = t + 1 }
                         if learnedPB == nil { pb[b] += env.uniformBackwardLogProbability(UnsafePointer(s)) }

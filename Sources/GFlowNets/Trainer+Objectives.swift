@@ -48,7 +48,10 @@ extension Trainer {
         let width = layout.width
         let og = workspace.outputGradient
         og.update(repeating: 0, count: usedRows * width)
-        for r in 0..<usedRows {
+        // P_B in its own network: its gradient rows, 0..<backwardRows.
+        let ownOG = backwardWorkspace?.outputGradient
+        if let ownOG, let range = layout.backward { ownOG.update(repeating: 0, count: backwardRows * range.count) }
+        for r in 0..<(ownOG == nil ? usedRows : backwardRows) {
             let t = r / B, b = r % B
             let row = og + r * width
             if t < lengths[b] {
@@ -62,8 +65,9 @@ extension Trainer {
             if t >= 1 && t <= lengths[b], let range = layout.backward, let probs = backwardProbs {
                 let g = T(gPB[r - B])
                 let p = probs + r * range.count
-                for j in 0..<range.count { row[range.lowerBound + j] = -g * p[j] }
-                row[range.lowerBound + Int(backwardActions[r])] += g
+                let logits = ownOG.map { $0 + r * range.count } ?? row + range.lowerBound
+                for j in 0..<range.count { logits[j] = -g * p[j] }
+                logits[Int(backwardActions[r])] += g
             }
         }
     }

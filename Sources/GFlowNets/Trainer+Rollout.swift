@@ -11,7 +11,9 @@ extension Trainer {
         let B = batch, S = env.stateSize, A = env.forwardActionCount, W = env.encodingWidth
         let width = model.layout.width
         let eps = model.settings.epsilon, invT = 1 / model.settings.temperature
-        let learnedPB = model.layout.backward != nil
+        // P_B on the trunk needs the forward network's row of each terminal state too; P_B in
+        // its own network is evaluated after the rollout, on every row at once.
+        let trunkPB = model.layout.backwardOnTrunk
         // At temperature 1 the behaviour policy's exponentials are the policy's own: the scoring
         // of the sampled rows (probabilities, log P_F) is done here, once, with the same numbers
         // in the same order as `logSoftmax` (bit-identical), instead of a second exp per logit.
@@ -27,7 +29,7 @@ extension Trainer {
             for t in 0...steps {
                 // Rows at step t serve trajectories still sampling, and (learned P_B) those just finished.
                 var needed = false
-                for b in 0..<B where t < lengths[b] || (learnedPB && t == lengths[b]) { needed = true; break }
+                for b in 0..<B where t < lengths[b] || (trunkPB && t == lengths[b]) { needed = true; break }
                 if !needed { break }
                 for b in 0..<B {
                     // A finished trajectory's state is carried forward, so every row holds a valid state.
@@ -83,7 +85,40 @@ extension Trainer {
                     }
                 }
             }
+            evaluateBackwardNetwork(parameters: params.baseAddress!)
         }
+    }
+
+    /// Rows of the learned P_B's own network: every kept row and the last state of each trajectory.
+    var backwardRows: Int { usedRows + batch }
+
+    /// The learned P_B's own network on rows 0..<``backwardRows`` (row 0, the initial states, has no
+    /// parent and is not scored), in one pass: products B·(steps+1) rows tall instead of the
+    /// rollout's B. No-op when P_B is on the trunk or uniform.
+    func evaluateBackwardNetwork(parameters p: UnsafePointer<T>) {
+        guard let net = model.backwardNetwork, let ws = backwardWorkspace else { return }
+        let B = batch, S = env.stateSize, rows = backwardRows
+        let params = p + model.backwardParameterOffset
+        // The rollout stops at the step after the longest trajectory; earlier-finished ones carry
+        // their terminal state into that last row, as the rollout does into the rows it computes.
+        let last = usedRows / B
+        for b in 0..<B where lengths[b] < last {
+            (states + (last * B + b) * S).update(from: states + ((last - 1) * B + b) * S, count: S)
+        }
+        if let columns = backwardColumns {
+            // Additive encoding: row r's z₀ is row (r − B)'s plus the column of the input the action from row r − B switched on.
+            let H = net.widths[1], z0 = ws.preActivations[0]
+            net.firstLayerColumns(parameters: params, into: columns)
+            for b in 0..<B { (z0 + b * H).update(from: params + net.biasOffsets[0], count: H) }
+            for r in B..<rows {
+                let c = Int(addedInputs[r - B])
+                if c >= 0 { T.sum(z0 + (r - B) * H, columns + c * H, into: z0 + r * H, count: H) } else { (z0 + r * H).update(from: z0 + (r - B) * H, count: H) }
+            }
+        } else {
+            let W = env.encodingWidth
+            for r in 0..<rows { env.encode(UnsafePointer(states + r * S), into: ws.inputRow(r, width: W)) }
+        }
+        net.forward(parameters: params, workspace: ws, start: 0, rows: rows, firstPreActivationsGiven: backwardColumns != nil)
     }
 
     /// From the kept outputs: log P_F of each action (and the policy's probabilities), log P_B of
@@ -93,7 +128,9 @@ extension Trainer {
         let layout = model.layout
         let width = layout.width
         let out = workspace.activations[model.network.layerCount]
-        for r in 0..<usedRows {
+        // P_B in its own network: its output row r holds the logits of row r's state.
+        let ownOut = model.backwardNetwork.flatMap { net in backwardWorkspace.map { $0.activations[net.layerCount] } }
+        for r in 0..<(ownOut == nil ? usedRows : backwardRows) {
             let t = r / B, b = r % B
             let row = out + r * width
             let s = states + r * S
@@ -109,8 +146,8 @@ extension Trainer {
                 backwardActions[r] = Int32(bAction)
                 let mask = masks + r * range.count
                 env.backwardMask(UnsafePointer(s), into: mask)
-                logPB[r - B] = logSoftmax(row + range.lowerBound, mask: mask, count: range.count, probs: probs + r * range.count, pick: bAction,
-                                          scratch: behaviour)
+                let logits = ownOut.map { $0 + r * range.count } ?? row + range.lowerBound
+                logPB[r - B] = logSoftmax(logits, mask: mask, count: range.count, probs: probs + r * range.count, pick: bAction, scratch: behaviour)
             }
         }
         // The fixed backward policy needs no network output, so the terminal state (which has no

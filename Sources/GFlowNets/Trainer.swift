@@ -137,6 +137,11 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
     /// dL/dW₀ in the same layout, and per-trajectory running sums of dL/dz₀.
     let columnGradient: UnsafeMutablePointer<T>?
     let laterRowsGradient: UnsafeMutablePointer<T>?
+    /// The learned P_B's own network (`--backward-network separate`): its activations over every
+    /// kept row, computed after the rollout in one pass (rows B·(steps+1) tall, not B), and (additive
+    /// encodings) its W₀ transposed, refreshed before each pass.
+    let backwardWorkspace: MLPWorkspace<T>?
+    let backwardColumns: UnsafeMutablePointer<T>?
     // Flow matching: the parents of every visited state, with their own workspace.
     var parentWorkspace: MLPWorkspace<T>?
     var parentStates: [Int32] = []
@@ -147,7 +152,8 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
     /// kept row, probabilities, masks), so a run that cannot fit is refused before it starts.
     public static func memoryEstimate(environment env: Env, settings: GFlowNetSettings) -> Double {
         let rows = Double((env.maxSteps + 1) * settings.batch)
-        let widths = Double(env.encodingWidth + settings.layers * settings.hidden * 3 + 2 * (env.forwardActionCount + env.backwardActionCount + 1))
+        let ownBackward = settings.backwardInOwnNetwork ? env.encodingWidth + settings.layers * settings.hidden * 3 + 2 * env.backwardActionCount : 0
+        let widths = Double(env.encodingWidth + settings.layers * settings.hidden * 3 + 2 * (env.forwardActionCount + env.backwardActionCount + 1) + ownBackward)
         let perRow = widths * Double(MemoryLayout<T>.size) + Double(env.forwardActionCount) * Double(MemoryLayout<T>.size + 1)
             + Double(env.stateSize * 4 + 64)
         return rows * perRow
@@ -201,6 +207,8 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
         firstColumns = incremental ? .allocate(capacity: inputs * hidden) : nil
         columnGradient = incremental ? .allocate(capacity: inputs * hidden) : nil
         laterRowsGradient = incremental ? .allocate(capacity: rolloutBatch * hidden) : nil
+        backwardWorkspace = model.backwardNetwork.map { MLPWorkspace<T>(shape: $0.shape, capacity: rows) }
+        backwardColumns = incremental && model.backwardNetwork != nil ? .allocate(capacity: inputs * hidden) : nil
     }
 
     deinit {
@@ -210,6 +218,7 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
         backwardProbs?.deallocate(); backwardMasks?.deallocate(); backwardActions.deallocate()
         gPF.deallocate(); gPB.deallocate(); gF.deallocate(); behaviour.deallocate()
         addedInputs.deallocate(); partialLogR?.deallocate(); firstColumns?.deallocate(); columnGradient?.deallocate(); laterRowsGradient?.deallocate()
+        backwardColumns?.deallocate()
     }
 
     /// Runs `iterations` training steps.
@@ -292,21 +301,28 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
                 model.parameters.withUnsafeBufferPointer { p in
                     let dz0 = model.network.backward(parameters: p.baseAddress!, workspace: workspace, rows: usedRows, gradient: g.baseAddress!,
                                                      firstLayerWeights: !incremental, rowsPerGroup: batch)
-                    if incremental { addFirstLayerWeightGradient(dz0, to: g.baseAddress!) }
+                    if incremental { addFirstLayerWeightGradient(dz0, rows: usedRows, network: model.network, to: g.baseAddress!) }
+                    if let net = model.backwardNetwork, let bws = backwardWorkspace {
+                        let offset = model.backwardParameterOffset
+                        let dz0 = net.backward(parameters: p.baseAddress! + offset, workspace: bws, rows: backwardRows, gradient: g.baseAddress! + offset,
+                                               firstLayerWeights: !incremental, rowsPerGroup: batch)
+                        if incremental { addFirstLayerWeightGradient(dz0, rows: backwardRows, network: net, to: g.baseAddress! + offset) }
+                    }
                 }
             }
         }
         return loss
     }
 
-    /// dL/dW₀ for an additive encoding: the input switched on by the action of row (t, b) is 1 in
-    /// every later row of trajectory b, so its column gets Σ_{t′ > t} dL/dz₀(t′, b).
-    func addFirstLayerWeightGradient(_ dz0: UnsafePointer<T>, to gradient: UnsafeMutablePointer<T>) {
+    /// dL/dW₀ of `network` (the forward one, or P_B's own) over its first `rows` rows, for an
+    /// additive encoding: the input switched on by the action of row (t, b) is 1 in every later
+    /// row of trajectory b, so its column gets Σ_{t′ > t} dL/dz₀(t′, b).
+    func addFirstLayerWeightGradient(_ dz0: UnsafePointer<T>, rows: Int, network: MLP<T>, to gradient: UnsafeMutablePointer<T>) {
         guard let columns = columnGradient, let later = laterRowsGradient else { return }
-        let B = batch, H = model.network.widths[1]
+        let B = batch, H = network.widths[1]
         columns.update(repeating: 0, count: env.encodingWidth * H)
         later.update(repeating: 0, count: B * H)
-        var t = usedRows / B - 1
+        var t = rows / B - 1
         while t >= 1 {
             for b in 0..<B {
                 let sum = later + b * H
@@ -316,7 +332,7 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
             }
             t -= 1
         }
-        model.network.addFirstLayerColumnGradient(columns, to: gradient)
+        network.addFirstLayerColumnGradient(columns, to: gradient)
     }
 
     /// Samples a batch and returns the loss and its analytic gradient without updating the model
@@ -416,6 +432,7 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
             for t in 0..<(usedRows / batch) {
                 model.network.forward(parameters: p.baseAddress!, workspace: workspace, start: t * batch, rows: batch, group: t)
             }
+            evaluateBackwardNetwork(parameters: p.baseAddress!)
         }
         scoreRows()
     }

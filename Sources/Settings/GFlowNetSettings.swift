@@ -40,6 +40,15 @@ public enum BackwardPolicy: String, Sendable, Codable, CaseIterable {
     case learned
 }
 
+/// Where a learned backward policy's logits come from.
+public enum BackwardNetwork: String, Sendable, Codable, CaseIterable {
+    /// A second head on the forward policy's network: P_B shares its hidden layers.
+    case trunk
+    /// A network of its own, with the forward policy's hidden shape (torchgfn's and gfnx's
+    /// "separate" P_B): twice the hidden layers' work, and P_B learns apart from P_F.
+    case separate
+}
+
 /// Where the learned log Z starts.
 public enum LogZStart: String, Sendable, Codable, CaseIterable {
     /// At 0; it then moves about --lr-logz per step.
@@ -139,13 +148,19 @@ public struct GFlowNetSettings: Sendable, Codable, Equatable {
     /// on the machine's cores or the threads' scheduling. nil: one worker, the whole batch on one
     /// stream with ``blasThreads`` OpenBLAS threads, as before the option existed.
     public var trainWorkers: Int?
+    /// Where a learned P_B's logits come from (`--backward-network`): nil is ``BackwardNetwork/trunk``,
+    /// a head on the forward policy's network, as before the option existed.
+    public var backwardNetwork: BackwardNetwork?
 
     public init() {}
+
+    /// Whether the learned P_B has a network of its own (``backwardNetwork``).
+    public var backwardInOwnNetwork: Bool { backward == .learned && backwardNetwork == .separate }
 
     /// The workers the command line trains with when `--train-workers` is not given: two, or
     /// one for flow matching (whose loss is a mean over the whole batch's states at once) and
     /// for batches of one trajectory. Two workers, not the machine's cores, so a run reproduces
-    /// the same record on any machine. Measured on 10×10 at β_c (any order, learned P_B, 2 × 256,
+    /// the same record on any machine. Measured on 10×10 at β_c (any order, learned P_B on the trunk, 2 × 256,
     /// batch 64; release, 2 cores, one bench run): 818 trajectories/s against 621 with one worker
     /// and OpenBLAS's own two threads (1.32×); the default 4×4 run trains in 4.4 s against 6.1 s,
     /// exact TV(P_T, p) 0.0095 against 0.0082; the 16×16 scale profile (β = 0.4) in 72 s against
@@ -279,6 +294,9 @@ public struct GFlowNetSettings: Sendable, Codable, Equatable {
             try check((1...16).contains(k), "--patch-radius must be between 1 and 16 (got \(k))")
             try check(order == .fixed, "--policy-input patch needs --order fixed: the window is around the next site of the index order")
             try check(head != .perStep, "--policy-input patch reads the same window weights at every site; --head per-step would give each site its own output layer (use --head shared, or --policy-input one-hot)")
+        }
+        if backwardNetwork == .separate && backward != .learned {
+            throw GFNError.invalidInput("--backward-network separate needs --backward learned: the uniform backward policy has no network")
         }
         if order == .fixed && backward == .learned {
             throw GFNError.invalidInput("--backward learned needs --order any: in the fixed order every state has one parent, so P_B = 1")

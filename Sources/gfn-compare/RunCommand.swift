@@ -47,6 +47,7 @@ extension Boundary: ExpressibleByArgument {}
 extension Objective: ExpressibleByArgument {}
 extension ConstructionOrder: ExpressibleByArgument {}
 extension BackwardPolicy: ExpressibleByArgument {}
+extension BackwardNetwork: ExpressibleByArgument {}
 extension Activation: ExpressibleByArgument {}
 extension LogZStart: ExpressibleByArgument {}
 extension PolicyHead: ExpressibleByArgument {}
@@ -310,6 +311,9 @@ struct GFlowNetOptions: ParsableArguments {
     @Option(help: "Backward policy: uniform or learned (learned needs --order any).")
     var backward: BackwardPolicy = defaults.backward
 
+    @Option(name: .customLong("backward-network"), help: "Where a learned backward policy's logits come from: trunk (a second head on the forward policy's network) or separate (a network of its own with the same hidden layers, as torchgfn's and gfnx's separate P_B; twice the hidden layers' work).")
+    var backwardNetwork: BackwardNetwork = .trunk
+
     @Option(parsing: .unconditional, help: "Width of each hidden layer (default: 256; beyond 2^24 states in the fixed order 128 with the patch input, 1024 with the one-hot one).")
     var hidden: Int?
 
@@ -399,6 +403,7 @@ struct GFlowNetOptions: ParsableArguments {
                                                      spinFlipSymmetric: spinFlipSymmetric, uniformLattice: uniformLattice && policyInput != .oneHot)
         if let objective { s.objective = objective }
         s.order = order; s.backward = backward
+        s.backwardNetwork = backwardNetwork == .trunk ? nil : backwardNetwork
         if policyInput == .patch || (policyInput == nil && patchRadius != nil) {
             s.patchRadius = patchRadius ?? s.patchRadius ?? GFlowNetSettings.defaultPatchRadius
         } else if policyInput == .oneHot {

@@ -187,6 +187,22 @@ import TestSupport
         }
     }
 
+    /// `--backward-network separate` gives a learned P_B a network of its own and is recorded (the
+    /// trunk, the default, is absent from the record, as before the option existed); the report
+    /// says so; without a learned P_B it is refused with the flag named, exit 2.
+    @Test func backwardNetworkIsRecordedAndRefusedWithoutALearnedPB() throws {
+        let any = Self.small + ["--order", "any", "--backward", "learned"]
+        #expect(try Self.recordedGFlowNet(any)?.backwardNetwork == nil)
+        let out = TestSupport.temporaryDirectory().appendingPathComponent("run")
+        let r = try TestSupport.run(any + ["--backward-network", "separate", "--out", out.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let record = try RunRecord.decode(try Data(contentsOf: out.appendingPathComponent("run.json")))
+        #expect(record.config.gfn?.backwardNetwork == .separate)
+        #expect(try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8).contains("learned backward policy in a network of its own"))
+        let bad = try TestSupport.run(Self.small + ["--backward-network", "separate", "--out", TestSupport.temporaryDirectory().appendingPathComponent("run").path])
+        #expect(bad.status == 2 && bad.stderr.contains("--backward-network separate needs --backward learned"), "\(bad.stderr)")
+    }
+
     /// Beyond 2^24 states (6×6: 2^36) the fixed order starts from the scale profile — log Z from
     /// the first batch at a rate of 1, 1,000 iterations, the spin-flip mixture on symmetric
     /// targets; the patch input with trajectory balance on uniform lattices, else SubTB with

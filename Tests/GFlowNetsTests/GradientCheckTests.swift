@@ -19,8 +19,10 @@ import TestSupport
         var patch = false
         /// Training workers (`--train-workers`): the batch of 3 split into shards of 2 and 1.
         var workers = 1
+        /// The learned P_B in a network of its own (`--backward-network separate`).
+        var separate = false
         var description: String {
-            "\(objective.rawValue)/\(order.rawValue)/\(backward.rawValue)/\(head.rawValue)×\(layers)\(forwardLooking ? "/forward-looking" : "")\(patch ? "/patch" : "")\(workers > 1 ? "/\(workers) workers" : "")"
+            "\(objective.rawValue)/\(order.rawValue)/\(backward.rawValue)\(separate ? " (own network)" : "")/\(head.rawValue)×\(layers)\(forwardLooking ? "/forward-looking" : "")\(patch ? "/patch" : "")\(workers > 1 ? "/\(workers) workers" : "")"
         }
     }
     // Flow matching sums over all parents, so it has no backward policy to learn (nor a per-step
@@ -37,6 +39,12 @@ import TestSupport
             // Sharded training: the summed shard gradients are the gradient of the whole batch's loss.
             + (o == .fm ? [] : [Case(objective: o, order: .any, backward: .learned, workers: 2),
                                 Case(objective: o, order: .fixed, backward: .uniform, head: .perStep, layers: 1, forwardLooking: o == .db || o == .subtb, workers: 3)])
+    } + separateBackwardCases
+    /// P_B in its own network, with one hidden layer and two, and with two workers.
+    static let separateBackwardCases: [Case] = Objective.allCases.filter { $0 != .fm }.flatMap { o in
+        [Case(objective: o, order: .any, backward: .learned, separate: true),
+         Case(objective: o, order: .any, backward: .learned, layers: 1, separate: true),
+         Case(objective: o, order: .any, backward: .learned, workers: 2, separate: true)]
     }
 
     /// Every objective's analytic gradient (w.r.t. every network parameter and log Z) equals
@@ -58,6 +66,7 @@ import TestSupport
         settings.epsilon = 0.3; settings.subtbLambda = 0.8
         settings.patchRadius = c.patch ? 1 : nil
         settings.trainWorkers = c.workers > 1 ? c.workers : nil
+        settings.backwardNetwork = c.separate ? .separate : nil
         let env = SetVariableEnvironment(energy: energy, beta: 1, order: c.order, patchRadius: settings.patchRadius)
         let model = try GFlowNetModel<SetVariableEnvironment<E>, Double>(environment: env, settings: settings, seed: 2)
         // Move away from the near-zero output layer of the initialisation.

@@ -17,11 +17,15 @@ import TestSupport
         let objective: Objective
         let order: ConstructionOrder
         var workers = 1
-        var description: String { "\(objective.rawValue)/\(order.rawValue)\(workers > 1 ? "/\(workers) workers" : "")" }
+        /// A learned P_B in a network of its own (`--backward-network separate`).
+        var separateBackward = false
+        var description: String { "\(objective.rawValue)/\(order.rawValue)\(workers > 1 ? "/\(workers) workers" : "")\(separateBackward ? "/P_B in its own network" : "")" }
     }
-    // Sharded training (`--train-workers 2`) reaches the same bar.
+    // Sharded training (`--train-workers 2`) reaches the same bar, and so does a learned P_B in a
+    // network of its own.
     static let cases = Objective.allCases.flatMap { [Case(objective: $0, order: .fixed), Case(objective: $0, order: .any)] }
         + [Case(objective: .tb, order: .any, workers: 2), Case(objective: .db, order: .fixed, workers: 2), Case(objective: .subtb, order: .fixed, workers: 2)]
+        + [Case(objective: .tb, order: .any, separateBackward: true), Case(objective: .subtb, order: .any, workers: 2, separateBackward: true)]
 
     static let energy = try! TabulatedEnergy.random(variables: 4, scale: 1, rng: RandomStream(seed: 8))
 
@@ -31,6 +35,7 @@ import TestSupport
         settings.hidden = 32; settings.batch = 16
         settings.learningRate = c.order == .any ? 3e-3 : 1e-3
         settings.trainWorkers = c.workers > 1 ? c.workers : nil
+        if c.separateBackward { settings.backward = .learned; settings.backwardNetwork = .separate }
         let iterations = c.order == .any ? 3000 : 2000
         let env = SetVariableEnvironment(energy: Self.energy, beta: 1, order: c.order)
         let model = try GFlowNet(environment: env, settings: settings, seed: 1)
@@ -224,9 +229,10 @@ import TestSupport
     init() { TestSupport.singleThreadedBLAS() }
     static let energy = try! TabulatedEnergy.random(variables: 5, scale: 1.5, rng: RandomStream(seed: 12))
 
-    static func untrained(order: ConstructionOrder, backward: BackwardPolicy = .uniform, head: PolicyHead = .shared) throws -> GFlowNet<SetVariableEnvironment<TabulatedEnergy>> {
+    static func untrained(order: ConstructionOrder, backward: BackwardPolicy = .uniform, head: PolicyHead = .shared,
+                          backwardNetwork: BackwardNetwork? = nil) throws -> GFlowNet<SetVariableEnvironment<TabulatedEnergy>> {
         var settings = GFlowNetSettings()
-        settings.order = order; settings.backward = backward; settings.hidden = 16
+        settings.order = order; settings.backward = backward; settings.hidden = 16; settings.backwardNetwork = backwardNetwork
         if head == .perStep { settings.head = head; settings.layers = 1 }
         let model = try GFlowNet(environment: SetVariableEnvironment(energy: energy, beta: 1, order: order), settings: settings, seed: 4)
         // A far-from-uniform policy, so the checks are not trivial.
@@ -241,8 +247,9 @@ import TestSupport
         #expect(logPT.count == 32)
     }
 
-    @Test(arguments: [BackwardPolicy.uniform, .learned]) func anyOrderSumsToOneAndAgreesWithImportanceSampling(_ backward: BackwardPolicy) throws {
-        let model = try Self.untrained(order: .any, backward: backward)
+    @Test(arguments: [(BackwardPolicy.uniform, BackwardNetwork?.none), (.learned, nil), (.learned, .separate)])
+    func anyOrderSumsToOneAndAgreesWithImportanceSampling(_ c: (BackwardPolicy, BackwardNetwork?)) throws {
+        let model = try Self.untrained(order: .any, backward: c.0, backwardNetwork: c.1)
         let logPT = try ModelDistribution.exact(model)
         #expect(abs(logPT.map { exp($0) }.reduce(0, +) - 1) < 1e-9)
         // The IS estimate is within 4 of its standard errors of the exact value for every x
@@ -252,6 +259,72 @@ import TestSupport
             let (estimate, se) = ModelDistribution.importanceEstimate(model, terminal: x, trajectories: 2000, seed: UInt64(key))
             #expect(se > 0 && se < 0.1)
             #expect(abs(estimate - logPT[key]) < 4 * se + 1e-9, "x = \(key): \(estimate) ± \(se) vs \(logPT[key])")
+        }
+    }
+
+    /// The sampler's importance weights, whether P_B is uniform, a head on the trunk or a network
+    /// of its own: over 40,000 draws of a far-from-uniform policy, the mean of R(x)·P_B(τ|x)/P_F(τ)
+    /// (unbiased for Z whenever P_B is a distribution over each state's parents, so this checks
+    /// normalisation, not which logits were read: see the next test) is within 4 of its
+    /// delta-method standard errors of the exact Z.
+    @Test(arguments: [(BackwardPolicy.uniform, BackwardNetwork?.none), (.learned, nil), (.learned, .separate)])
+    func samplerImportanceWeightsEstimateZ(_ c: (BackwardPolicy, BackwardNetwork?)) throws {
+        let model = try Self.untrained(order: .any, backward: c.0, backwardNetwork: c.1)
+        let exact = try Enumerator.enumerate(Self.energy, beta: 1, storeEnergies: true)
+        let samples = GFlowNetSampler.sample(model, count: 40_000, seed: 7, batch: 256)
+        let logW = samples.keys.indices.map { -exact.energies![Int(samples.keys[$0])] + samples.logPB[$0] - samples.logPF[$0] }
+        let estimate = LogSpace.logMeanExp(logW)
+        let rel = logW.map { exp($0 - estimate) }
+        let se = (rel.reduce(0) { $0 + ($1 - 1) * ($1 - 1) } / Double(rel.count - 1) / Double(rel.count)).squareRoot()
+        #expect(se > 0 && se < 0.05)
+        #expect(abs(estimate - exact.logZ) < 4 * se, "\(c): \(estimate) ± \(se) against \(exact.logZ)")
+    }
+
+    /// Which logits P_B reads: the trainer's rollout and the sampler, on the same stream at
+    /// temperature 1 with no exploration, draw the same trajectories (the same draws in the same
+    /// order), and both give each one the log P_F and log P_B that an independent pass gives: every
+    /// state of the trajectory encoded afresh, one dense forward pass of the network P_B sits in
+    /// (the trunk's head or its own network), log-softmax over the state's parents. Float
+    /// networks, tolerance 1e-4 on sums of ≤ 5 log-probabilities (products of different heights
+    /// round differently).
+    @Test(arguments: [BackwardNetwork?.none, .separate]) func trainerAndSamplerScoreTrajectoriesAsAnIndependentPassDoes(_ network: BackwardNetwork?) throws {
+        let model = try Self.untrained(order: .any, backward: .learned, backwardNetwork: network)
+        var settings = model.settings
+        settings.epsilon = 0; settings.batch = 16
+        let m = try GFlowNet(environment: model.environment, settings: settings, parameters: model.parameters, logZ: 0)
+        let trainer = Trainer(model: m, seed: 5)
+        trainer.rollout(); trainer.scoreRows()
+        var drawn: [(state: [Int32], pf: Double, pb: Double)] = []
+        GFlowNetSampler.forEachSample(m, count: 16, rng: RandomStream(seed: 5, stream: GFlowNetStreams.training), batch: 16) { s, pf, pb in
+            drawn.append((Array(UnsafeBufferPointer(start: s, count: m.environment.stateSize)), pf, pb))
+        }
+        let env = m.environment, S = env.stateSize, B = 16, Bk = env.backwardActionCount, range = m.layout.backward!
+        let net = m.backwardNetwork ?? m.network
+        let ws = MLPWorkspace<Float>(shape: net.shape, capacity: 1)
+        var mask = [Bool](repeating: false, count: Bk)
+        for b in 0..<B {
+            let n = trainer.lengths[b]
+            var pf = 0.0, pb = 0.0, independentPB = 0.0
+            for t in 0..<n { pf += trainer.logPF[t * B + b]; pb += trainer.logPB[t * B + b] }
+            for t in 1...n {
+                let s = UnsafePointer(trainer.states + (t * B + b) * S)
+                env.encode(s, into: ws.inputRow(0, width: env.encodingWidth))
+                let out = m.parameters.withUnsafeBufferPointer { p in
+                    net.forward(parameters: p.baseAddress! + (m.backwardNetwork == nil ? 0 : m.backwardParameterOffset), workspace: ws, start: 0, rows: 1)
+                } + (m.layout.backwardInOwnNetwork ? 0 : range.lowerBound)
+                mask.withUnsafeMutableBufferPointer { env.backwardMask(s, into: $0.baseAddress!) }
+                let pick = env.backwardAction(undoing: Int(trainer.actions[(t - 1) * B + b]), in: s)
+                var top = -Double.infinity
+                for j in 0..<Bk where mask[j] { top = max(top, Double(out[j])) }
+                var total = 0.0
+                for j in 0..<Bk where mask[j] { total += exp(Double(out[j]) - top) }
+                independentPB += Double(out[pick]) - top - log(total)
+            }
+            let terminal = Array(UnsafeBufferPointer(start: trainer.states + (n * B + b) * S, count: S))
+            #expect(drawn[b].state == terminal, "trajectory \(b): the sampler drew another x")
+            #expect(abs(pb - independentPB) < 1e-4, "trajectory \(b): the trainer's log P_B \(pb), an independent pass \(independentPB)")
+            #expect(abs(drawn[b].pb - independentPB) < 1e-4, "trajectory \(b): the sampler's log P_B \(drawn[b].pb), an independent pass \(independentPB)")
+            #expect(abs(drawn[b].pf - pf) < 1e-4, "trajectory \(b): the sampler's log P_F \(drawn[b].pf), the trainer's \(pf)")
         }
     }
 
@@ -313,10 +386,11 @@ extension ModelDistributionTests {
 
 @Suite struct SavedModelTests {
     init() { TestSupport.singleThreadedBLAS() }
-    @Test func saveLoadSampleGivesTheSameSamples() throws {
+    @Test(arguments: [BackwardNetwork?.none, .separate]) func saveLoadSampleGivesTheSameSamples(_ backwardNetwork: BackwardNetwork?) throws {
         let energy = try TabulatedEnergy.random(variables: 4, rng: RandomStream(seed: 1))
         let env = SetVariableEnvironment(energy: energy, beta: 1, order: .any)
         var settings = GFlowNetSettings(); settings.order = .any; settings.backward = .learned; settings.hidden = 16; settings.batch = 8
+        settings.backwardNetwork = backwardNetwork
         let model = try GFlowNet(environment: env, settings: settings, seed: 6)
         let trainer = Trainer(model: model, seed: 6)
         try trainer.train(iterations: 30)
@@ -331,6 +405,7 @@ extension ModelDistributionTests {
         let again = GFlowNetSampler.sample(loaded, count: 500, seed: 9)
         #expect(again.keys == direct.keys)
         #expect(again.logPF == direct.logPF)
+        #expect(again.logPB == direct.logPB)
         #expect(saved.training == trainer.record)
         // A different target is refused, naming what differs.
         do {
