@@ -21,8 +21,10 @@ import TestSupport
         var workers = 1
         /// The learned P_B in a network of its own (`--backward-network separate`).
         var separate = false
+        /// The 3×3 hypergrid (variable-length trajectories, a dense first layer) instead of a set-variable energy.
+        var hypergrid = false
         var description: String {
-            "\(objective.rawValue)/\(order.rawValue)/\(backward.rawValue)\(separate ? " (own network)" : "")/\(head.rawValue)×\(layers)\(forwardLooking ? "/forward-looking" : "")\(patch ? "/patch" : "")\(workers > 1 ? "/\(workers) workers" : "")"
+            "\(objective.rawValue)/\(order.rawValue)/\(backward.rawValue)\(separate ? " (own network)" : "")/\(head.rawValue)×\(layers)\(forwardLooking ? "/forward-looking" : "")\(patch ? "/patch" : "")\(workers > 1 ? "/\(workers) workers" : "")\(hypergrid ? "/hypergrid" : "")"
         }
     }
     // Flow matching sums over all parents, so it has no backward policy to learn (nor a per-step
@@ -44,7 +46,8 @@ import TestSupport
     static let separateBackwardCases: [Case] = Objective.allCases.filter { $0 != .fm }.flatMap { o in
         [Case(objective: o, order: .any, backward: .learned, separate: true),
          Case(objective: o, order: .any, backward: .learned, layers: 1, separate: true),
-         Case(objective: o, order: .any, backward: .learned, workers: 2, separate: true)]
+         Case(objective: o, order: .any, backward: .learned, workers: 2, separate: true),
+         Case(objective: o, order: .any, backward: .learned, separate: true, hypergrid: true)]
     }
 
     /// Every objective's analytic gradient (w.r.t. every network parameter and log Z) equals
@@ -52,12 +55,19 @@ import TestSupport
     @Test(arguments: cases) func gradientsMatchFiniteDifferences(_ c: Case) throws {
         if c.patch {
             try check(c, energy: try IsingModel(lattice: SquareLattice(rows: 2, cols: 3, boundary: .periodic)))
+        } else if c.hypergrid {
+            try check(c, environment: HypergridEnvironment(grid: try HypergridModel(dims: 2, side: 3)), settings: settings(c))
         } else {
             try check(c, energy: try TabulatedEnergy.random(variables: 3, scale: 1, rng: RandomStream(seed: 8)))
         }
     }
 
     func check<E: EnergyModel>(_ c: Case, energy: E) throws {
+        let settings = settings(c)
+        try check(c, environment: SetVariableEnvironment(energy: energy, beta: 1, order: c.order, patchRadius: settings.patchRadius), settings: settings)
+    }
+
+    func settings(_ c: Case) -> GFlowNetSettings {
         var settings = GFlowNetSettings()
         settings.objective = c.objective; settings.order = c.order; settings.backward = c.backward
         settings.hidden = 4; settings.layers = c.layers; settings.activation = .tanh; settings.batch = 3
@@ -67,8 +77,11 @@ import TestSupport
         settings.patchRadius = c.patch ? 1 : nil
         settings.trainWorkers = c.workers > 1 ? c.workers : nil
         settings.backwardNetwork = c.separate ? .separate : nil
-        let env = SetVariableEnvironment(energy: energy, beta: 1, order: c.order, patchRadius: settings.patchRadius)
-        let model = try GFlowNetModel<SetVariableEnvironment<E>, Double>(environment: env, settings: settings, seed: 2)
+        return settings
+    }
+
+    func check<Env: ConstructionEnvironment>(_ c: Case, environment env: Env, settings: GFlowNetSettings) throws {
+        let model = try GFlowNetModel<Env, Double>(environment: env, settings: settings, seed: 2)
         // Move away from the near-zero output layer of the initialisation.
         let rng = RandomStream(seed: 99)
         for i in model.parameters.indices { model.parameters[i] += 0.3 * rng.gaussian() }
