@@ -27,6 +27,10 @@ public struct BenchResult: Codable {
     public var cores: Int
     public var gfnTrainTrajectoriesPerS: Double
     public var gfnSampleSamplesPerS: Double
+    /// Sampling's GFLOP/s over sgemm's on the same forward products (10×10: the torchgfn-like
+    /// configuration, and the fixed-order shared head at batch 128).
+    public var gfnSampleShareOfSgemm: Double
+    public var gfnDefaultSampleShareOfSgemm: Double
     /// GFlowNet-in-MH independence steps per second with the project default on 10×10, and that
     /// over plain sampling's samples per second in the same run.
     public var gfnMhDefaultStepsPerS: Double
@@ -190,6 +194,7 @@ public struct Bench {
             mhCheckerboardUpdatesPerS: mh.checkerboard, mhRatioToC: mh.metropolis / mh.c, mhTwoCoreSpeedup: speedups["2"] ?? 0, mhSpeedupByCores: speedups,
             cores: ProcessInfo.processInfo.activeProcessorCount,
             gfnTrainTrajectoriesPerS: any10.trajectoriesPerSecond, gfnSampleSamplesPerS: any10.samplesPerSecond,
+            gfnSampleShareOfSgemm: any10.samplingShareOfSgemm, gfnDefaultSampleShareOfSgemm: fixed10.samplingShareOfSgemm,
             gfnMhDefaultStepsPerS: fixed10.gfnMHStepsPerSecond, gfnMhDefaultRatioToSampling: fixed10.gfnMHStepsPerSecond / fixed10.samplesPerSecond,
             gfnTrainShareOfSgemm: share(any10),
             gfnDefaultTrainTrajectoriesPerS: fixed10.trajectoriesPerSecond, gfnDefaultSampleSamplesPerS: fixed10.samplesPerSecond,
@@ -297,7 +302,7 @@ public struct Bench {
             let s = c.side, label = c.label
             let r = try log.tracking(c.key, "GFlowNet \(s)×\(s) \(label)") {
                 try GFNBench.measure(side: s, settings: c.settings, iterations: quick ? 3 : (s == 10 ? 30 : 300),
-                                     warmup: quick ? 1 : 5, samples: quick ? 500 : 20_000)
+                                     warmup: quick ? 1 : 5, samples: quick ? 500 : 20_000, sgemmSeconds: quick ? 0.02 : 0.3)
             }
             let achieved = r.stepFLOPs / r.stepSeconds / 1e9
             if let key = c.oneWorkerBaselineOf, let sharded = measured[key] {
@@ -319,7 +324,8 @@ public struct Bench {
                                        s, s, label, c.settings.workers, c.settings.workers == 1 ? "" : "s", r.trajectoriesPerSecond,
                                        100 * achieved / r.sgemmGFLOPS, achieved, r.sgemmGFLOPS, sgemm))
             }
-            log.rows.append(String(format: "| GFlowNet %d×%d %@: sampling | %.0f samples/s | |", s, s, label, r.samplesPerSecond))
+            log.rows.append(String(format: "| GFlowNet %d×%d %@: sampling | %.0f samples/s | %.0f%% of sgemm at its forward products |", s, s, label, r.samplesPerSecond,
+                                   100 * r.samplingShareOfSgemm))
             log.rows.append(String(format: "| GFlowNet-in-MH %d×%d %@: independence steps (draw + log P_F + E(x) + test) | %.0f steps/s | %.2f× its sampling; acceptance %.3f (after %d training steps) |",
                                    s, s, label, r.gfnMHStepsPerSecond, r.gfnMHStepsPerSecond / r.samplesPerSecond, r.gfnMHAcceptance, r.trainedSteps))
             measured[c.key] = r
@@ -340,7 +346,8 @@ public struct Bench {
                 var rates: [String: Double] = [:]
                 for c in configurations {
                     rates[c.ours] = try log.tracking("gfn_\(s)x\(s)_\(c.ours)_pb_\(when)_peers", "GFlowNet \(s)×\(s), P_B \(c.ours), \(when) the peers") {
-                        try GFNBench.measure(side: s, settings: c.settings, iterations: quick ? 3 : (s == 10 ? 60 : 600), warmup: quick ? 1 : 5, samples: 500)
+                        try GFNBench.measure(side: s, settings: c.settings, iterations: quick ? 3 : (s == 10 ? 60 : 600), warmup: quick ? 1 : 5, samples: 500,
+                                             sgemmSeconds: quick ? 0.02 : 0.3)
                     }.trajectoriesPerSecond
                 }
                 return rates

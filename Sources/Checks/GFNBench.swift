@@ -15,6 +15,9 @@ enum GFNBench {
     struct Result {
         var trajectoriesPerSecond: Double
         var samplesPerSecond: Double
+        /// Sampling's GFLOP/s over what sgemm reaches doing its forward products alone (OpenBLAS's
+        /// threads, sampling's row blocks).
+        var samplingShareOfSgemm: Double
         /// FLOPs of one training step (forward of every kept row, and backward).
         var stepFLOPs: Double
         var stepSeconds: Double
@@ -35,7 +38,8 @@ enum GFNBench {
 
     /// Trains `iterations` steps (after `warmup`) on a side×side periodic Ising model at β_c and
     /// samples `samples` states.
-    static func measure(side: Int, settings: GFlowNetSettings, iterations: Int, warmup: Int, samples: Int) throws -> Result {
+    /// `sgemmSeconds`: how long each of the three timings of the sgemm references runs.
+    static func measure(side: Int, settings: GFlowNetSettings, iterations: Int, warmup: Int, samples: Int, sgemmSeconds: Double = 0.3) throws -> Result {
         let ising = try IsingModel(lattice: SquareLattice(rows: side, cols: side, boundary: .periodic))
         BLASThreads.set(settings.blasThreads)
         let env = SetVariableEnvironment(energy: ising, beta: defaultBeta, order: settings.order)
@@ -49,7 +53,8 @@ enum GFNBench {
             try trainer.train(iterations: iterations)
             dt = min(dt, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
         }
-        let s = GFlowNetSampler.sample(model, count: samples, seed: 1)
+        let sampleBatch = 512
+        let s = GFlowNetSampler.sample(model, count: samples, seed: 1, batch: sampleBatch)
         // The same trained model as an independence proposal, timed over as many steps as samples.
         let t0 = DispatchTime.now().uptimeNanoseconds
         let chain = try GFlowNetMH.run(gfn: model, kernel: MetropolisKernel(energy: ising, beta: defaultBeta),
@@ -60,9 +65,9 @@ enum GFNBench {
         // states when P_B is its head); P_B's own network once per step on every row at once.
         var networks = [NetworkProducts(shape: model.network.shape, steps: env.maxSteps + (model.layout.backwardOnTrunk ? 1 : 0), wholeBatchForward: false)]
         if let own = model.backwardNetwork { networks.append(NetworkProducts(shape: own.shape, steps: env.maxSteps + 1, wholeBatchForward: true)) }
-        let threaded = sgemmAtStepShapes(networks: networks, batch: settings.batch, skipFirstLayer: env.hasAdditiveEncoding)
+        let threaded = sgemmAtStepShapes(networks: networks, batch: settings.batch, skipFirstLayer: env.hasAdditiveEncoding, seconds: sgemmSeconds)
         let sharded = settings.workers > 1
-            ? sgemmAtStepShapes(networks: networks, batch: settings.batch, skipFirstLayer: env.hasAdditiveEncoding, workers: settings.workers)
+            ? sgemmAtStepShapes(networks: networks, batch: settings.batch, skipFirstLayer: env.hasAdditiveEncoding, workers: settings.workers, seconds: sgemmSeconds)
             : nil
         // The products a step makes: forward, dW and dX of every layer but the first, whose
         // input gradient is never needed and whose forward and dW products an additive
@@ -71,7 +76,18 @@ enum GFNBench {
             let rows = Double(n.steps * settings.batch), macs = Double(n.shape.multiplyAddsPerRow), firstLayer = Double(n.shape.input * n.shape.hidden[0])
             return total + (env.hasAdditiveEncoding ? 2 * rows * 3 * (macs - firstLayer) : 2 * rows * (3 * macs - firstLayer))
         }
+        // Sampling: the forward products only, in blocks of up to 512 draws; P_B's own network
+        // runs at every step after the first (rows 1…n of a trajectory), the forward network at
+        // steps 0…n − 1 (and n, for P_B on the trunk). Every 10×10 and 4×4 trajectory has n steps.
+        var sampling = [NetworkProducts(shape: model.network.shape, steps: env.maxSteps + (model.layout.backwardOnTrunk ? 1 : 0), wholeBatchForward: false, forwardOnly: true)]
+        if let own = model.backwardNetwork { sampling.append(NetworkProducts(shape: own.shape, steps: env.maxSteps, wholeBatchForward: false, forwardOnly: true)) }
+        let samplingFLOPs = sampling.reduce(0.0) { total, n in
+            let macs = Double(n.shape.multiplyAddsPerRow) - (env.hasAdditiveEncoding ? Double(n.shape.input * n.shape.hidden[0]) : 0)
+            return total + 2 * Double(n.steps * samples) * macs
+        }
+        let samplingSgemm = sgemmAtStepShapes(networks: sampling, batch: min(sampleBatch, samples), skipFirstLayer: env.hasAdditiveEncoding, seconds: sgemmSeconds)
         return Result(trajectoriesPerSecond: Double(iterations * settings.batch) / dt, samplesPerSecond: Double(samples) / s.seconds,
+                      samplingShareOfSgemm: samplingFLOPs / s.seconds / 1e9 / samplingSgemm,
                       stepFLOPs: flops, stepSeconds: dt / Double(iterations),
                       sgemmGFLOPS: max(threaded, sharded ?? 0), sgemmThreadedGFLOPS: threaded, sgemmShardedGFLOPS: sharded,
                       gfnMHStepsPerSecond: Double(chain[0].proposals) / chainSeconds,
@@ -80,18 +96,19 @@ enum GFNBench {
 
     /// The products one network makes in a training step: `steps` rows per trajectory, its
     /// forward products per construction step (M = batch) or, `wholeBatchForward`, once over
-    /// every row (P_B's own network).
+    /// every row (P_B's own network); `forwardOnly`: no backward products (sampling).
     struct NetworkProducts {
         var shape: MLPShape
         var steps: Int
         var wholeBatchForward: Bool
+        var forwardOnly = false
     }
 
     /// GFLOP/s of the sgemm calls one training step makes (each network's forward products, then
     /// its backward products over all rows), timed alone on random data. With `workers` W > 1:
     /// the products of W shards (the batch split as the trainer splits it), each set single-threaded
     /// on its own thread, all W concurrently (the rate is their total FLOPs over the wall time).
-    static func sgemmAtStepShapes(networks: [NetworkProducts], batch: Int, skipFirstLayer: Bool, workers: Int = 1) -> Double {
+    static func sgemmAtStepShapes(networks: [NetworkProducts], batch: Int, skipFirstLayer: Bool, workers: Int = 1, seconds: Double) -> Double {
         let blasThreads = BLASThreads.current
         if workers > 1 { BLASThreads.set(1) }
         defer { BLASThreads.set(blasThreads) }
@@ -112,7 +129,7 @@ enum GFNBench {
         for _ in 0..<3 {
             flops.set(0)
             let t0 = DispatchTime.now().uptimeNanoseconds
-            runAll(seconds: 0.3)
+            runAll(seconds: seconds)
             best = max(best, flops.get() / (Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9) / 1e9)
         }
         return best
@@ -124,7 +141,7 @@ private final class StepProducts: @unchecked Sendable {
     let widths: [Int]
     let firstProduct: Int
     let steps: Int, batch: Int, rows: Int
-    let wholeBatchForward: Bool
+    let wholeBatchForward: Bool, forwardOnly: Bool
     let blockRows: Int
     let a: UnsafeMutablePointer<Float>, b: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>
 
@@ -132,7 +149,7 @@ private final class StepProducts: @unchecked Sendable {
         widths = network.shape.widths
         firstProduct = skipFirstLayer ? 1 : 0
         steps = network.steps; self.batch = batch; rows = steps * batch
-        wholeBatchForward = network.wholeBatchForward
+        wholeBatchForward = network.wholeBatchForward; forwardOnly = network.forwardOnly
         blockRows = MLPWorkspace<Float>(shape: network.shape, capacity: 1).blockRows
         let maxWidth = widths.max()!
         a = .allocate(capacity: rows * maxWidth)
@@ -167,7 +184,7 @@ private final class StepProducts: @unchecked Sendable {
             }
         }
         var start = 0
-        while start < rows {
+        while start < rows && !forwardOnly {
             let m = min(blockRows, rows - start)
             for l in stride(from: w.count - 2, through: firstProduct, by: -1) {
                 Float.gemm(transA: true, transB: false, m: w[l + 1], n: w[l], k: m, alpha: 1, a: a, lda: w[l + 1], b: c, ldb: w[l], beta: 1, c: b, ldc: w[l])

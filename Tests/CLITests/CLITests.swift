@@ -248,7 +248,8 @@ import TestSupport
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("bench.json"))) as? [String: Any] ?? [:]
         for key in ["mh_flips_per_s", "c_reference_flips_per_s", "gfn_train_trajectories_per_s", "gfn_default_train_trajectories_per_s",
                     "sgemm_gflops", "peak_rss_bytes", "mh_ratio_to_c", "mh_two_core_speedup", "mh_checkerboard_updates_per_s",
-                    "gfn_cli_default_train_trajectories_per_s", "gfn4x4_cli_default_train_trajectories_per_s"] {
+                    "gfn_cli_default_train_trajectories_per_s", "gfn4x4_cli_default_train_trajectories_per_s",
+                    "gfn_trunk_train_trajectories_per_s", "gfn4x4_trunk_train_trajectories_per_s", "gfn_sample_share_of_sgemm", "gfn_default_sample_share_of_sgemm"] {
             #expect(((json[key] as? Double) ?? 0) > 0, "\(key) = \(String(describing: json[key]))")
         }
         #expect(json["time_to_quality_seconds"] is NSNull, "--quick skips the time to quality, and says so with null")
@@ -259,7 +260,9 @@ import TestSupport
 
     /// `bench --peers` on a stand-in peer environment (a script that answers like the peer scripts,
     /// so the test needs no torch or jax): every peer on both lattices, ours measured beside them,
-    /// the ratios ours / peer, the versions recorded.
+    /// the ratios ours / peer, the versions recorded. Each peer is paired with ours in its own
+    /// configuration: torchgfn and gfnx's separate P_B with ours with P_B in its own network (one
+    /// measurement of ours for both), gfnx's baseline with ours with P_B on the trunk.
     @Test func benchWithPeersRecordsEachPeerBesideOurs() throws {
         let dir = TestSupport.temporaryDirectory()
         let scripts = dir.appendingPathComponent("peers")
@@ -284,6 +287,11 @@ import TestSupport
         let measurements = try #require(peers["measurements"] as? [[String: Any]])
         #expect(measurements.map { $0["side"] as? Int } == [10, 10, 10, 4, 4, 4])
         #expect(measurements.map { $0["peer_trajectories_per_s"] as? Double } == [250, 500, 400, 250, 500, 400])
+        #expect(measurements.map { $0["ours"] as? String } == ["separate", "separate", "trunk", "separate", "separate", "trunk"])
+        for k in [0, 3] {
+            #expect(measurements[k]["ours_before_and_after"] as? [Double] == measurements[k + 1]["ours_before_and_after"] as? [Double])
+            #expect(measurements[k]["ours_before_and_after"] as? [Double] != measurements[k + 2]["ours_before_and_after"] as? [Double])
+        }
         for m in measurements {
             let ours = try #require(m["ours_trajectories_per_s"] as? Double), peer = try #require(m["peer_trajectories_per_s"] as? Double)
             #expect(ours > 0 && abs((m["ours_over_peer"] as? Double ?? 0) - ours / peer) < 1e-12)
