@@ -39,13 +39,7 @@ extension Trainer {
                         if t == 0 {
                             z.update(from: bias0, count: H)
                         } else {
-                            let previous = z0 + ((t - 1) * B + b) * H
-                            let c = Int(addedInputs[(t - 1) * B + b])
-                            if c >= 0 {
-                                T.sum(previous, columns + c * H, into: z, count: H)
-                            } else {
-                                z.update(from: previous, count: H)
-                            }
+                            advanceFirstPreActivation(of: t * B + b, in: z0, columns: columns, width: H)
                         }
                     } else {
                         env.encode(UnsafePointer(states + (t * B + b) * S), into: workspace.inputRow(t * B + b, width: W))
@@ -106,19 +100,28 @@ extension Trainer {
             (states + (last * B + b) * S).update(from: states + ((last - 1) * B + b) * S, count: S)
         }
         if let columns = backwardColumns {
-            // Additive encoding: row r's z₀ is row (r − B)'s plus the column of the input the action from row r − B switched on.
             let H = net.widths[1], z0 = ws.preActivations[0]
             net.firstLayerColumns(parameters: params, into: columns)
             for b in 0..<B { (z0 + b * H).update(from: params + net.biasOffsets[0], count: H) }
-            for r in B..<rows {
-                let c = Int(addedInputs[r - B])
-                if c >= 0 { T.sum(z0 + (r - B) * H, columns + c * H, into: z0 + r * H, count: H) } else { (z0 + r * H).update(from: z0 + (r - B) * H, count: H) }
-            }
+            for r in B..<rows { advanceFirstPreActivation(of: r, in: z0, columns: columns, width: H) }
         } else {
             let W = env.encodingWidth
             for r in 0..<rows { env.encode(UnsafePointer(states + r * S), into: ws.inputRow(r, width: W)) }
         }
         net.forward(parameters: params, workspace: ws, start: 0, rows: rows, firstPreActivationsGiven: backwardColumns != nil)
+    }
+
+    /// Row r's first-layer pre-activation (additive encodings) in `z0`: row (r − B)'s — the same
+    /// trajectory's previous state — plus the weight column (of `columns`, W₀ transposed) of the
+    /// input the action from row r − B switched on, or a copy when no action was taken there.
+    @inline(__always)
+    func advanceFirstPreActivation(of r: Int, in z0: UnsafeMutablePointer<T>, columns: UnsafePointer<T>, width H: Int) {
+        let c = Int(addedInputs[r - batch])
+        if c >= 0 {
+            T.sum(z0 + (r - batch) * H, columns + c * H, into: z0 + r * H, count: H)
+        } else {
+            (z0 + r * H).update(from: z0 + (r - batch) * H, count: H)
+        }
     }
 
     /// From the kept outputs: log P_F of each action (and the policy's probabilities), log P_B of
