@@ -86,6 +86,6 @@ let package = Package(
         .testTarget(name: "ComparisonTests", dependencies: ["GFNCompareKit", "Checks", "Comparison", "Reporting", "GFlowNets", "Energies", "Exact", "MCMC", "Metrics", "GFNCore", "TestSupport", "Settings"],
                     exclude: ["FuzzCorpus"]),
         .testTarget(name: "ChecksTests", dependencies: ["Checks", "Comparison", "Reporting", "Settings", "GFNCore", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["gfn-compare", "Reporting", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["gfn-compare", "Reporting", "NeuralNet", "TestSupport"]),
     ]
 )

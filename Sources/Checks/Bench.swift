@@ -73,6 +73,13 @@ public struct BenchResult: Codable {
     /// torchgfn and gfnx measured in this run (`--peers`), or null with the reason in `peersSkipped`.
     public var peers: PeerBench.Report?
     public var peersSkipped: String?
+    /// The torchgfn-like 10×10 configuration with bf16 products (`--precision bf16`): training
+    /// and sampling rates, and the gfnx-baseline-like one's training rate; null, with the reason
+    /// in `bf16Skipped`, on a CPU without AVX512_BF16.
+    public var gfnBf16TrainTrajectoriesPerS: Double?
+    public var gfnBf16SampleSamplesPerS: Double?
+    public var gfnTrunkBf16TrainTrajectoriesPerS: Double?
+    public var bf16Skipped: String?
 }
 
 
@@ -100,6 +107,8 @@ public struct Bench {
         var settings: GFlowNetSettings
         /// The key of the case this one is the one-worker baseline of (nil: none).
         var oneWorkerBaselineOf: String?
+        /// The key of the fp32 case this bf16 one is compared with (nil: none).
+        var bf16ComparedTo: String?
     }
 
     /// torchgfn's configuration in its peer script: any order, P_B learned in a network of its
@@ -118,6 +127,13 @@ public struct Bench {
         return withCommandLineWorkers(s)
     }
 
+    /// `s` with bf16 products (`--precision bf16`).
+    static func inBF16(_ s: GFlowNetSettings) -> GFlowNetSettings {
+        var s = s
+        s.precision = .bf16
+        return s
+    }
+
     /// `s` with the training workers the command line gives it (`GFlowNetSettings.defaultTrainWorkers`).
     static func withCommandLineWorkers(_ s: GFlowNetSettings) -> GFlowNetSettings {
         var s = s
@@ -132,8 +148,16 @@ public struct Bench {
         var oneWorker = torchgfnLike
         oneWorker.trainWorkers = nil
         let fixed = withCommandLineWorkers(GFlowNetSettings())
+        // bf16 products where the CPU has them, each right after its fp32 twin (bf16ComparedTo).
+        let bf16: [GFlowNetCase] = BF16Products.isSupported ? [
+            GFlowNetCase(key: "gfn_10x10_torchgfn_like_bf16", side: 10, label: "torchgfn-like with bf16 products", settings: inBF16(torchgfnLike),
+                         bf16ComparedTo: "gfn_10x10_torchgfn_like"),
+            GFlowNetCase(key: "gfn_10x10_trunk_pb_bf16", side: 10, label: "gfnx-baseline-like with bf16 products", settings: inBF16(trunkLike),
+                         bf16ComparedTo: "gfn_10x10_trunk_pb")] : []
         return [GFlowNetCase(key: "gfn_10x10_torchgfn_like", side: 10, label: "any order, P_B in its own network, 256×2, batch 64 (torchgfn-like)", settings: torchgfnLike),
+                bf16.first,
                 GFlowNetCase(key: "gfn_10x10_trunk_pb", side: 10, label: "any order, P_B on the trunk, 256×2, batch 64 (gfnx-baseline-like)", settings: trunkLike),
+                bf16.last].compactMap { $0 } + [
                 GFlowNetCase(key: "gfn_10x10_torchgfn_like_one_worker", side: 10, label: "torchgfn-like with one training worker (OpenBLAS's own threads)", settings: oneWorker,
                              oneWorkerBaselineOf: "gfn_10x10_torchgfn_like"),
                 GFlowNetCase(key: "gfn_10x10_default", side: 10, label: "fixed order, shared head, 256×2, batch 128", settings: fixed),
@@ -176,6 +200,7 @@ public struct Bench {
         let gfn = try measureGFlowNets(log)
         let peerReport = try peerVersions.map { try measurePeers(log, versions: $0) }
         if peerReport == nil { log.rows.append("| peers (torchgfn, gfnx) | skipped: no --peers PYTHON (make it with ../shared/peers/setup.sh) | |") }
+        if !BF16Products.isSupported { log.rows.append("| GFlowNet with bf16 products | skipped: this CPU has no AVX512_BF16 | |") }
         let enumeration = try measureEnumeration(log)
         let quality = quick ? nil : try measureTimeToQuality(log)
 
@@ -214,7 +239,11 @@ public struct Bench {
             timeToQualitySeconds: quality?.gfn?.0, timeToQualityIterations: quality?.gfn?.1,
             mhTimeToQualitySeconds: quality?.mh, peakRssBytes: rss, peakRssBytesByMeasurement: log.peaks,
             defaultRunSeconds: quality?.defaultRun, defaultRunPeakRssBytes: log.peaks["default_run"], cpuModel: MachineInfo.cpuModel,
-            peers: peerReport, peersSkipped: peerReport == nil ? "no --peers PYTHON given" : nil)
+            peers: peerReport, peersSkipped: peerReport == nil ? "no --peers PYTHON given" : nil,
+            gfnBf16TrainTrajectoriesPerS: gfn["gfn_10x10_torchgfn_like_bf16"]?.trajectoriesPerSecond,
+            gfnBf16SampleSamplesPerS: gfn["gfn_10x10_torchgfn_like_bf16"]?.samplesPerSecond,
+            gfnTrunkBf16TrainTrajectoriesPerS: gfn["gfn_10x10_trunk_pb_bf16"]?.trajectoriesPerSecond,
+            bf16Skipped: BF16Products.isSupported ? nil : "this CPU has no AVX512_BF16")
         return (table, result)
     }
 
@@ -309,6 +338,16 @@ public struct Bench {
                 log.rows.append(String(format: "| GFlowNet %d×%d %@: training | %.0f trajectories/s | %.0f%% of sgemm at these shapes (%.1f of %.1f GFLOP/s); %d workers train %.2f× as fast |",
                                        s, s, label, r.trajectoriesPerSecond, 100 * achieved / r.sgemmGFLOPS, achieved, r.sgemmGFLOPS,
                                        Self.torchgfnLike.workers, sharded.trajectoriesPerSecond / r.trajectoriesPerSecond))
+                measured[c.key] = r
+                continue
+            }
+            if let key = c.bf16ComparedTo, let fp32 = measured[key] {
+                // Its share of fp32 sgemm's rate would pass 100%: the same-run fp32 step is the yardstick.
+                log.rows.append(String(format: "| GFlowNet %d×%d %@: training, %d workers | %.0f trajectories/s | %.2f× the fp32 step (%.1f GFLOP/s; fp32 sgemm alone at these shapes: %.1f) |",
+                                       s, s, label, c.settings.workers, r.trajectoriesPerSecond, r.trajectoriesPerSecond / fp32.trajectoriesPerSecond,
+                                       achieved, r.sgemmGFLOPS))
+                log.rows.append(String(format: "| GFlowNet %d×%d %@: sampling | %.0f samples/s | %.2f× fp32 sampling |", s, s, label, r.samplesPerSecond,
+                                       r.samplesPerSecond / fp32.samplesPerSecond))
                 measured[c.key] = r
                 continue
             }

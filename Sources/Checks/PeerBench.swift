@@ -26,6 +26,9 @@ public enum PeerBench {
         /// gfnx's baseline). Absent in runs before 2026-12-02, which measured ours with P_B on the
         /// trunk against every peer.
         public var ours: String?
+        /// The arithmetic of our products in this comparison: "bf16" (`--precision bf16`), or
+        /// absent for fp32.
+        public var oursPrecision: String?
         public var side: Int
         public var trainSeconds: Double
         public var peerTrajectoriesPerS: Double

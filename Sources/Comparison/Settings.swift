@@ -154,6 +154,7 @@ public struct RunSettings: Sendable, Equatable {
         try validateWork(model: model)
         if let gfn {
             try gfn.validate()
+            try BF16Products.requireSupport(for: gfn.precision)
             guard gfnSamples >= 1 && gfnSamples <= 100_000_000 else {
                 throw GFNError.invalidInput("--gfn-samples must be between 1 and 100000000 (got \(gfnSamples))")
             }

@@ -1,4 +1,5 @@
 import CGSL
+import CSystem
 import Foundation
 
 /// Process-wide GSL set-up.
@@ -17,8 +18,22 @@ public enum GSL {
 
     /// OpenBLAS's build configuration and the CPU kernel it selected.
     public static var openBLASConfig: String {
-        "\(String(cString: openblas_get_config())) core=\(String(cString: openblas_get_corename()))"
+        "\(String(cString: openblas_get_config())) core=\(openBLASCore)"
     }
+
+    /// The CPU kernels OpenBLAS selected ("Haswell", "Zen", "Cooperlake", …). Its products round
+    /// differently from one kernel family to another, so a GFlowNet's numbers depend on it.
+    public static var openBLASCore: String { String(cString: openblas_get_corename()) }
+
+    /// The kernel named in a record's OpenBLAS description (``openBLASConfig``: "… core=Zen").
+    public static func openBLASCore(recordedIn description: String) -> String? {
+        guard let range = description.range(of: "core=") else { return nil }
+        let name = description[range.upperBound...].prefix { !$0.isWhitespace }
+        return name.isEmpty ? nil : String(name)
+    }
+
+    /// Whether this CPU can run OpenBLAS's kernels for `core`, so `OPENBLAS_CORETYPE` may name it.
+    public static func canRunOpenBLASCore(_ core: String) -> Bool { gfn_cpu_can_run_openblas_core(core) != 0 }
 }
 
 /// Errors gfn-compare reports to the user as one clear line.

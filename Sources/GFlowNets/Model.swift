@@ -75,8 +75,8 @@ public final class GFlowNetModel<Env: ConstructionEnvironment, T: BLASScalar>: @
         self.environment = environment
         self.settings = settings
         self.layout = layout
-        network = MLP<T>(shape: shape)
-        backwardNetwork = backwardShape.map { MLP<T>(shape: $0) }
+        network = MLP<T>(shape: shape, precision: settings.productPrecision)
+        backwardNetwork = backwardShape.map { MLP<T>(shape: $0, precision: settings.productPrecision) }
         self.parameters = parameters
         self.logZ = logZ
     }
@@ -85,6 +85,10 @@ public final class GFlowNetModel<Env: ConstructionEnvironment, T: BLASScalar>: @
     /// forward network's, and the learned P_B's when it has a network of its own.
     static func architecture(environment: Env, settings: GFlowNetSettings) throws -> (OutputLayout, MLPShape, MLPShape?) {
         try settings.validate()
+        if settings.productPrecision == .bf16 {
+            guard T.self == Float.self else { throw GFNError.invalidInput("--precision bf16 needs a single-precision (Float) network") }
+            try BF16Products.requireSupport(for: settings.precision)
+        }
         if settings.forwardLooking == true && !environment.hasLogRewardIncrements {
             throw GFNError.invalidInput("--forward-looking needs an environment whose reward splits over the steps (a set-variable energy in the fixed order)")
         }

@@ -8,6 +8,7 @@ extension Trainer {
     /// Samples `batch` trajectories from the behaviour policy, keeping every state, action and
     /// network output (rows 0..<usedRows).
     func rollout() {
+        forgetPackedWeights()
         let B = batch, S = env.stateSize, A = env.forwardActionCount, W = env.encodingWidth
         let width = model.layout.width
         let eps = model.settings.epsilon, invT = 1 / model.settings.temperature

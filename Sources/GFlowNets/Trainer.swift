@@ -365,6 +365,7 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
 
     /// Recomputes every network output of the last batch and scores it.
     func replayOutputs() {
+        forgetPackedWeights()
         forwardScoredInRollout = false
         let W = env.encodingWidth, S = env.stateSize
         model.parameters.withUnsafeBufferPointer { p in
@@ -375,6 +376,15 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
             evaluateBackwardNetwork(parameters: p.baseAddress!)
         }
         scoreRows()
+    }
+
+    /// Packed bf16 weights live for one step: the parameters change between steps (the
+    /// optimiser, or a caller perturbing them for finite differences).
+    func forgetPackedWeights() {
+        guard model.settings.productPrecision == .bf16 else { return }
+        workspace.forgetPackedWeights()
+        backwardWorkspace?.forgetPackedWeights()
+        parentWorkspace?.forgetPackedWeights()
     }
 
     func updateLogZ(_ g: Double) {

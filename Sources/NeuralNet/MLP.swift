@@ -78,8 +78,15 @@ public struct MLPShape: Sendable, Codable, Equatable {
 ///
 /// The network holds no per-batch state: activations live in an ``MLPWorkspace``, so one
 /// workspace can keep the activations of many forward calls (rows) for a single backward pass.
+///
+/// With ``precision`` bf16 (Float networks only) every product — forward, dL/dW and dL/d(input)
+/// — runs on operands rounded to bf16 with fp32 accumulation (``BF16Products``); the first
+/// layer's columns for incremental updates are rounded the same way, so the incremental and the
+/// dense first layer agree.
 public struct MLP<T: BLASScalar>: Sendable {
     public let shape: MLPShape
+    /// The arithmetic of the matrix products.
+    public let precision: ProductPrecision
     /// Layer widths [input, h₁, …, output], stored: `MLPShape.widths` builds a new array per
     /// call, which the per-step forward pass must not do.
     public let widths: [Int]
@@ -87,8 +94,11 @@ public struct MLP<T: BLASScalar>: Sendable {
     public let weightOffsets: [Int]
     public let biasOffsets: [Int]
 
-    public init(shape: MLPShape) {
+    /// - Precondition: bf16 products only for a Float network.
+    public init(shape: MLPShape, precision: ProductPrecision = .fp32) {
+        precondition(precision == .fp32 || T.self == Float.self, "MLP: bf16 products need a Float network")
         self.shape = shape
+        self.precision = precision
         widths = shape.widths
         let w = widths
         var wo: [Int] = [], bo: [Int] = [], off = 0
@@ -140,8 +150,8 @@ public struct MLP<T: BLASScalar>: Sendable {
                 let block = l == layerCount - 1 ? g : 0
                 let b = parameters + biasOffsets[l] + block * w[l + 1]
                 for r in 0..<rows { (z + r * w[l + 1]).update(from: b, count: w[l + 1]) }
-                T.gemm(transA: false, transB: true, m: rows, n: w[l + 1], k: w[l], alpha: 1,
-                       a: a, lda: w[l], b: parameters + weightOffsets[l] + block * w[l] * w[l + 1], ldb: w[l], beta: 1, c: z, ldc: w[l + 1])
+                product(ws, weightSlot: weightSlot(layer: l, block: block, transposed: true), transA: false, transB: true, m: rows, n: w[l + 1], k: w[l],
+                        a: a, lda: w[l], b: parameters + weightOffsets[l] + block * w[l] * w[l + 1], ldb: w[l], beta: 1, c: z, ldc: w[l + 1])
             }
             let out = ws.activations[l + 1] + start * w[l + 1]
             let count = rows * w[l + 1]
@@ -206,13 +216,13 @@ public struct MLP<T: BLASScalar>: Sendable {
                 // dW_l += deltaᵀ·a_l   (out × in), per output block on the output layer.
                 if l == last {
                     forEachOutputRun(start: start, rows: m, rowsPerGroup: rowsPerGroup) { first, count, block in
-                        T.gemm(transA: true, transB: false, m: w[l + 1], n: w[l], k: count, alpha: 1,
-                               a: ws.outputGradient + first * w[l + 1], lda: w[l + 1], b: ws.activations[l] + first * w[l], ldb: w[l], beta: 1,
-                               c: gradient + weightOffsets[l] + block * w[l] * w[l + 1], ldc: w[l])
+                        product(ws, weightSlot: nil, transA: true, transB: false, m: w[l + 1], n: w[l], k: count,
+                                a: ws.outputGradient + first * w[l + 1], lda: w[l + 1], b: ws.activations[l] + first * w[l], ldb: w[l], beta: 1,
+                                c: gradient + weightOffsets[l] + block * w[l] * w[l + 1], ldc: w[l])
                     }
                 } else if l > 0 || firstLayerWeights {
-                    T.gemm(transA: true, transB: false, m: w[l + 1], n: w[l], k: m, alpha: 1,
-                           a: delta, lda: w[l + 1], b: ws.activations[l] + start * w[l], ldb: w[l], beta: 1, c: gradient + weightOffsets[l], ldc: w[l])
+                    product(ws, weightSlot: nil, transA: true, transB: false, m: w[l + 1], n: w[l], k: m,
+                            a: delta, lda: w[l + 1], b: ws.activations[l] + start * w[l], ldb: w[l], beta: 1, c: gradient + weightOffsets[l], ldc: w[l])
                 }
                 guard l > 0 else { break }
                 // dL/dz_{l−1} = (delta·W_l) ⊙ σ′(z_{l−1}), whose row sum is dL/db_{l−1}. Layer 0's goes
@@ -220,13 +230,13 @@ public struct MLP<T: BLASScalar>: Sendable {
                 let next = l == 1 ? ws.firstLayerDelta + start * w[1] : ws.blockDelta[l % 2]
                 if l == last {
                     forEachOutputRun(start: start, rows: m, rowsPerGroup: rowsPerGroup) { first, count, block in
-                        T.gemm(transA: false, transB: false, m: count, n: w[l], k: w[l + 1], alpha: 1,
-                               a: ws.outputGradient + first * w[l + 1], lda: w[l + 1], b: parameters + weightOffsets[l] + block * w[l] * w[l + 1], ldb: w[l],
-                               beta: 0, c: next + (first - start) * w[l], ldc: w[l])
+                        product(ws, weightSlot: weightSlot(layer: l, block: block, transposed: false), transA: false, transB: false, m: count, n: w[l], k: w[l + 1],
+                                a: ws.outputGradient + first * w[l + 1], lda: w[l + 1], b: parameters + weightOffsets[l] + block * w[l] * w[l + 1], ldb: w[l],
+                                beta: 0, c: next + (first - start) * w[l], ldc: w[l])
                     }
                 } else {
-                    T.gemm(transA: false, transB: false, m: m, n: w[l], k: w[l + 1], alpha: 1,
-                           a: delta, lda: w[l + 1], b: parameters + weightOffsets[l], ldb: w[l], beta: 0, c: next, ldc: w[l])
+                    product(ws, weightSlot: weightSlot(layer: l, block: 0, transposed: false), transA: false, transB: false, m: m, n: w[l], k: w[l + 1],
+                            a: delta, lda: w[l + 1], b: parameters + weightOffsets[l], ldb: w[l], beta: 0, c: next, ldc: w[l])
                 }
                 shape.activation.multiplyByDerivativeAndSumRows(next, z: ws.preActivations[l - 1] + start * w[l], a: ws.activations[l] + start * w[l],
                                                                rows: m, width: w[l], columnSums: gradient + biasOffsets[l - 1])
@@ -238,13 +248,38 @@ public struct MLP<T: BLASScalar>: Sendable {
     }
 
     /// W₀ transposed into `columns` (input × width₁): the weights of input i, contiguous at
-    /// `columns + i·width₁`, to update first-layer pre-activations one input at a time.
+    /// `columns + i·width₁`, to update first-layer pre-activations one input at a time. With bf16
+    /// products the weights are rounded to bf16, as the dense product would round them.
     public func firstLayerColumns(parameters: UnsafePointer<T>, into columns: UnsafeMutablePointer<T>) {
         let inputs = shape.input, outputs = widths[1]
         let w0 = parameters + weightOffsets[0]
         for j in 0..<outputs {
             for i in 0..<inputs { columns[i * outputs + j] = w0[j * inputs + i] }
         }
+        if precision == .bf16 {
+            let c = UnsafeMutableRawPointer(columns).assumingMemoryBound(to: Float.self)
+            for i in 0..<(inputs * outputs) { c[i] = BF16Products.round(c[i]) }
+        }
+    }
+
+    /// The workspace slot of a weight matrix packed for bf16 products: layer, output block, and
+    /// orientation (transposed: the forward product's Wᵀ; not: the backward pass's W).
+    @inline(__always) func weightSlot(layer: Int, block: Int, transposed: Bool) -> Int {
+        ((layer * shape.outputGroups + block) << 1) | (transposed ? 1 : 0)
+    }
+
+    /// C ← op(A)·op(B) + β·C in this network's precision (α = 1). `weightSlot`: op(B) is that
+    /// weight matrix, which bf16 products keep packed in the workspace.
+    @inline(__always) func product(_ ws: MLPWorkspace<T>, weightSlot: Int?, transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+                                   a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int, beta: T, c: UnsafeMutablePointer<T>, ldc: Int) {
+        guard precision == .bf16 else {
+            T.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+            return
+        }
+        // A bf16 network is a Float network (the initialiser's precondition).
+        func float(_ p: UnsafePointer<T>) -> UnsafePointer<Float> { UnsafeRawPointer(p).assumingMemoryBound(to: Float.self) }
+        ws.bf16Operands.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1, a: float(a), lda: lda, b: float(b), ldb: ldb,
+                             beta: Float(beta), c: UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), ldc: ldc, weightSlot: weightSlot)
     }
 
     /// Adds `columnGradient` (input × width₁, the layout of ``firstLayerColumns(parameters:into:)``)
@@ -273,6 +308,12 @@ public final class MLPWorkspace<T: BLASScalar>: @unchecked Sendable {
     let firstLayerDelta: UnsafeMutablePointer<T>
     /// Two block-sized buffers for dL/dz of deeper hidden layers, used alternately.
     let blockDelta: [UnsafeMutablePointer<T>]
+    /// Packed operands of bf16 products (unused by fp32 networks).
+    lazy var bf16Operands = BF16Operands()
+
+    /// Drops the weights bf16 products keep packed: call it when the parameters this workspace's
+    /// network reads may have changed since its last product (the trainer does, every step).
+    public func forgetPackedWeights() { bf16Operands.forget() }
 
     public init(shape: MLPShape, capacity: Int) {
         self.capacity = capacity

@@ -49,6 +49,15 @@ public enum BackwardNetwork: String, Sendable, Codable, CaseIterable {
     case separate
 }
 
+/// The arithmetic of the policy network's matrix products (`--precision`).
+public enum ProductPrecision: String, Sendable, Codable, CaseIterable {
+    /// Single precision throughout (sgemm).
+    case fp32
+    /// Operands rounded to bf16, products accumulated in fp32 (CPUs with AVX512_BF16);
+    /// parameters, activations, gradients and the optimiser stay fp32.
+    case bf16
+}
+
 /// Where the learned log Z starts.
 public enum LogZStart: String, Sendable, Codable, CaseIterable {
     /// At 0; it then moves about --lr-logz per step.
@@ -151,8 +160,15 @@ public struct GFlowNetSettings: Sendable, Codable, Equatable {
     /// Where a learned P_B's logits come from (`--backward-network`): nil is ``BackwardNetwork/trunk``,
     /// a head on the forward policy's network, as before the option existed.
     public var backwardNetwork: BackwardNetwork?
+    /// The arithmetic of the network's matrix products (`--precision`): nil is
+    /// ``ProductPrecision/fp32``, as before the option existed. Training, sampling, the exact P_T
+    /// and every score of the model use the same products, so P_T stays the sampler's law.
+    public var precision: ProductPrecision?
 
     public init() {}
+
+    /// The products' arithmetic (``precision``, fp32 when nil).
+    public var productPrecision: ProductPrecision { precision ?? .fp32 }
 
     /// Whether the learned P_B has a network of its own (``backwardNetwork``).
     public var backwardInOwnNetwork: Bool { backward == .learned && backwardNetwork == .separate }

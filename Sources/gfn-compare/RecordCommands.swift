@@ -53,6 +53,7 @@ struct ReproduceCommand: ParsableCommand {
 
     func run() throws {
         let original = try readRecord(record)
+        Self.rerunUnderRecordedBLASKernels(original)
         var settings = try RunSettings(config: original.config)
         // A run whose training the --time-limit deadline stopped reproduces in its iteration
         // count only: rerun exactly those iterations, and say so.
@@ -71,5 +72,32 @@ struct ReproduceCommand: ParsableCommand {
         print("not reproduced: \(differences.count) field(s) differ:")
         for d in differences { print("  \(d)") }
         throw ExitCode(1)
+    }
+
+    /// OpenBLAS picks its kernels for the CPU when it loads, and each family rounds the network's
+    /// products differently (a record made with the Zen kernels differs in hundreds of fields
+    /// when rerun with Cooperlake's). When the record names other kernels than this CPU's
+    /// default and the CPU can run them, the command runs itself again with
+    /// `OPENBLAS_CORETYPE` naming them (read only at load, hence a new process image); otherwise
+    /// it says why the numbers may differ and goes on.
+    static func rerunUnderRecordedBLASKernels(_ original: RunRecord) {
+        guard let recorded = GSL.openBLASCore(recordedIn: original.environment.openblas) else { return }
+        let current = GSL.openBLASCore
+        guard recorded.caseInsensitiveCompare(current) != .orderedSame else { return }
+        let environment = ProcessInfo.processInfo.environment
+        let runnable = GSL.canRunOpenBLASCore(recorded)
+        if runnable && environment["OPENBLAS_CORETYPE"] == nil {
+            // Written unbuffered: the new process image would drop anything still in a buffer.
+            FileHandle.standardOutput.write(Data("note: this run was recorded with OpenBLAS's \(recorded) kernels and this CPU's default is \(current); rerunning with OPENBLAS_CORETYPE=\(recorded) so the matrix products round as they did\n".utf8))
+            var env = environment
+            env["OPENBLAS_CORETYPE"] = recorded
+            var argv: [UnsafeMutablePointer<CChar>?] = CommandLine.arguments.map { strdup($0) } + [nil]
+            var envp: [UnsafeMutablePointer<CChar>?] = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+            execve("/proc/self/exe", &argv, &envp)
+            print("note: could not rerun under those kernels (\(String(cString: strerror(errno)))); reproducing with \(current)'s")
+            return
+        }
+        let why = runnable ? "OPENBLAS_CORETYPE=\(environment["OPENBLAS_CORETYPE"] ?? "") overrides them" : "this CPU cannot run them"
+        print("note: this run was recorded with OpenBLAS's \(recorded) kernels, but \(why); the matrix products round differently under \(current)'s, so the GFlowNet's numbers may differ")
     }
 }

@@ -48,6 +48,7 @@ extension Objective: ExpressibleByArgument {}
 extension ConstructionOrder: ExpressibleByArgument {}
 extension BackwardPolicy: ExpressibleByArgument {}
 extension BackwardNetwork: ExpressibleByArgument {}
+extension ProductPrecision: ExpressibleByArgument {}
 extension Activation: ExpressibleByArgument {}
 extension LogZStart: ExpressibleByArgument {}
 extension PolicyHead: ExpressibleByArgument {}
@@ -314,6 +315,9 @@ struct GFlowNetOptions: ParsableArguments {
     @Option(name: .customLong("backward-network"), help: "Where a learned backward policy's logits come from: trunk (a second head on the forward policy's network) or separate (a network of its own with the same hidden layers, as torchgfn's and gfnx's separate P_B; twice the hidden layers' work).")
     var backwardNetwork: BackwardNetwork = .trunk
 
+    @Option(help: "Arithmetic of the network's matrix products: fp32, or bf16 (operands rounded to bf16 and accumulated in fp32, on CPUs with AVX512_BF16; parameters and the optimiser stay fp32). Part of the configuration: training, sampling and the exact P_T all use it.")
+    var precision: ProductPrecision = .fp32
+
     @Option(parsing: .unconditional, help: "Width of each hidden layer (default: 256; beyond 2^24 states in the fixed order 128 with the patch input, 1024 with the one-hot one).")
     var hidden: Int?
 
@@ -404,6 +408,7 @@ struct GFlowNetOptions: ParsableArguments {
         if let objective { s.objective = objective }
         s.order = order; s.backward = backward
         s.backwardNetwork = backwardNetwork == .trunk ? nil : backwardNetwork
+        s.precision = precision == .fp32 ? nil : precision
         if policyInput == .patch || (policyInput == nil && patchRadius != nil) {
             s.patchRadius = patchRadius ?? s.patchRadius ?? GFlowNetSettings.defaultPatchRadius
         } else if policyInput == .oneHot {

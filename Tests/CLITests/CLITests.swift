@@ -1,4 +1,5 @@
 import Foundation
+import NeuralNet
 import Reporting
 import Testing
 import TestSupport
@@ -203,6 +204,32 @@ import TestSupport
         #expect(bad.status == 2 && bad.stderr.contains("--backward-network separate needs --backward learned"), "\(bad.stderr)")
     }
 
+    /// `--precision bf16` is recorded (fp32, the default, is absent, as before the option
+    /// existed) and the report says so; on a CPU without AVX512_BF16 — or with
+    /// GFN_COMPARE_NO_BF16 set, which makes this CPU answer as one — it is refused before any
+    /// work with the flag named, exit 2, no output folder.
+    @Test func precisionIsRecordedAndRefusedWithoutBF16Instructions() throws {
+        #expect(try Self.recordedGFlowNet(Self.small)?.precision == nil)
+        let out = TestSupport.temporaryDirectory().appendingPathComponent("run")
+        let r = try TestSupport.run(Self.small + ["--precision", "bf16", "--out", out.path])
+        if BF16Products.isSupported {
+            #expect(r.status == 0, "\(r.stderr)")
+            let record = try RunRecord.decode(try Data(contentsOf: out.appendingPathComponent("run.json")))
+            #expect(record.config.gfn?.precision == .bf16)
+            #expect(try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8).contains("with bf16 products"))
+        } else {
+            #expect(r.status == 2 && r.stderr.contains("--precision bf16 needs a CPU with AVX512_BF16"), "\(r.stderr)")
+        }
+        var environment = ProcessInfo.processInfo.environment
+        environment["GFN_COMPARE_NO_BF16"] = "1"
+        let refusedOut = TestSupport.temporaryDirectory().appendingPathComponent("run")
+        let refused = try TestSupport.run(Self.small + ["--precision", "bf16", "--out", refusedOut.path], environment: environment)
+        #expect(refused.status == 2 && refused.stderr.contains("--precision bf16 needs a CPU with AVX512_BF16"), "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: refusedOut.path))
+        let fp32 = try TestSupport.run(Self.small + ["--precision", "fp32", "--out", TestSupport.temporaryDirectory().appendingPathComponent("run").path], environment: environment)
+        #expect(fp32.status == 0, "\(fp32.stderr)")
+    }
+
     /// Beyond 2^24 states (6×6: 2^36) the fixed order starts from the scale profile — log Z from
     /// the first batch at a rate of 1, 1,000 iterations, the spin-flip mixture on symmetric
     /// targets; the patch input with trajectory balance on uniform lattices, else SubTB with
@@ -284,7 +311,11 @@ import TestSupport
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("bench.json"))) as? [String: Any] ?? [:]
         let peers = try #require(json["peers"] as? [String: Any])
         #expect((peers["versions"] as? [String: String])?["torchgfn"] == "2.4.1")
-        let measurements = try #require(peers["measurements"] as? [[String: Any]])
+        let all = try #require(peers["measurements"] as? [[String: Any]])
+        // On a CPU with AVX512_BF16 every peer is also paired with ours in bf16 products, right
+        // after its fp32 pairing and from the same peer measurement.
+        let measurements = all.filter { $0["ours_precision"] == nil }, bf16 = all.filter { $0["ours_precision"] as? String == "bf16" }
+        #expect(measurements.count + bf16.count == all.count)
         #expect(measurements.map { $0["side"] as? Int } == [10, 10, 10, 4, 4, 4])
         #expect(measurements.map { $0["peer_trajectories_per_s"] as? Double } == [250, 500, 400, 250, 500, 400])
         #expect(measurements.map { $0["ours"] as? String } == ["separate", "separate", "trunk", "separate", "separate", "trunk"])
@@ -292,7 +323,15 @@ import TestSupport
             #expect(measurements[k]["ours_before_and_after"] as? [Double] == measurements[k + 1]["ours_before_and_after"] as? [Double])
             #expect(measurements[k]["ours_before_and_after"] as? [Double] != measurements[k + 2]["ours_before_and_after"] as? [Double])
         }
-        for m in measurements {
+        if BF16Products.isSupported {
+            #expect(bf16.map { $0["peer_trajectories_per_s"] as? Double } == measurements.map { $0["peer_trajectories_per_s"] as? Double })
+            #expect(bf16.map { $0["ours"] as? String } == measurements.map { $0["ours"] as? String })
+            #expect(zip(bf16, measurements).allSatisfy { $0["ours_before_and_after"] as? [Double] != $1["ours_before_and_after"] as? [Double] })
+            #expect(r.stdout.contains("ours with P_B in its own network, bf16 products,"))
+        } else {
+            #expect(bf16.isEmpty && json["bf16_skipped"] as? String == "this CPU has no AVX512_BF16")
+        }
+        for m in all {
             let ours = try #require(m["ours_trajectories_per_s"] as? Double), peer = try #require(m["peer_trajectories_per_s"] as? Double)
             #expect(ours > 0 && abs((m["ours_over_peer"] as? Double ?? 0) - ours / peer) < 1e-12)
             let pair = try #require(m["ours_before_and_after"] as? [Double]), range = try #require(m["ours_over_peer_range"] as? [Double])

@@ -38,4 +38,19 @@ long gfn_ising_heat_bath_pass(unsigned char *x, const int *sites, long count, co
                               int max_degree, int four_neighbours, const double *flip, const double *delta, const double *u,
                               double *energy_change);
 
+/* bf16 products (bf16.c): C = alpha * op(A) op(B) + beta * C (row-major; C is not read when
+   beta == 0) from operands rounded to bf16 and packed, with fp32 accumulation.
+   gfn_bf16_supported: 1 when this CPU has AVX512_BF16 (the other calls need it).
+   gfn_bf16_round: x rounded to the nearest bf16 (ties to even), as a float.
+   gfn_bf16_packed_a_words / _b_words: 32-bit words the packed op(A) (m x k) / op(B) (k x n) take.
+   gfn_bf16_pack_a / _b: pack op(A) / op(B); trans nonzero: the operand is stored transposed.
+   gfn_bf16_gemm_packed: the product from packed operands (m x k times k x n). */
+int gfn_bf16_supported(void);
+float gfn_bf16_round(float x);
+long gfn_bf16_packed_a_words(long m, long k);
+long gfn_bf16_packed_b_words(long k, long n);
+void gfn_bf16_pack_a(int trans, long m, long k, const float *a, long lda, unsigned int *out);
+void gfn_bf16_pack_b(int trans, long k, long n, const float *b, long ldb, unsigned int *out);
+void gfn_bf16_gemm_packed(long m, long n, long k, float alpha, const unsigned int *pa, const unsigned int *pb, float beta, float *c, long ldc);
+
 #endif

@@ -1,0 +1,100 @@
+import CKernels
+import Foundation
+import GFNCore
+import Settings
+
+/// The network's matrix products in bf16 with fp32 accumulation (`--precision bf16`): operands
+/// rounded to bf16 (nearest, ties to even) and multiplied by the CPU's AVX512_BF16 dot-product
+/// instruction, accumulated and stored in fp32; parameters, activations and the optimiser stay fp32.
+public enum BF16Products {
+    /// Whether this CPU can run bf16 products (AVX512_BF16). Setting the environment variable
+    /// `GFN_COMPARE_NO_BF16` makes it answer no, so a machine with the instructions can check
+    /// the refusal a machine without them gives.
+    public static let isSupported: Bool = ProcessInfo.processInfo.environment["GFN_COMPARE_NO_BF16"] == nil && gfn_bf16_supported() != 0
+
+    /// Refuses bf16 products on a CPU without them, naming the flag.
+    public static func requireSupport(for precision: ProductPrecision?) throws {
+        guard precision == .bf16, !isSupported else { return }
+        throw GFNError.invalidInput("--precision bf16 needs a CPU with AVX512_BF16 instructions (Intel Cooper Lake or Sapphire Rapids, AMD Zen 4 or later); this one has none: use --precision fp32")
+    }
+
+    /// `x` rounded to the nearest bf16 (ties to even), as a Float.
+    @inlinable public static func round(_ x: Float) -> Float { gfn_bf16_round(x) }
+}
+
+/// A workspace's packed bf16 operands: scratch for the operands packed at each product, and each
+/// weight matrix packed once (per layer, output block and orientation) and reused by every
+/// product of a step, since repacking a 256 × 256 matrix costs about as much as a 32-row product.
+///
+/// Packed weights are valid until ``forget()``: the owner of a workspace that outlives a change
+/// of the parameters (the trainer, between steps) calls it. Debug builds check every reuse
+/// against a fresh packing, so a missed call fails the tests instead of training on stale weights.
+final class BF16Operands: @unchecked Sendable {
+    private var scratchA = Scratch(), scratchB = Scratch()
+    private var slots: [Slot] = []
+
+    private struct Scratch {
+        var words: UnsafeMutablePointer<UInt32>?
+        var capacity = 0
+        mutating func reserve(_ n: Int) -> UnsafeMutablePointer<UInt32> {
+            if n > capacity || words == nil {
+                words?.deallocate()
+                capacity = max(n, 1)
+                words = .allocate(capacity: capacity)
+            }
+            return words!
+        }
+    }
+
+    private struct Slot {
+        var buffer = Scratch()
+        var source: UnsafeRawPointer?
+        var valid = false
+    }
+
+    deinit {
+        scratchA.words?.deallocate(); scratchB.words?.deallocate()
+        for s in slots { s.buffer.words?.deallocate() }
+    }
+
+    /// Marks every packed weight matrix stale.
+    func forget() { for i in slots.indices { slots[i].valid = false } }
+
+    /// C ← α·op(A)·op(B) + β·C in bf16 products (row-major). With `weightSlot`, op(B) is a weight
+    /// matrix kept packed in that slot (packed again when stale or from another pointer).
+    func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
+              b: UnsafePointer<Float>, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, weightSlot: Int?) {
+        guard m > 0, n > 0 else { return }
+        let pa = scratchA.reserve(gfn_bf16_packed_a_words(m, k))
+        gfn_bf16_pack_a(transA ? 1 : 0, m, k, a, lda, pa)
+        let pb: UnsafeMutablePointer<UInt32>
+        if let slot = weightSlot {
+            pb = packedWeights(slot: slot, trans: transB, k: k, n: n, b: b, ldb: ldb)
+        } else {
+            pb = scratchB.reserve(gfn_bf16_packed_b_words(k, n))
+            gfn_bf16_pack_b(transB ? 1 : 0, k, n, b, ldb, pb)
+        }
+        gfn_bf16_gemm_packed(m, n, k, alpha, pa, pb, beta, c, ldc)
+    }
+
+    private func packedWeights(slot: Int, trans: Bool, k: Int, n: Int, b: UnsafePointer<Float>, ldb: Int) -> UnsafeMutablePointer<UInt32> {
+        if slot >= slots.count { slots += Array(repeating: Slot(), count: slot + 1 - slots.count) }
+        let words = gfn_bf16_packed_b_words(k, n)
+        if slots[slot].valid && slots[slot].source == UnsafeRawPointer(b) {
+            let packed = slots[slot].buffer.words!
+            #if DEBUG
+            let fresh = UnsafeMutablePointer<UInt32>.allocate(capacity: words)
+            defer { fresh.deallocate() }
+            gfn_bf16_pack_b(trans ? 1 : 0, k, n, b, ldb, fresh)
+            precondition(memcmp(fresh, packed, words * 4) == 0,
+                          "bf16 products: packed weights are stale (the parameters changed without BF16Operands.forget())")
+            #endif
+            return packed
+        }
+        let packed = slots[slot].buffer.reserve(words)
+        gfn_bf16_pack_b(trans ? 1 : 0, k, n, b, ldb, packed)
+        slots[slot].source = UnsafeRawPointer(b)
+        slots[slot].valid = true
+        return packed
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import GFNCore
+@testable import NeuralNet
+import Settings
+import Testing
+import TestSupport
+
+/// bf16 products (`--precision bf16`). On a CPU without AVX512_BF16 each test checks instead
+/// that the setting is refused with the flag named.
+@Suite struct BF16ProductsTests {
+    /// Round to nearest, ties to even, at bf16's 8 significant bits; NaN and ±∞ kept.
+    @Test func roundingIsToNearestEven() {
+        #expect(BF16Products.round(1 + 0x1p-8) == 1)                      // a tie, to the even 1
+        #expect(BF16Products.round(1 + 0x1p-7 + 0x1p-8) == 1 + 0x1p-6)    // a tie, to the even 1 + 2^-6
+        #expect(BF16Products.round(1 + 0x1p-8 + 0x1p-12) == 1 + 0x1p-7)   // above the tie
+        #expect(BF16Products.round(-3.0) == -3.0)
+        #expect(BF16Products.round(.infinity) == .infinity)
+        #expect(BF16Products.round(.nan).isNaN)
+    }
+
+    /// A refusal names the flag and says what to use instead.
+    static func expectRefusal() {
+        #expect(throws: GFNError.self) { try BF16Products.requireSupport(for: .bf16) }
+        do { try BF16Products.requireSupport(for: .bf16) } catch {
+            #expect("\(error)".contains("--precision bf16") && "\(error)".contains("--precision fp32"))
+        }
+    }
+
+    /// C = α·op(A)·op(B) + β·C for every transposition, odd k, and row and column counts off the
+    /// kernel's 8 × 32 tile, against the same sum in Double of the bf16-rounded operands. The
+    /// products of two bf16 values are exact in fp32, so the only error is fp32 accumulation:
+    /// |C − C_ref| ≤ (k + 2)·u·(Σ|a·b| + |β·C₀|), u = 2^-24 (the standard bound for a sum of k + 1
+    /// terms and the final scaling). The same result is also checked to be *further* than that
+    /// bound from the unrounded operands' product somewhere: the operands really were rounded.
+    @Test(arguments: [(false, false), (false, true), (true, false), (true, true)])
+    func productMatchesTheRoundedOperandsWithinTheAccumulationBound(_ t: (Bool, Bool)) {
+        guard BF16Products.isSupported else { Self.expectRefusal(); return }
+        let rng = RandomStream(seed: 11)
+        for (m, n, k, beta) in [(13, 45, 37, 0.0), (32, 256, 256, 1.0), (1, 1, 1, 1.0), (70, 33, 64, 0.5)] as [(Int, Int, Int, Float)] {
+            let (lda, ldb) = (t.0 ? m : k, t.1 ? k : n)
+            let a = (0..<(m * k)).map { _ in Float(rng.gaussian()) }, b = (0..<(k * n)).map { _ in Float(rng.gaussian()) }
+            let c0 = (0..<(m * n)).map { _ in Float(rng.gaussian()) }
+            func opA(_ i: Int, _ p: Int) -> Float { t.0 ? a[p * lda + i] : a[i * lda + p] }
+            func opB(_ p: Int, _ j: Int) -> Float { t.1 ? b[j * ldb + p] : b[p * ldb + j] }
+            var c = c0
+            let operands = BF16Operands()
+            c.withUnsafeMutableBufferPointer { cp in
+                operands.gemm(transA: t.0, transB: t.1, m: m, n: n, k: k, alpha: 0.75, a: a, lda: lda, b: b, ldb: ldb, beta: beta,
+                              c: cp.baseAddress!, ldc: n, weightSlot: nil)
+            }
+            var furthestFromUnrounded = 0.0
+            for i in 0..<m {
+                for j in 0..<n {
+                    var sum = 0.0, magnitude = 0.0, unrounded = 0.0
+                    for p in 0..<k {
+                        let prod = Double(BF16Products.round(opA(i, p))) * Double(BF16Products.round(opB(p, j)))
+                        sum += prod; magnitude += abs(prod); unrounded += Double(opA(i, p)) * Double(opB(p, j))
+                    }
+                    let reference = 0.75 * sum + Double(beta) * Double(c0[i * n + j])
+                    let bound = Double(k + 2) * 0x1p-24 * (magnitude + abs(Double(beta) * Double(c0[i * n + j])))
+                    #expect(abs(Double(c[i * n + j]) - reference) <= bound, "\(t) \(m)×\(n)×\(k) at (\(i), \(j)): \(c[i * n + j]) vs \(reference) ± \(bound)")
+                    let gap = abs(Double(c[i * n + j]) - (0.75 * unrounded + Double(beta) * Double(c0[i * n + j])))
+                    furthestFromUnrounded = max(furthestFromUnrounded, gap / max(bound, .leastNormalMagnitude))
+                }
+            }
+            #expect(furthestFromUnrounded > 1, "\(t) \(m)×\(n)×\(k): the result is within the fp32 bound of the unrounded product everywhere")
+        }
+    }
+
+    /// A bf16 network's forward pass: each layer's pre-activations equal the Double product of
+    /// the bf16-rounded input of that layer (the activations the pass itself kept) and weights,
+    /// plus the fp32 bias, within the accumulation bound (fan-in + 2)·u·(Σ|a·w| + |b|), u = 2^-24.
+    @Test func forwardPassRoundsEveryProductsOperands() throws {
+        guard BF16Products.isSupported else { Self.expectRefusal(); return }
+        let shape = MLPShape(input: 19, hidden: [40, 40], output: 7, activation: .relu)
+        let net = MLP<Float>(shape: shape, precision: .bf16)
+        let params = net.initialParameters(rng: RandomStream(seed: 3))
+        let ws = MLPWorkspace<Float>(shape: shape, capacity: 9)
+        let rng = RandomStream(seed: 4)
+        for i in 0..<(9 * 19) { ws.activations[0][i] = Float(rng.gaussian()) }
+        params.withUnsafeBufferPointer { _ = net.forward(parameters: $0.baseAddress!, workspace: ws, start: 0, rows: 9) }
+        for l in 0..<net.layerCount {
+            let (fanIn, fanOut) = (net.widths[l], net.widths[l + 1])
+            for r in 0..<9 {
+                for j in 0..<fanOut {
+                    let bias = Double(params[net.biasOffsets[l] + j])
+                    var s = bias, magnitude = abs(bias)
+                    for i in 0..<fanIn {
+                        let t = Double(BF16Products.round(ws.activations[l][r * fanIn + i])) * Double(BF16Products.round(params[net.weightOffsets[l] + j * fanIn + i]))
+                        s += t; magnitude += abs(t)
+                    }
+                    let z = Double(ws.preActivations[l][r * fanOut + j]), bound = Double(fanIn + 2) * 0x1p-24 * magnitude
+                    #expect(abs(z - s) <= bound, "layer \(l), row \(r), unit \(j): \(z) vs \(s) ± \(bound)")
+                }
+            }
+        }
+    }
+
+    /// Packed weights are reused within a step and dropped by ``MLPWorkspace/forgetPackedWeights()``:
+    /// after the parameters change, a forgetting workspace gives the same bits as a fresh one.
+    @Test func forgettingPackedWeightsFollowsAParameterChange() throws {
+        guard BF16Products.isSupported else { Self.expectRefusal(); return }
+        let shape = MLPShape(input: 10, hidden: [64], output: 5, activation: .tanh)
+        let net = MLP<Float>(shape: shape, precision: .bf16)
+        var params = net.initialParameters(rng: RandomStream(seed: 5))
+        let ws = MLPWorkspace<Float>(shape: shape, capacity: 4)
+        for i in 0..<(4 * 10) { ws.activations[0][i] = Float(i % 3) - 1 }
+        func outputs(_ w: MLPWorkspace<Float>) -> [Float] {
+            let o = params.withUnsafeBufferPointer { net.forward(parameters: $0.baseAddress!, workspace: w, start: 0, rows: 4) }
+            return Array(UnsafeBufferPointer(start: o, count: 4 * 5))
+        }
+        let before = outputs(ws)
+        for i in params.indices { params[i] *= 1.5 }
+        ws.forgetPackedWeights()
+        let fresh = MLPWorkspace<Float>(shape: shape, capacity: 4)
+        fresh.activations[0].update(from: ws.activations[0], count: 4 * 10)
+        let after = outputs(ws)
+        #expect(after.map(\.bitPattern) == outputs(fresh).map(\.bitPattern))
+        #expect(after != before)
+    }
+}
