@@ -10,7 +10,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 flags=$(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -E '^(avx2|fma|avx512[a-z_0-9]*|amx[a-z_0-9]*)$' | tr '\n' ' ')
 echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); vector extensions: ${flags:-none}"
-case "$flags" in *avx512_bf16*|*amx_bf16*) echo "bf16 products: supported by this CPU" ;;
+case "$flags" in *avx512_bf16*|*amx_bf16*) echo "bf16 products: supported by this CPU (Debian's OpenBLAS exports no cblas_sbgemm and BLIS 0.9 has no bf16 type; oneDNN has bf16 only in its matmul primitive, not timed here; gfn-compare's own kernel, --precision bf16, is measured by 'gfn-compare bench')" ;;
                  *) echo "bf16 products: this CPU has no bf16 instructions (no avx512_bf16, no amx_bf16); a bf16 gemm would be emulated, not faster" ;; esac
 cat > "$work/bench.c" <<'C'
 #include <stdio.h>

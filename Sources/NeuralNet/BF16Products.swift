@@ -1,4 +1,5 @@
 import CKernels
+import Dispatch
 import Foundation
 import GFNCore
 import Settings
@@ -74,8 +75,34 @@ final class BF16Operands: @unchecked Sendable {
             pb = scratchB.reserve(gfn_bf16_packed_b_words(k, n))
             gfn_bf16_pack_b(transB ? 1 : 0, k, n, b, ldb, pb)
         }
-        gfn_bf16_gemm_packed(m, n, k, alpha, pa, pb, beta, c, ldc)
+        multiply(m: m, n: n, k: k, alpha: alpha, pa: pa, pb: pb, beta: beta, c: c, ldc: ldc)
     }
+
+    /// The product from packed operands, on as many threads as OpenBLAS is set to use (1 inside
+    /// training workers, which run one product each): a large product's column panels are split
+    /// between them. Every output is computed by the same code whichever thread runs it, so the
+    /// bits do not depend on the split.
+    private func multiply(m: Int, n: Int, k: Int, alpha: Float, pa: UnsafePointer<UInt32>, pb: UnsafePointer<UInt32>,
+                          beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        let panels = (n + Self.panelWidth - 1) / Self.panelWidth
+        let parts = min(BLASThreads.current, panels)
+        // Below ~4 million multiply-adds (a 64-row 256 × 256 product) the hand-off costs more than it saves.
+        guard parts > 1, m * n * k >= 1 << 22 else {
+            gfn_bf16_gemm_packed(m, n, k, alpha, pa, pb, beta, c, ldc)
+            return
+        }
+        let panelWords = (k + 1) / 2 * Self.panelWidth
+        let (a, b, out) = (UInt(bitPattern: pa), UInt(bitPattern: pb), UInt(bitPattern: c))
+        DispatchQueue.concurrentPerform(iterations: parts) { t in
+            let first = panels * t / parts, last = panels * (t + 1) / parts
+            let j0 = first * Self.panelWidth, j1 = min(n, last * Self.panelWidth)
+            gfn_bf16_gemm_packed(m, j1 - j0, k, alpha, UnsafePointer(bitPattern: a), UnsafePointer<UInt32>(bitPattern: b)! + first * panelWords,
+                                 beta, UnsafeMutablePointer<Float>(bitPattern: out)! + j0, ldc)
+        }
+    }
+
+    /// Columns of a packed panel of op(B) (the kernel's NR, bf16.c).
+    static let panelWidth = 32
 
     private func packedWeights(slot: Int, trans: Bool, k: Int, n: Int, b: UnsafePointer<Float>, ldb: Int) -> UnsafeMutablePointer<UInt32> {
         if slot >= slots.count { slots += Array(repeating: Slot(), count: slot + 1 - slots.count) }

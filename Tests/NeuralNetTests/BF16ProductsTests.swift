@@ -96,6 +96,27 @@ import TestSupport
         }
     }
 
+    /// A product large enough to be split between OpenBLAS's threads gives the same bits on 1,
+    /// 2 and 3 of them (the split is by column panels; each output is computed the same way).
+    @Test func splittingBetweenThreadsKeepsTheBits() {
+        guard BF16Products.isSupported else { Self.expectRefusal(); return }
+        let (m, n, k) = (300, 200, 130)
+        let rng = RandomStream(seed: 12)
+        let a = (0..<(m * k)).map { _ in Float(rng.gaussian()) }, b = (0..<(n * k)).map { _ in Float(rng.gaussian()) }
+        let before = BLASThreads.current
+        defer { BLASThreads.set(before) }
+        let results = [1, 2, 3].map { threads -> [UInt32] in
+            BLASThreads.set(threads)
+            var c = [Float](repeating: 0, count: m * n)
+            c.withUnsafeMutableBufferPointer {
+                BF16Operands().gemm(transA: false, transB: true, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: k, beta: 0, c: $0.baseAddress!, ldc: n, weightSlot: nil)
+            }
+            return c.map(\.bitPattern)
+        }
+        #expect(results[0] == results[1] && results[0] == results[2])
+        #expect(results[0].contains { $0 != 0 })
+    }
+
     /// Packed weights are reused within a step and dropped by ``MLPWorkspace/forgetPackedWeights()``:
     /// after the parameters change, a forgetting workspace gives the same bits as a fresh one.
     @Test func forgettingPackedWeightsFollowsAParameterChange() throws {
