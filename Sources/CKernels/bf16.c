@@ -2,22 +2,14 @@
    AVX512_BF16. Operands are rounded to bf16 (nearest even) and packed into pairs along k, the
    layout VDPBF16PS reads: A as rows of pairs (rows padded to MR), B as column panels of NR pairs.
    A 8 x 32 tile of C stays in 16 registers while k runs, each step one broadcast pair of A and
-   two vectors of B. Only this file is compiled for the bf16 instructions (the target attribute),
-   so the library runs on any x86-64 CPU and callers ask gfn_bf16_supported() first. The bits
+   two vectors of B. Packing is portable C; only the kernel is compiled for the bf16 instructions
+   (the target attribute), so the library runs on any CPU and callers ask gfn_bf16_supported() first. The bits
    depend on the operands only: each output is one fixed sequence of fp32 adds over k. */
 #include "CKernels.h"
-#include <immintrin.h>
 #include <stdint.h>
 #include <string.h>
 
-#if defined(__x86_64__)
-#define GFN_BF16_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512bf16")))
 enum { MR = 8, NR = 32 };
-
-int gfn_bf16_supported(void) {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512bf16");
-}
 
 /* fp32 -> bf16, round to nearest even; NaN stays a (quiet) NaN. */
 static inline uint32_t bf16_bits(float f) {
@@ -78,6 +70,17 @@ void gfn_bf16_pack_b(int trans, long k, long n, const float *restrict b, long ld
     }
 }
 
+long gfn_bf16_panels(long n) { return (n + NR - 1) / NR; }
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define GFN_BF16_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512bf16")))
+
+int gfn_bf16_supported(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512bf16");
+}
+
 GFN_BF16_TARGET static inline void tile(const uint32_t *restrict a, long kp, const uint32_t *restrict b, float *restrict c, long ldc,
                                         long rows, long cols, float alpha, float beta) {
     __m512 acc[2 * MR];
@@ -106,32 +109,24 @@ GFN_BF16_TARGET static inline void tile(const uint32_t *restrict a, long kp, con
     }
 }
 
-/* C (m x n, row-major, ldc) = alpha * A'B' + beta * C from packed operands. */
+/* Columns of column panels first_panel ..< last_panel of C (m x n, row-major, ldc) =
+   alpha * A'B' + beta * C from packed operands. */
 GFN_BF16_TARGET void gfn_bf16_gemm_packed(long m, long n, long k, float alpha, const uint32_t *restrict pa, const uint32_t *restrict pb,
-                                          float beta, float *restrict c, long ldc) {
+                                          float beta, float *restrict c, long ldc, long first_panel, long last_panel) {
     const long kp = pairs_of(k);
-    for (long j = 0; j < n; j += NR) {
-        const uint32_t *panel = pb + (j / NR) * kp * NR;
+    for (long q = first_panel; q < last_panel; q++) {
+        const long j = q * NR;
+        const uint32_t *panel = pb + q * kp * NR;
         for (long i = 0; i < m; i += MR)
             tile(pa + i * kp, kp, panel, c + i * ldc + j, ldc, m - i < MR ? m - i : MR, n - j < NR ? n - j : NR, alpha, beta);
     }
 }
 #else
-/* Not x86-64: no bf16 products; callers see gfn_bf16_supported() == 0 and refuse the setting. */
-#include <stdint.h>
-#include <string.h>
+/* Not x86-64: no bf16 instructions; gfn_bf16_supported() is 0 and callers refuse the setting
+   before any product. */
 int gfn_bf16_supported(void) { return 0; }
-static inline uint32_t bf16_bits(float f) {
-    uint32_t u; memcpy(&u, &f, 4);
-    if ((u & 0x7fffffffu) > 0x7f800000u) return (u >> 16) | 0x40u;
-    return (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
-}
-float gfn_bf16_round(float f) { uint32_t u = bf16_bits(f) << 16; float r; memcpy(&r, &u, 4); return r; }
-long gfn_bf16_packed_a_words(long m, long k) { (void)m; (void)k; return 0; }
-long gfn_bf16_packed_b_words(long k, long n) { (void)k; (void)n; return 0; }
-void gfn_bf16_pack_a(int trans, long m, long k, const float *a, long lda, uint32_t *out) { (void)trans; (void)m; (void)k; (void)a; (void)lda; (void)out; }
-void gfn_bf16_pack_b(int trans, long k, long n, const float *b, long ldb, uint32_t *out) { (void)trans; (void)k; (void)n; (void)b; (void)ldb; (void)out; }
-void gfn_bf16_gemm_packed(long m, long n, long k, float alpha, const uint32_t *pa, const uint32_t *pb, float beta, float *c, long ldc) {
-    (void)m; (void)n; (void)k; (void)alpha; (void)pa; (void)pb; (void)beta; (void)c; (void)ldc;
+void gfn_bf16_gemm_packed(long m, long n, long k, float alpha, const uint32_t *pa, const uint32_t *pb, float beta, float *c, long ldc,
+                          long first_panel, long last_panel) {
+    (void)m; (void)n; (void)k; (void)alpha; (void)pa; (void)pb; (void)beta; (void)c; (void)ldc; (void)first_panel; (void)last_panel;
 }
 #endif

@@ -84,25 +84,19 @@ final class BF16Operands: @unchecked Sendable {
     /// bits do not depend on the split.
     private func multiply(m: Int, n: Int, k: Int, alpha: Float, pa: UnsafePointer<UInt32>, pb: UnsafePointer<UInt32>,
                           beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        let panels = (n + Self.panelWidth - 1) / Self.panelWidth
+        let panels = gfn_bf16_panels(n)
         let parts = min(BLASThreads.current, panels)
         // Below ~4 million multiply-adds (a 64-row 256 × 256 product) the hand-off costs more than it saves.
         guard parts > 1, m * n * k >= 1 << 22 else {
-            gfn_bf16_gemm_packed(m, n, k, alpha, pa, pb, beta, c, ldc)
+            gfn_bf16_gemm_packed(m, n, k, alpha, pa, pb, beta, c, ldc, 0, panels)
             return
         }
-        let panelWords = (k + 1) / 2 * Self.panelWidth
         let (a, b, out) = (UInt(bitPattern: pa), UInt(bitPattern: pb), UInt(bitPattern: c))
         DispatchQueue.concurrentPerform(iterations: parts) { t in
-            let first = panels * t / parts, last = panels * (t + 1) / parts
-            let j0 = first * Self.panelWidth, j1 = min(n, last * Self.panelWidth)
-            gfn_bf16_gemm_packed(m, j1 - j0, k, alpha, UnsafePointer(bitPattern: a), UnsafePointer<UInt32>(bitPattern: b)! + first * panelWords,
-                                 beta, UnsafeMutablePointer<Float>(bitPattern: out)! + j0, ldc)
+            gfn_bf16_gemm_packed(m, n, k, alpha, UnsafePointer(bitPattern: a), UnsafePointer(bitPattern: b), beta, UnsafeMutablePointer(bitPattern: out),
+                                 ldc, panels * t / parts, panels * (t + 1) / parts)
         }
     }
-
-    /// Columns of a packed panel of op(B) (the kernel's NR, bf16.c).
-    static let panelWidth = 32
 
     private func packedWeights(slot: Int, trans: Bool, k: Int, n: Int, b: UnsafePointer<Float>, ldb: Int) -> UnsafeMutablePointer<UInt32> {
         if slot >= slots.count { slots += Array(repeating: Slot(), count: slot + 1 - slots.count) }

@@ -44,13 +44,18 @@ long gfn_ising_heat_bath_pass(unsigned char *x, const int *sites, long count, co
    gfn_bf16_round: x rounded to the nearest bf16 (ties to even), as a float.
    gfn_bf16_packed_a_words / _b_words: 32-bit words the packed op(A) (m x k) / op(B) (k x n) take.
    gfn_bf16_pack_a / _b: pack op(A) / op(B); trans nonzero: the operand is stored transposed.
-   gfn_bf16_gemm_packed: the product from packed operands (m x k times k x n). */
+   gfn_bf16_panels: column panels of a packed op(B) with n columns.
+   gfn_bf16_gemm_packed: the product from packed operands (m x k times k x n), for the columns
+   of panels first_panel ..< last_panel (all of them: 0 ..< gfn_bf16_panels(n)); each output is
+   computed the same way whichever call computes it. */
 int gfn_bf16_supported(void);
 float gfn_bf16_round(float x);
 long gfn_bf16_packed_a_words(long m, long k);
 long gfn_bf16_packed_b_words(long k, long n);
 void gfn_bf16_pack_a(int trans, long m, long k, const float *a, long lda, unsigned int *out);
 void gfn_bf16_pack_b(int trans, long k, long n, const float *b, long ldb, unsigned int *out);
-void gfn_bf16_gemm_packed(long m, long n, long k, float alpha, const unsigned int *pa, const unsigned int *pb, float beta, float *c, long ldc);
+long gfn_bf16_panels(long n);
+void gfn_bf16_gemm_packed(long m, long n, long k, float alpha, const unsigned int *pa, const unsigned int *pb, float beta, float *c, long ldc,
+                          long first_panel, long last_panel);
 
 #endif
