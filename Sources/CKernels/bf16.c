@@ -11,10 +11,13 @@
 
 enum { MR = 8, NR = 32 };
 
-/* fp32 -> bf16, round to nearest even; NaN stays a (quiet) NaN. */
+/* fp32 -> bf16, round to nearest even; NaN stays a (quiet) NaN; a subnormal becomes a zero of
+   its sign. That is what the CPU's conversion (VCVTNE2PS2BF16) does, and VDPBF16PS reads bf16
+   subnormals as zero anyway, so the rounded columns of the first layer and the products agree. */
 static inline uint32_t bf16_bits(float f) {
     uint32_t u; memcpy(&u, &f, 4);
     if ((u & 0x7fffffffu) > 0x7f800000u) return (u >> 16) | 0x40u;
+    if ((u & 0x7f800000u) == 0) return (u >> 16) & 0x8000u;
     return (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
 }
 float gfn_bf16_round(float f) { uint32_t u = bf16_bits(f) << 16; float r; memcpy(&r, &u, 4); return r; }
@@ -26,7 +29,7 @@ long gfn_bf16_packed_a_words(long m, long k) { return round_up(m, MR) * pairs_of
 long gfn_bf16_packed_b_words(long k, long n) { return pairs_of(k) * round_up(n, NR); }
 
 /* op(A) (m x k) as bf16 pairs along k, rows padded to a multiple of MR with zeros. */
-void gfn_bf16_pack_a(int trans, long m, long k, const float *restrict a, long lda, unsigned int *restrict out) {
+void gfn_bf16_pack_a_portable(int trans, long m, long k, const float *restrict a, long lda, unsigned int *restrict out) {
     const long kp = pairs_of(k), mp = round_up(m, MR);
     if (!trans) {
         for (long i = 0; i < m; i++) {
@@ -46,7 +49,7 @@ void gfn_bf16_pack_a(int trans, long m, long k, const float *restrict a, long ld
 }
 
 /* op(B) (k x n) in column panels of NR: panel j holds pairs(k) rows of NR pairs, zero-padded. */
-void gfn_bf16_pack_b(int trans, long k, long n, const float *restrict b, long ldb, unsigned int *restrict out) {
+void gfn_bf16_pack_b_portable(int trans, long k, long n, const float *restrict b, long ldb, unsigned int *restrict out) {
     const long kp = pairs_of(k), np = round_up(n, NR);
     if (n % NR) memset(out, 0, sizeof(uint32_t) * kp * np);
     if (trans) {                /* op(B)[kk][j] = b[j*ldb + kk]: a pair is contiguous in row j of b */
@@ -79,6 +82,102 @@ long gfn_bf16_panels(long n) { return (n + NR - 1) / NR; }
 int gfn_bf16_supported(void) {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512bf16");
+}
+
+/* The same packing sixteen words at a time with the CPU's conversion instruction, which rounds
+   as bf16_bits does (tested word for word against the portable packing); a transposed operand
+   goes through a 16 x 16 register transpose. Measured: the scalar packing was 14% of a 10x10
+   torchgfn-like bf16 training step. */
+#define GFN_PACK_TARGET __attribute__((target("avx512f,avx512bw,avx512bf16")))
+
+static inline __mmask16 lanes(long count) { return count >= 16 ? (__mmask16)0xffff : count <= 0 ? 0 : (__mmask16)((1u << count) - 1); }
+
+/* Words l < count: r0[l] in the low half, r1[l] (r1 NULL: zero) in the high half. */
+GFN_PACK_TARGET static inline __m512i pair_rows(const float *r0, const float *r1, long count) {
+    const __mmask16 m = lanes(count);
+    const __m512 lo = _mm512_maskz_loadu_ps(m, r0), hi = r1 ? _mm512_maskz_loadu_ps(m, r1) : _mm512_setzero_ps();
+    /* halves 0..15: lo, 16..31: hi; interleaved into pairs */
+    const __m512i interleave = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8,
+                                                23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+    return _mm512_permutexvar_epi16(interleave, (__m512i)_mm512_cvtne2ps_pbh(hi, lo));
+}
+
+/* Words p < (count + 1) / 2 from the floats row[0 ..< count] taken two by two (a missing high half is zero). */
+GFN_PACK_TARGET static inline __m512i pair_run(const float *row, long count) {
+    return (__m512i)_mm512_cvtne2ps_pbh(_mm512_maskz_loadu_ps(lanes(count - 16), row + 16), _mm512_maskz_loadu_ps(lanes(count), row));
+}
+
+/* r[i] lane j <- r[j] lane i. */
+GFN_PACK_TARGET static inline void transpose16(__m512i r[16]) {
+    __m512i t[16], u[16];
+    for (int i = 0; i < 8; i++) {
+        t[2 * i] = _mm512_unpacklo_epi32(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm512_unpackhi_epi32(r[2 * i], r[2 * i + 1]);
+    }
+    for (int g = 0; g < 4; g++) {   /* u[4g + c], 128-bit lane L: rows 4g..4g+3 of column 4L + c */
+        u[4 * g] = _mm512_unpacklo_epi64(t[4 * g], t[4 * g + 2]);
+        u[4 * g + 1] = _mm512_unpackhi_epi64(t[4 * g], t[4 * g + 2]);
+        u[4 * g + 2] = _mm512_unpacklo_epi64(t[4 * g + 1], t[4 * g + 3]);
+        u[4 * g + 3] = _mm512_unpackhi_epi64(t[4 * g + 1], t[4 * g + 3]);
+    }
+    for (int c = 0; c < 4; c++) {
+        const __m512i v0 = _mm512_shuffle_i32x4(u[c], u[4 + c], 0x88), w0 = _mm512_shuffle_i32x4(u[8 + c], u[12 + c], 0x88);
+        const __m512i v1 = _mm512_shuffle_i32x4(u[c], u[4 + c], 0xdd), w1 = _mm512_shuffle_i32x4(u[8 + c], u[12 + c], 0xdd);
+        r[c] = _mm512_shuffle_i32x4(v0, w0, 0x88);
+        r[8 + c] = _mm512_shuffle_i32x4(v0, w0, 0xdd);
+        r[4 + c] = _mm512_shuffle_i32x4(v1, w1, 0x88);
+        r[12 + c] = _mm512_shuffle_i32x4(v1, w1, 0xdd);
+    }
+}
+
+GFN_PACK_TARGET static void pack_a_vector(int trans, long m, long k, const float *restrict a, long lda, uint32_t *restrict out) {
+    const long kp = pairs_of(k), mp = round_up(m, MR);
+    if (!trans) {
+        for (long i = 0; i < m; i++)
+            for (long p = 0; p < kp; p += 16)
+                _mm512_mask_storeu_epi32(out + i * kp + p, lanes(kp - p), pair_run(a + i * lda + 2 * p, k - 2 * p));
+    } else {                        /* 16 pairs x 16 rows of op(A) at a time, transposed in registers */
+        __m512i v[16];
+        for (long p0 = 0; p0 < kp; p0 += 16)           /* source rows read whole: 1.3x faster than by column strips */
+            for (long i0 = 0; i0 < m; i0 += 16) {
+                for (long q = 0; q < 16; q++) {
+                    const long p = p0 + q;
+                    v[q] = p < kp ? pair_rows(a + 2 * p * lda + i0, 2 * p + 1 < k ? a + (2 * p + 1) * lda + i0 : NULL, m - i0)
+                                  : _mm512_setzero_si512();
+                }
+                transpose16(v);
+                for (long i = 0; i < 16 && i0 + i < m; i++) _mm512_mask_storeu_epi32(out + (i0 + i) * kp + p0, lanes(kp - p0), v[i]);
+            }
+    }
+    memset(out + m * kp, 0, sizeof(uint32_t) * (mp - m) * kp);
+}
+
+GFN_PACK_TARGET static void pack_b_vector(int trans, long k, long n, const float *restrict b, long ldb, uint32_t *restrict out) {
+    const long kp = pairs_of(k), np = round_up(n, NR);
+    if (trans) {                    /* 16 columns x 16 pairs of op(B) at a time, transposed in registers */
+        if (n % NR) memset(out, 0, sizeof(uint32_t) * kp * np);
+        __m512i v[16];
+        for (long j0 = 0; j0 < n; j0 += 16)
+            for (long p0 = 0; p0 < kp; p0 += 16) {
+                for (long j = 0; j < 16; j++) v[j] = j0 + j < n ? pair_run(b + (j0 + j) * ldb + 2 * p0, k - 2 * p0) : _mm512_setzero_si512();
+                transpose16(v);
+                uint32_t *panel = out + (j0 / NR) * kp * NR + (j0 % NR);
+                for (long q = 0; q < 16 && p0 + q < kp; q++) _mm512_storeu_si512(panel + (p0 + q) * NR, v[q]);
+            }
+    } else {                        /* rows 2p and 2p+1 interleave; zero lanes fill each panel's padding */
+        for (long p = 0; p < kp; p++) {
+            const float *r0 = b + 2 * p * ldb, *r1 = 2 * p + 1 < k ? r0 + ldb : NULL;
+            for (long j0 = 0; j0 < np; j0 += 16)
+                _mm512_storeu_si512(out + (j0 / NR) * kp * NR + p * NR + (j0 % NR), pair_rows(r0 + j0, r1 ? r1 + j0 : NULL, n - j0));
+        }
+    }
+}
+
+void gfn_bf16_pack_a(int trans, long m, long k, const float *a, long lda, unsigned int *out) {
+    if (gfn_bf16_supported()) pack_a_vector(trans, m, k, a, lda, out); else gfn_bf16_pack_a_portable(trans, m, k, a, lda, out);
+}
+void gfn_bf16_pack_b(int trans, long k, long n, const float *b, long ldb, unsigned int *out) {
+    if (gfn_bf16_supported()) pack_b_vector(trans, k, n, b, ldb, out); else gfn_bf16_pack_b_portable(trans, k, n, b, ldb, out);
 }
 
 GFN_BF16_TARGET static inline void tile(const uint32_t *restrict a, long kp, const uint32_t *restrict b, float *restrict c, long ldc,
@@ -125,6 +224,8 @@ GFN_BF16_TARGET void gfn_bf16_gemm_packed(long m, long n, long k, float alpha, c
 /* Not x86-64: no bf16 instructions; gfn_bf16_supported() is 0 and callers refuse the setting
    before any product. */
 int gfn_bf16_supported(void) { return 0; }
+void gfn_bf16_pack_a(int trans, long m, long k, const float *a, long lda, unsigned int *out) { gfn_bf16_pack_a_portable(trans, m, k, a, lda, out); }
+void gfn_bf16_pack_b(int trans, long k, long n, const float *b, long ldb, unsigned int *out) { gfn_bf16_pack_b_portable(trans, k, n, b, ldb, out); }
 void gfn_bf16_gemm_packed(long m, long n, long k, float alpha, const uint32_t *pa, const uint32_t *pb, float beta, float *c, long ldc,
                           long first_panel, long last_panel) {
     (void)m; (void)n; (void)k; (void)alpha; (void)pa; (void)pb; (void)beta; (void)c; (void)ldc; (void)first_panel; (void)last_panel;

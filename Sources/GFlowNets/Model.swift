@@ -142,16 +142,10 @@ public enum GFlowNetStreams {
 
 /// weights[j] = exp(scale·x_j − m) for the valid j (0 elsewhere), m = max over the valid j of
 /// scale·x_j: one exp per valid logit. Returns m and Σ weights (log-sum-exp = m + log total).
+/// In C (`BLASScalar.shiftedExponentials`), with libm's exp bit for bit.
 @inlinable func shiftedExponentials<T: BLASScalar>(_ x: UnsafePointer<T>, mask: UnsafePointer<Bool>, count: Int, scale: Double = 1,
                                                   into weights: UnsafeMutablePointer<Double>) -> (max: Double, total: Double) {
-    var m = -Double.infinity
-    for j in 0..<count where mask[j] { m = max(m, Double(x[j]) * scale) }
-    var total = 0.0
-    for j in 0..<count {
-        weights[j] = mask[j] ? exp(Double(x[j]) * scale - m) : 0
-        total += weights[j]
-    }
-    return (m, total)
+    T.shiftedExponentials(x, mask: mask, count: count, scale: scale, into: weights)
 }
 
 /// log Σ_{valid j} exp(x_j), in Double.

@@ -5,7 +5,7 @@ import GFNCore
 import Settings
 
 /// The network's matrix products in bf16 with fp32 accumulation (`--precision bf16`): operands
-/// rounded to bf16 (nearest, ties to even) and multiplied by the CPU's AVX512_BF16 dot-product
+/// rounded to bf16 (nearest, ties to even; subnormals to zero, as the instructions treat them) and multiplied by the CPU's AVX512_BF16 dot-product
 /// instruction, accumulated and stored in fp32; parameters, activations and the optimiser stay fp32.
 public enum BF16Products {
     /// Whether this CPU can run bf16 products (AVX512_BF16). Setting the environment variable
@@ -19,7 +19,7 @@ public enum BF16Products {
         throw GFNError.invalidInput("--precision bf16 needs a CPU with AVX512_BF16 instructions (Intel Cooper Lake or Sapphire Rapids, AMD Zen 4 or later); this one has none: use --precision fp32")
     }
 
-    /// `x` rounded to the nearest bf16 (ties to even), as a Float.
+    /// `x` rounded to the nearest bf16 (ties to even; a subnormal to a zero of its sign), as a Float.
     @inlinable public static func round(_ x: Float) -> Float { gfn_bf16_round(x) }
 }
 

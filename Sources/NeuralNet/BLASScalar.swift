@@ -25,6 +25,18 @@ public protocol BLASScalar: BinaryFloatingPoint & Sendable & Codable where Self.
     static func add(_ x: UnsafePointer<Self>, to y: UnsafeMutablePointer<Self>, count: Int)
     /// out[i] = x[i] + y[i] (out overlaps neither).
     static func sum(_ x: UnsafePointer<Self>, _ y: UnsafePointer<Self>, into out: UnsafeMutablePointer<Self>, count: Int)
+    /// A masked softmax row's exponentials: weights[j] = exp(scale·x_j − m) for the valid j (0
+    /// elsewhere), m the largest valid scale·x_j; returns m and Σ weights. The same bits as
+    /// `Foundation.exp` in a loop (eight at a time with AVX-512 where that reproduces libm; exp.c).
+    static func shiftedExponentials(_ x: UnsafePointer<Self>, mask: UnsafePointer<Bool>, count: Int, scale: Double,
+                                    into weights: UnsafeMutablePointer<Double>) -> (max: Double, total: Double)
+}
+
+extension BLASScalar {
+    /// Swift's Bool is one byte holding 0 or 1, the C kernels' `unsigned char` mask.
+    @inlinable static func maskBytes(_ mask: UnsafePointer<Bool>) -> UnsafePointer<UInt8> {
+        UnsafeRawPointer(mask).assumingMemoryBound(to: UInt8.self)
+    }
 }
 
 @usableFromInline @inline(__always) func cblasTranspose(_ t: Bool) -> CBLAS_TRANSPOSE { t ? CblasTrans : CblasNoTrans }
@@ -53,6 +65,12 @@ extension Float: BLASScalar {
     @inlinable public static func sum(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int) {
         gfn_sum_f(x, y, out, count)
     }
+    @inlinable public static func shiftedExponentials(_ x: UnsafePointer<Float>, mask: UnsafePointer<Bool>, count: Int, scale: Double,
+                                                      into weights: UnsafeMutablePointer<Double>) -> (max: Double, total: Double) {
+        var m = 0.0
+        let total = gfn_shifted_exponentials_f(x, maskBytes(mask), count, scale, weights, &m)
+        return (m, total)
+    }
 }
 
 extension Double: BLASScalar {
@@ -78,6 +96,12 @@ extension Double: BLASScalar {
     @inlinable public static func add(_ x: UnsafePointer<Double>, to y: UnsafeMutablePointer<Double>, count: Int) { gfn_add_d(x, y, count) }
     @inlinable public static func sum(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>, count: Int) {
         gfn_sum_d(x, y, out, count)
+    }
+    @inlinable public static func shiftedExponentials(_ x: UnsafePointer<Double>, mask: UnsafePointer<Bool>, count: Int, scale: Double,
+                                                      into weights: UnsafeMutablePointer<Double>) -> (max: Double, total: Double) {
+        var m = 0.0
+        let total = gfn_shifted_exponentials_d(x, maskBytes(mask), count, scale, weights, &m)
+        return (m, total)
     }
 }
 

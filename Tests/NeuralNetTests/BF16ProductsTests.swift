@@ -1,5 +1,6 @@
 import Foundation
 import GFNCore
+import CKernels
 @testable import NeuralNet
 import Settings
 import Testing
@@ -8,7 +9,7 @@ import TestSupport
 /// bf16 products (`--precision bf16`). On a CPU without AVX512_BF16 each test checks instead
 /// that the setting is refused with the flag named.
 @Suite struct BF16ProductsTests {
-    /// Round to nearest, ties to even, at bf16's 8 significant bits; NaN and ±∞ kept.
+    /// Round to nearest, ties to even, at bf16's 8 significant bits; NaN and ±∞ kept, subnormals flushed.
     @Test func roundingIsToNearestEven() {
         #expect(BF16Products.round(1 + 0x1p-8) == 1)                      // a tie, to the even 1
         #expect(BF16Products.round(1 + 0x1p-7 + 0x1p-8) == 1 + 0x1p-6)    // a tie, to the even 1 + 2^-6
@@ -16,6 +17,12 @@ import TestSupport
         #expect(BF16Products.round(-3.0) == -3.0)
         #expect(BF16Products.round(.infinity) == .infinity)
         #expect(BF16Products.round(.nan).isNaN)
+        // Subnormals become zeros of their sign, as the CPU's conversion makes them and as
+        // VDPBF16PS reads them — also the largest, which nearest-even alone would round up to
+        // the smallest normal.
+        #expect(BF16Products.round(Float(bitPattern: 0x007f_ffff)).bitPattern == 0)
+        #expect(BF16Products.round(-0x1p-130).bitPattern == (-Float.zero).bitPattern)
+        #expect(BF16Products.round(.leastNormalMagnitude) == .leastNormalMagnitude)
     }
 
     /// A refusal names the flag and says what to use instead.
@@ -92,6 +99,35 @@ import TestSupport
                     let z = Double(ws.preActivations[l][r * fanOut + j]), bound = Double(fanIn + 2) * 0x1p-24 * magnitude
                     #expect(abs(z - s) <= bound, "layer \(l), row \(r), unit \(j): \(z) vs \(s) ± \(bound)")
                 }
+            }
+        }
+    }
+
+    /// The packing the products use (sixteen words at a time on AVX-512) gives the portable
+    /// packing's words exactly — every transposition, odd and even k, sizes off the 16-word
+    /// blocks, the 8-row and 32-column padding, a leading dimension wider than the operand, and
+    /// the values rounding treats specially (ties both ways, NaN, ±∞, subnormals, −0) — so the
+    /// packing path cannot change a result.
+    @Test func vectorPackingGivesThePortableWords() {
+        let rng = RandomStream(seed: 13)
+        let special: [Float] = [1 + 0x1p-8, 1 + 0x1p-7 + 0x1p-8, -(1 + 0x1p-8), .nan, -.nan, Float(bitPattern: 0x7f80_0001), Float(bitPattern: 0x7fff_ffff), .infinity, -.infinity,
+                                Float(bitPattern: 0x0000_8000), Float(bitPattern: 0x0001_7fff), Float(bitPattern: 0x007f_ffff), -0x1p-140, -0.0, .greatestFiniteMagnitude, 0x1p-130]
+        for (rows, cols) in [(1, 1), (7, 3), (16, 32), (33, 17), (45, 64), (256, 37), (5, 300)] {
+            for trans in [false, true] {
+                // op(X) is rows × cols; stored transposed it is cols × rows. ld: 3 floats wider than stored.
+                let (stored, width) = trans ? (cols, rows) : (rows, cols)
+                let ld = width + 3
+                var x = (0..<(stored * ld)).map { _ in Float(rng.gaussian()) }
+                for (i, v) in special.enumerated() where i * 7 < x.count { x[i * 7] = v }
+                let aWords = gfn_bf16_packed_a_words(rows, cols), bWords = gfn_bf16_packed_b_words(rows, cols)
+                var fast = [UInt32](repeating: 0xdead_beef, count: aWords), portable = [UInt32](repeating: 0, count: aWords)
+                gfn_bf16_pack_a(trans ? 1 : 0, rows, cols, x, ld, &fast)
+                gfn_bf16_pack_a_portable(trans ? 1 : 0, rows, cols, x, ld, &portable)
+                #expect(fast.indices.first { fast[$0] != portable[$0] } == nil, "pack_a trans \(trans) \(rows)×\(cols): first differing word")
+                fast = [UInt32](repeating: 0xdead_beef, count: bWords); portable = [UInt32](repeating: 0, count: bWords)
+                gfn_bf16_pack_b(trans ? 1 : 0, rows, cols, x, ld, &fast)
+                gfn_bf16_pack_b_portable(trans ? 1 : 0, rows, cols, x, ld, &portable)
+                #expect(fast.indices.first { fast[$0] != portable[$0] } == nil, "pack_b trans \(trans) \(rows)×\(cols): first differing word")
             }
         }
     }

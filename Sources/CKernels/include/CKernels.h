@@ -41,7 +41,8 @@ long gfn_ising_heat_bath_pass(unsigned char *x, const int *sites, long count, co
 /* bf16 products (bf16.c): C = alpha * op(A) op(B) + beta * C (row-major; C is not read when
    beta == 0) from operands rounded to bf16 and packed, with fp32 accumulation.
    gfn_bf16_supported: 1 when this CPU has AVX512_BF16 (the other calls need it).
-   gfn_bf16_round: x rounded to the nearest bf16 (ties to even), as a float.
+   gfn_bf16_round: x rounded to the nearest bf16 (ties to even; a subnormal to a zero of its sign, as the
+   CPU's bf16 instructions treat it), as a float.
    gfn_bf16_packed_a_words / _b_words: 32-bit words the packed op(A) (m x k) / op(B) (k x n) take.
    gfn_bf16_pack_a / _b: pack op(A) / op(B); trans nonzero: the operand is stored transposed.
    gfn_bf16_panels: column panels of a packed op(B) with n columns.
@@ -54,8 +55,23 @@ long gfn_bf16_packed_a_words(long m, long k);
 long gfn_bf16_packed_b_words(long k, long n);
 void gfn_bf16_pack_a(int trans, long m, long k, const float *a, long lda, unsigned int *out);
 void gfn_bf16_pack_b(int trans, long k, long n, const float *b, long ldb, unsigned int *out);
+/* The same packing in portable scalar C (what gfn_bf16_pack_a / _b run on CPUs without AVX-512):
+   the vector packing must give the same words (tested). */
+void gfn_bf16_pack_a_portable(int trans, long m, long k, const float *a, long lda, unsigned int *out);
+void gfn_bf16_pack_b_portable(int trans, long k, long n, const float *b, long ldb, unsigned int *out);
 long gfn_bf16_panels(long n);
 void gfn_bf16_gemm_packed(long m, long n, long k, float alpha, const unsigned int *pa, const unsigned int *pb, float beta, float *c, long ldc,
                           long first_panel, long last_panel);
+
+
+/* Masked softmax exponentials (exp.c): weights[j] = exp(scale * x[j] - m) for mask[j] nonzero, 0
+   elsewhere, with m (into *max_out) the largest valid scale * x[j]; returns the weights' total.
+   Bit for bit the same as libm's exp in a loop (eight lanes at a time with AVX-512 when that
+   reproduces this libm, checked at first use: gfn_vector_exp_active).
+   gfn_exp_array: out[i] = exp(x[i]), the same way (for the tests). */
+double gfn_shifted_exponentials_f(const float *x, const unsigned char *mask, long count, double scale, double *weights, double *max_out);
+double gfn_shifted_exponentials_d(const double *x, const unsigned char *mask, long count, double scale, double *weights, double *max_out);
+int gfn_vector_exp_active(void);
+void gfn_exp_array(const double *x, long count, double *out);
 
 #endif

@@ -1,0 +1,72 @@
+import CKernels
+import Foundation
+import GFNCore
+@testable import NeuralNet
+import Testing
+
+/// The softmax exponentials in C (exp.c): eight exps at a time with AVX-512, which must be libm's
+/// exp bit for bit, since every log P_F, every draw and the exact P_T go through them.
+@Suite struct ShiftedExponentialsTests {
+    /// The vector exp against `Foundation.exp` on every path: the main path over many binades of
+    /// both signs (every table entry is hit many times over), the edges where libm leaves it
+    /// (±2^-54, ±512), the range where exp underflows to subnormals and zero or overflows, ±0,
+    /// ±∞, NaN, and random bit patterns. Equality, not a tolerance: a record is reproduced bit for
+    /// bit whichever path computed it.
+    @Test func vectorExpIsLibmExpBitForBit() {
+        // On a CPU with AVX-512 (every CPU with bf16 products has it) the vector path must be the
+        // one tested, not the scalar fallback.
+        if BF16Products.isSupported { #expect(gfn_vector_exp_active() == 1) }
+        let rng = RandomStream(seed: 21)
+        var args: [Double] = [0, -0.0, 0x1p-54, -0x1p-54, 0x1p-55, 0x1.fffffffffffffp-55, 512, -512, 0x1.fffffffffffffp8, -0x1.fffffffffffffp8,
+                              -708.39, -708.4, -745.13, -745.14, -1000, 709.78, 709.79, .infinity, -.infinity, .nan, -.nan,
+                              .leastNonzeroMagnitude, -.greatestFiniteMagnitude]
+        for magnitude in [1e-17, 1e-9, 1e-3, 0.5, 1, 4, 30, 100, 511, 600, 750, 1100] {
+            for _ in 0..<20_000 { args.append((2 * rng.uniform() - 1) * magnitude) }
+        }
+        for _ in 0..<20_000 { args.append(Double(bitPattern: UInt64(rng.uniform() * 0x1p53) << 11 ^ UInt64(rng.uniform() * 0x1p11))) }
+        var out = [Double](repeating: 0, count: args.count)
+        gfn_exp_array(args, args.count, &out)
+        let differing = args.indices.filter { exp(args[$0]).bitPattern != out[$0].bitPattern }
+        #expect(differing.isEmpty, "\(differing.count) of \(args.count) differ, e.g. exp(\(differing.first.map { args[$0] } ?? 0))")
+    }
+
+    /// The row kernel against the loop it replaced (Swift, Foundation.exp), for Float and Double
+    /// logits: random masks (none, one, all valid), a temperature, row lengths off the 8-lane
+    /// blocks, logits spread so that some shifted arguments fall below −512 (libm's own path),
+    /// and a NaN logit (ignored by the max, as Swift's max ignores it).
+    @Test func rowMatchesTheSwiftLoop() {
+        func reference<T: BLASScalar>(_ x: [T], _ mask: [Bool], _ scale: Double) -> (Double, Double, [Double]) {
+            var m = -Double.infinity
+            for j in x.indices where mask[j] { m = max(m, Double(x[j]) * scale) }
+            var total = 0.0, w = [Double](repeating: 0, count: x.count)
+            for j in x.indices {
+                w[j] = mask[j] ? exp(Double(x[j]) * scale - m) : 0
+                total += w[j]
+            }
+            return (m, total, w)
+        }
+        func check<T: BLASScalar>(_ x: [T], _ mask: [Bool], _ scale: Double) {
+            var w = [Double](repeating: -1, count: x.count)
+            let (m, total) = x.withUnsafeBufferPointer { xp in
+                mask.withUnsafeBufferPointer { T.shiftedExponentials(xp.baseAddress!, mask: $0.baseAddress!, count: x.count, scale: scale, into: &w) }
+            }
+            let (rm, rt, rw) = reference(x, mask, scale)
+            #expect(m.bitPattern == rm.bitPattern && total.bitPattern == rt.bitPattern, "\(T.self) row of \(x.count), scale \(scale)")
+            #expect(w.map(\.bitPattern) == rw.map(\.bitPattern), "\(T.self) row of \(x.count), scale \(scale)")
+        }
+        let rng = RandomStream(seed: 22)
+        for count in [1, 7, 8, 9, 100, 257] {
+            for validShare in [0.0, 0.02, 0.5, 1.0] {
+                for spread in [1.0, 30.0, 400.0] {
+                    var x = (0..<count).map { _ in rng.gaussian() * spread }
+                    if count > 3 { x[2] = .nan }
+                    let mask = (0..<count).map { j in j != 2 && rng.uniform() < validShare }
+                    for scale in [1.0, 1 / 0.7] {
+                        check(x.map { Float($0) }, mask, scale)
+                        check(x, mask, scale)
+                    }
+                }
+            }
+        }
+    }
+}
