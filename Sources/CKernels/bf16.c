@@ -181,7 +181,7 @@ void gfn_bf16_pack_b(int trans, long k, long n, const float *b, long ldb, unsign
 }
 
 GFN_BF16_TARGET static inline void tile(const uint32_t *restrict a, long kp, const uint32_t *restrict b, float *restrict c, long ldc,
-                                        long rows, long cols, float alpha, float beta) {
+                                        long rows, long cols, float alpha, float beta, const float *bias, float *rectified, float slope) {
     __m512 acc[2 * MR];
     for (int i = 0; i < 2 * MR; i++) acc[i] = _mm512_setzero_ps();
     for (long p = 0; p < kp; p++) {
@@ -194,7 +194,8 @@ GFN_BF16_TARGET static inline void tile(const uint32_t *restrict a, long kp, con
     }
     const __mmask16 m0 = cols >= 16 ? 0xffff : (__mmask16)((1u << cols) - 1);
     const __mmask16 m1 = cols >= 32 ? 0xffff : cols <= 16 ? 0 : (__mmask16)((1u << (cols - 16)) - 1);
-    const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+    const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta), vs = _mm512_set1_ps(slope), zero = _mm512_setzero_ps();
+    const __m512 b0 = bias ? _mm512_maskz_loadu_ps(m0, bias) : zero, b1 = bias ? _mm512_maskz_loadu_ps(m1, bias + 16) : zero;
     for (int r = 0; r < MR; r++) {
         if (r >= rows) break;
         float *cr = c + r * ldc;
@@ -202,22 +203,35 @@ GFN_BF16_TARGET static inline void tile(const uint32_t *restrict a, long kp, con
         if (beta != 0) {
             o0 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m0, cr), o0);
             o1 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m1, cr + 16), o1);
+        } else if (bias) {      /* the bits of 1 * bias + o, the β = 1 product over a copy of the bias */
+            o0 = _mm512_add_ps(o0, b0);
+            o1 = _mm512_add_ps(o1, b1);
         }
         _mm512_mask_storeu_ps(cr, m0, o0);
         _mm512_mask_storeu_ps(cr + 16, m1, o1);
+        if (rectified) {        /* gfn_rectify_f's o > 0 ? o : slope * o */
+            float *rr = rectified + r * ldc;
+            _mm512_mask_storeu_ps(rr, m0, _mm512_mask_blend_ps(_mm512_cmp_ps_mask(o0, zero, _CMP_GT_OQ), _mm512_mul_ps(vs, o0), o0));
+            _mm512_mask_storeu_ps(rr + 16, m1, _mm512_mask_blend_ps(_mm512_cmp_ps_mask(o1, zero, _CMP_GT_OQ), _mm512_mul_ps(vs, o1), o1));
+        }
     }
 }
 
 /* Columns of column panels first_panel ..< last_panel of C (m x n, row-major, ldc) =
-   alpha * A'B' + beta * C from packed operands. */
+   alpha * A'B' + beta * C (or + bias, broadcast over the rows) from packed operands. */
 GFN_BF16_TARGET void gfn_bf16_gemm_packed(long m, long n, long k, float alpha, const uint32_t *restrict pa, const uint32_t *restrict pb,
-                                          float beta, float *restrict c, long ldc, long first_panel, long last_panel) {
+                                          float beta, float *restrict c, long ldc, const gfn_bf16_epilogue *epilogue,
+                                          long first_panel, long last_panel) {
     const long kp = pairs_of(k);
+    const float *bias = epilogue ? epilogue->bias : NULL;
+    float *rectified = epilogue ? epilogue->rectified : NULL;
+    const float slope = epilogue ? epilogue->slope : 0;
     for (long q = first_panel; q < last_panel; q++) {
         const long j = q * NR;
         const uint32_t *panel = pb + q * kp * NR;
         for (long i = 0; i < m; i += MR)
-            tile(pa + i * kp, kp, panel, c + i * ldc + j, ldc, m - i < MR ? m - i : MR, n - j < NR ? n - j : NR, alpha, beta);
+            tile(pa + i * kp, kp, panel, c + i * ldc + j, ldc, m - i < MR ? m - i : MR, n - j < NR ? n - j : NR, alpha, beta,
+                 bias ? bias + j : NULL, rectified ? rectified + i * ldc + j : NULL, slope);
     }
 }
 #else
@@ -227,7 +241,7 @@ int gfn_bf16_supported(void) { return 0; }
 void gfn_bf16_pack_a(int trans, long m, long k, const float *a, long lda, unsigned int *out) { gfn_bf16_pack_a_portable(trans, m, k, a, lda, out); }
 void gfn_bf16_pack_b(int trans, long k, long n, const float *b, long ldb, unsigned int *out) { gfn_bf16_pack_b_portable(trans, k, n, b, ldb, out); }
 void gfn_bf16_gemm_packed(long m, long n, long k, float alpha, const uint32_t *pa, const uint32_t *pb, float beta, float *c, long ldc,
-                          long first_panel, long last_panel) {
-    (void)m; (void)n; (void)k; (void)alpha; (void)pa; (void)pb; (void)beta; (void)c; (void)ldc; (void)first_panel; (void)last_panel;
+                          const gfn_bf16_epilogue *epilogue, long first_panel, long last_panel) {
+    (void)m; (void)n; (void)k; (void)alpha; (void)pa; (void)pb; (void)beta; (void)c; (void)ldc; (void)epilogue; (void)first_panel; (void)last_panel;
 }
 #endif

@@ -18,7 +18,7 @@
 
 #if defined(__x86_64__)
 #include <immintrin.h>
-#define GFN_EXP_TARGET __attribute__((target("avx512f,fma")))
+#define GFN_EXP_TARGET __attribute__((target("avx512f,avx512vl,fma")))
 
 static const uint64_t exp_table[256] = {
     0x0000000000000000ull, 0x3ff0000000000000ull, 0x3c9b3b4f1a88bf6eull, 0x3feff63da9fb3335ull,
@@ -114,20 +114,15 @@ GFN_EXP_TARGET static inline __m512d exp8(__m512d x, __mmask8 *off_path) {
     return _mm512_fmadd_pd(scale, tmp, scale);
 }
 
-/* exp(args[i]) for i < count into out: the vector path, libm for the lanes off its main path. */
-GFN_EXP_TARGET static void exp_vector(const double *args, const unsigned char *valid, long count, double *out) {
+/* exp(args[i]) for i < count into out (args may be out): the vector path, libm for the lanes off its main path. */
+GFN_EXP_TARGET static void exp_vector(const double *args, long count, double *out) {
     for (long j = 0; j < count; j += 8) {
         const __mmask8 lanes = count - j >= 8 ? 0xff : (__mmask8)((1u << (count - j)) - 1);
-        __mmask8 use = lanes;
-        if (valid) {
-            uint64_t bytes = 0; memcpy(&bytes, valid + j, (size_t)(count - j >= 8 ? 8 : count - j));
-            use = _mm512_test_epi64_mask(_mm512_cvtepu8_epi64(_mm_cvtsi64_si128((long long)bytes)), _mm512_set1_epi64(0xff)) & lanes;
-        }
         __mmask8 off;
-        const __m512d a = _mm512_maskz_loadu_pd(use, args + j), e = _mm512_maskz_mov_pd(use, exp8(a, &off));
-        off &= use;
+        const __m512d a = _mm512_maskz_loadu_pd(lanes, args + j), e = exp8(a, &off);
+        off &= lanes;
         if (!off) { _mm512_mask_storeu_pd(out + j, lanes, e); continue; }
-        double lane_args[8], lane_exps[8];   /* args may be out: read the arguments before storing */
+        double lane_args[8], lane_exps[8];   /* read the arguments before storing */
         _mm512_storeu_pd(lane_args, a); _mm512_storeu_pd(lane_exps, e);
         for (; off; off &= (__mmask8)(off - 1)) { const int l = __builtin_ctz(off); lane_exps[l] = exp(lane_args[l]); }
         _mm512_mask_storeu_pd(out + j, lanes, _mm512_loadu_pd(lane_exps));
@@ -151,7 +146,7 @@ static int vector_exp_matches_libm(void) {
     }
     args[0] = 0; args[1] = -0.0; args[2] = 0x1p-54; args[3] = -0x1p-55; args[4] = 512; args[5] = -512; args[6] = 0x1.fffffffffffffp8;
     args[7] = -745.2; args[8] = -708.5; args[9] = 709.8; args[10] = -INFINITY; args[11] = NAN;
-    exp_vector(args, NULL, N, mine);
+    exp_vector(args, N, mine);
     int same = 1;
     for (int i = 0; i < N && same; i++) {
         const double want = exp(args[i]);
@@ -171,32 +166,96 @@ int gfn_vector_exp_active(void) {
 }
 
 void gfn_exp_array(const double *x, long count, double *out) {
-    if (gfn_vector_exp_active()) exp_vector(x, NULL, count, out);
+    if (gfn_vector_exp_active()) exp_vector(x, count, out);
     else for (long i = 0; i < count; i++) out[i] = exp(x[i]);
 }
 #else
 int gfn_vector_exp_active(void) { return 0; }
 void gfn_exp_array(const double *x, long count, double *out) { for (long i = 0; i < count; i++) out[i] = exp(x[i]); }
-#define exp_vector(args, valid, count, out) ((void)0)
 #endif
 
 /* m as Swift's max(m, v) keeps it (v >= m ? v : m, in index order); the arguments
-   (double)x*scale - m rounded twice, as in Swift; the total over the valid weights in index order
-   (the masked ones are +0, which leaves a sum of non-negative terms unchanged). */
-#define SHIFTED_EXPONENTIALS(T, S)                                                                           \
-    double gfn_shifted_exponentials_##S(const T *x, const unsigned char *mask, long count, double scale,    \
-                                        double *weights, double *max_out) {                                  \
+   (double)x*scale - m rounded twice, as in Swift; the total in index order (the masked weights
+   are +0, which leaves a sum of non-negative terms unchanged). */
+#define SHIFTED_EXPONENTIALS_SCALAR(T, S)                                                                    \
+    static double shifted_scalar_##S(const T *x, const unsigned char *mask, long count, double scale,       \
+                                     double *weights, double *max_out) {                                     \
         double m = -INFINITY;                                                                                \
         for (long j = 0; j < count; j++)                                                                     \
             if (mask[j]) { const double v = (double)x[j] * scale; m = v >= m ? v : m; }                      \
-        for (long j = 0; j < count; j++) weights[j] = mask[j] ? (double)x[j] * scale - m : 0;               \
-        if (gfn_vector_exp_active()) exp_vector(weights, mask, count, weights);                             \
-        else for (long j = 0; j < count; j++) weights[j] = mask[j] ? exp(weights[j]) : 0;                  \
         double total = 0;                                                                                    \
-        for (long j = 0; j < count; j++) if (mask[j]) total += weights[j];                                  \
+        for (long j = 0; j < count; j++) {                                                                   \
+            weights[j] = mask[j] ? exp((double)x[j] * scale - m) : 0;                                        \
+            total += weights[j];                                                                             \
+        }                                                                                                    \
         *max_out = m;                                                                                        \
         return total;                                                                                        \
     }
+SHIFTED_EXPONENTIALS_SCALAR(float, f)
+SHIFTED_EXPONENTIALS_SCALAR(double, d)
 
-SHIFTED_EXPONENTIALS(float, f)
-SHIFTED_EXPONENTIALS(double, d)
+#if defined(__x86_64__)
+/* The valid lanes of mask[j ..< j + 8] (the first `lanes`). */
+GFN_EXP_TARGET static inline __mmask8 valid_lanes(const unsigned char *mask, long j, long count) {
+    const long n = count - j >= 8 ? 8 : count - j;
+    uint64_t bytes = 0; memcpy(&bytes, mask + j, (size_t)n);
+    return _mm512_test_epi64_mask(_mm512_cvtepu8_epi64(_mm_cvtsi64_si128((long long)bytes)), _mm512_set1_epi64(0xff));
+}
+
+/* The row eight lanes at a time, the same bits as shifted_scalar: the largest valid scale*x is one
+   value whichever order finds it (NaN never counts, as with v >= m), except that among zeros the
+   sequential rule picks a sign, so a largest value of 0 is found again sequentially. */
+#define SHIFTED_EXPONENTIALS_VECTOR(T, S, LOAD8)                                                             \
+    GFN_EXP_TARGET static double shifted_vector_##S(const T *x, const unsigned char *mask, long count,      \
+                                                    double scale, double *weights, double *max_out) {       \
+        const __m512d vscale = _mm512_set1_pd(scale);                                                        \
+        __m512d best = _mm512_set1_pd(-INFINITY);                                                            \
+        for (long j = 0; j < count; j += 8) {                                                                \
+            const __mmask8 lanes = count - j >= 8 ? 0xff : (__mmask8)((1u << (count - j)) - 1);              \
+            const __m512d v = _mm512_mul_pd(LOAD8(lanes, x + j), vscale);                                    \
+            const __mmask8 use = valid_lanes(mask, j, count) & lanes & _mm512_cmp_pd_mask(v, v, _CMP_ORD_Q); \
+            best = _mm512_mask_max_pd(best, use, best, v);                                                   \
+        }                                                                                                    \
+        double m = _mm512_reduce_max_pd(best);                                                               \
+        if (m == 0) {                                                                                        \
+            m = -INFINITY;                                                                                   \
+            for (long j = 0; j < count; j++)                                                                 \
+                if (mask[j]) { const double v = (double)x[j] * scale; m = v >= m ? v : m; }                  \
+        }                                                                                                    \
+        const __m512d vm = _mm512_set1_pd(m);                                                                \
+        for (long j = 0; j < count; j += 8) {                                                                \
+            const __mmask8 lanes = count - j >= 8 ? 0xff : (__mmask8)((1u << (count - j)) - 1);              \
+            const __mmask8 use = valid_lanes(mask, j, count) & lanes;                                        \
+            const __m512d a = _mm512_sub_pd(_mm512_mul_pd(LOAD8(use, x + j), vscale), vm);                   \
+            __mmask8 off;                                                                                    \
+            const __m512d e = _mm512_maskz_mov_pd(use, exp8(a, &off));                                       \
+            _mm512_mask_storeu_pd(weights + j, lanes, e);                                                    \
+            for (off &= use; off; off &= (__mmask8)(off - 1)) {                                              \
+                const int l = __builtin_ctz(off);                                                            \
+                weights[j + l] = exp((double)x[j + l] * scale - m);                                          \
+            }                                                                                                \
+        }                                                                                                    \
+        double total = 0;                                                                                    \
+        for (long j = 0; j < count; j++) total += weights[j];                                                \
+        *max_out = m;                                                                                        \
+        return total;                                                                                        \
+    }
+#define LOAD8_FLOAT(k, p) _mm512_cvtps_pd(_mm256_maskz_loadu_ps((k), (p)))
+#define LOAD8_DOUBLE(k, p) _mm512_maskz_loadu_pd((k), (p))
+SHIFTED_EXPONENTIALS_VECTOR(float, f, LOAD8_FLOAT)
+SHIFTED_EXPONENTIALS_VECTOR(double, d, LOAD8_DOUBLE)
+#endif
+
+double gfn_shifted_exponentials_f(const float *x, const unsigned char *mask, long count, double scale, double *weights, double *max_out) {
+#if defined(__x86_64__)
+    if (gfn_vector_exp_active()) return shifted_vector_f(x, mask, count, scale, weights, max_out);
+#endif
+    return shifted_scalar_f(x, mask, count, scale, weights, max_out);
+}
+
+double gfn_shifted_exponentials_d(const double *x, const unsigned char *mask, long count, double scale, double *weights, double *max_out) {
+#if defined(__x86_64__)
+    if (gfn_vector_exp_active()) return shifted_vector_d(x, mask, count, scale, weights, max_out);
+#endif
+    return shifted_scalar_d(x, mask, count, scale, weights, max_out);
+}

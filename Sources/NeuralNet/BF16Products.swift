@@ -62,9 +62,14 @@ final class BF16Operands: @unchecked Sendable {
     func forget() { for i in slots.indices { slots[i].valid = false } }
 
     /// C ← α·op(A)·op(B) + β·C in bf16 products (row-major). With `weightSlot`, op(B) is a weight
-    /// matrix kept packed in that slot (packed again when stale or from another pointer).
+    /// matrix kept packed in that slot (packed again when stale or from another pointer). With
+    /// `bias` (β = 0): C ← α·op(A)·op(B) + bias (broadcast over the rows), and with `rectified`
+    /// also rectified ← C > 0 ? C : slope·C, as each tile is stored (a layer's bias and ReLU
+    /// without their passes through memory; the bits of the separate steps).
     func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
-              b: UnsafePointer<Float>, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, weightSlot: Int?) {
+              b: UnsafePointer<Float>, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, weightSlot: Int?,
+              bias: UnsafePointer<Float>? = nil, rectified: UnsafeMutablePointer<Float>? = nil, slope: Float = 0) {
+        precondition(bias == nil || beta == 0, "bf16 products: a bias replaces β·C")
         guard m > 0, n > 0 else { return }
         let pa = scratchA.reserve(gfn_bf16_packed_a_words(m, k))
         gfn_bf16_pack_a(transA ? 1 : 0, m, k, a, lda, pa)
@@ -75,7 +80,13 @@ final class BF16Operands: @unchecked Sendable {
             pb = scratchB.reserve(gfn_bf16_packed_b_words(k, n))
             gfn_bf16_pack_b(transB ? 1 : 0, k, n, b, ldb, pb)
         }
-        multiply(m: m, n: n, k: k, alpha: alpha, pa: pa, pb: pb, beta: beta, c: c, ldc: ldc)
+        guard bias != nil || rectified != nil else {
+            multiply(m: m, n: n, k: k, alpha: alpha, pa: pa, pb: pb, beta: beta, c: c, ldc: ldc, epilogue: nil)
+            return
+        }
+        withUnsafePointer(to: gfn_bf16_epilogue(bias: bias, rectified: rectified, slope: slope)) {
+            multiply(m: m, n: n, k: k, alpha: alpha, pa: pa, pb: pb, beta: beta, c: c, ldc: ldc, epilogue: $0)
+        }
     }
 
     /// The product from packed operands, on as many threads as OpenBLAS is set to use (1 inside
@@ -83,18 +94,18 @@ final class BF16Operands: @unchecked Sendable {
     /// between them. Every output is computed by the same code whichever thread runs it, so the
     /// bits do not depend on the split.
     private func multiply(m: Int, n: Int, k: Int, alpha: Float, pa: UnsafePointer<UInt32>, pb: UnsafePointer<UInt32>,
-                          beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+                          beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, epilogue: UnsafePointer<gfn_bf16_epilogue>?) {
         let panels = gfn_bf16_panels(n)
         let parts = min(BLASThreads.current, panels)
         // Below ~4 million multiply-adds (a 64-row 256 × 256 product) the hand-off costs more than it saves.
         guard parts > 1, m * n * k >= 1 << 22 else {
-            gfn_bf16_gemm_packed(m, n, k, alpha, pa, pb, beta, c, ldc, 0, panels)
+            gfn_bf16_gemm_packed(m, n, k, alpha, pa, pb, beta, c, ldc, epilogue, 0, panels)
             return
         }
-        let (a, b, out) = (UInt(bitPattern: pa), UInt(bitPattern: pb), UInt(bitPattern: c))
+        let (a, b, out, e) = (UInt(bitPattern: pa), UInt(bitPattern: pb), UInt(bitPattern: c), UInt(bitPattern: epilogue))
         DispatchQueue.concurrentPerform(iterations: parts) { t in
             gfn_bf16_gemm_packed(m, n, k, alpha, UnsafePointer(bitPattern: a), UnsafePointer(bitPattern: b), beta, UnsafeMutablePointer(bitPattern: out),
-                                 ldc, panels * t / parts, panels * (t + 1) / parts)
+                                 ldc, UnsafePointer(bitPattern: e), panels * t / parts, panels * (t + 1) / parts)
         }
     }
 

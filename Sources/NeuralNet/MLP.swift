@@ -144,24 +144,46 @@ public struct MLP<T: BLASScalar>: Sendable {
         let g = outputBlock(group)
         for l in 0..<layerCount {
             let a = ws.activations[l] + start * w[l]
-            let z = ws.preActivations[l] + start * w[l + 1]
-            if l > 0 || !firstPreActivationsGiven {
-                // z = b (broadcast), then z += a·Wᵀ.
-                let block = l == layerCount - 1 ? g : 0
-                let b = parameters + biasOffsets[l] + block * w[l + 1]
-                for r in 0..<rows { (z + r * w[l + 1]).update(from: b, count: w[l + 1]) }
-                product(ws, weightSlot: weightSlot(layer: l, block: block, transposed: true), transA: false, transB: true, m: rows, n: w[l + 1], k: w[l],
-                        a: a, lda: w[l], b: parameters + weightOffsets[l] + block * w[l] * w[l + 1], ldb: w[l], beta: 1, c: z, ldc: w[l + 1])
-            }
+            let last = l == layerCount - 1, given = l == 0 && firstPreActivationsGiven
             let out = ws.activations[l + 1] + start * w[l + 1]
-            let count = rows * w[l + 1]
-            if l == layerCount - 1 {
-                if out != z { out.update(from: z, count: count) }
-            } else {
-                shape.activation.apply(UnsafePointer(z), into: out, count: count)
+            // The output layer's pre-activations are its output (nothing else reads them): computed in place.
+            let z = last && !given ? out : ws.preActivations[l] + start * w[l + 1]
+            var activated = last
+            if !given {
+                let block = last ? g : 0
+                let b = parameters + biasOffsets[l] + block * w[l + 1]
+                let slot = weightSlot(layer: l, block: block, transposed: true), weights = parameters + weightOffsets[l] + block * w[l] * w[l + 1]
+                if precision == .bf16 {
+                    // The bias (and a ReLU-family activation) applied as the product's tiles are stored.
+                    let slope = last ? nil : rectifierSlope
+                    // A bf16 network is a Float network (the initialiser's precondition).
+                    func float(_ p: UnsafePointer<T>) -> UnsafePointer<Float> { UnsafeRawPointer(p).assumingMemoryBound(to: Float.self) }
+                    func mutableFloat(_ p: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<Float> { UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self) }
+                    ws.bf16Operands.gemm(transA: false, transB: true, m: rows, n: w[l + 1], k: w[l], alpha: 1, a: float(a), lda: w[l], b: float(weights),
+                                         ldb: w[l], beta: 0, c: mutableFloat(z), ldc: w[l + 1], weightSlot: slot, bias: float(b),
+                                         rectified: slope == nil ? nil : mutableFloat(out), slope: slope ?? 0)
+                    activated = activated || slope != nil
+                } else {
+                    // z = b (broadcast), then z += a·Wᵀ.
+                    for r in 0..<rows { (z + r * w[l + 1]).update(from: b, count: w[l + 1]) }
+                    product(ws, weightSlot: slot, transA: false, transB: true, m: rows, n: w[l + 1], k: w[l],
+                            a: a, lda: w[l], b: weights, ldb: w[l], beta: 1, c: z, ldc: w[l + 1])
+                }
             }
+            if last && out != z { out.update(from: z, count: rows * w[l + 1]) }
+            if !activated { shape.activation.apply(UnsafePointer(z), into: out, count: rows * w[l + 1]) }
         }
         return ws.activations[layerCount] + start * shape.output
+    }
+
+    /// The negative side's slope of a ReLU-family activation (nil: tanh), which bf16 products
+    /// apply as they store a hidden layer (the `T(0.01)` of `Activation.apply`, in Float).
+    var rectifierSlope: Float? {
+        switch shape.activation {
+        case .relu: 0
+        case .leakyRelu: 0.01
+        case .tanh: nil
+        }
     }
 
     /// The output block of `group` (0 with a single group).

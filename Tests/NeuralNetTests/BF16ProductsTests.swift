@@ -96,10 +96,39 @@ import TestSupport
                         let t = Double(BF16Products.round(ws.activations[l][r * fanIn + i])) * Double(BF16Products.round(params[net.weightOffsets[l] + j * fanIn + i]))
                         s += t; magnitude += abs(t)
                     }
-                    let z = Double(ws.preActivations[l][r * fanOut + j]), bound = Double(fanIn + 2) * 0x1p-24 * magnitude
+                    // The output layer's pre-activations are its output (computed in place).
+                    let zs = l == net.layerCount - 1 ? ws.activations[l + 1] : ws.preActivations[l]
+                    let z = Double(zs[r * fanOut + j]), bound = Double(fanIn + 2) * 0x1p-24 * magnitude
                     #expect(abs(z - s) <= bound, "layer \(l), row \(r), unit \(j): \(z) vs \(s) ± \(bound)")
+                    if l < net.layerCount - 1 { #expect(ws.activations[l + 1][r * fanOut + j] == max(0, zs[r * fanOut + j])) }
                 }
             }
+        }
+    }
+
+    /// The fused epilogue (a layer's bias added and its ReLU-family activation applied as the
+    /// tiles are stored) gives the bits of the separate steps it replaced: the bias copied into
+    /// every row, a β = 1 product, then `Float.rectify` — for shapes off the 8 × 32 tile, α ≠ 1,
+    /// ReLU and leaky ReLU, and a product split between threads.
+    @Test func fusedBiasAndActivationKeepTheBits() {
+        guard BF16Products.isSupported else { Self.expectRefusal(); return }
+        let rng = RandomStream(seed: 14)
+        let before = BLASThreads.current
+        defer { BLASThreads.set(before) }
+        for (m, n, k, alpha, slope, threads) in [(9, 45, 37, 1, 0, 1), (64, 256, 256, 1, 0.01, 1), (300, 200, 130, 0.5, 0, 2)] as [(Int, Int, Int, Float, Float, Int)] {
+            BLASThreads.set(threads)
+            let a = (0..<(m * k)).map { _ in Float(rng.gaussian()) }, b = (0..<(n * k)).map { _ in Float(rng.gaussian()) }
+            let bias = (0..<n).map { _ in Float(rng.gaussian()) }
+            var separate = (0..<(m * n)).map { bias[$0 % n] }, separateOut = [Float](repeating: 0, count: m * n)
+            var fused = [Float](repeating: .nan, count: m * n), fusedOut = [Float](repeating: .nan, count: m * n)
+            BF16Operands().gemm(transA: false, transB: true, m: m, n: n, k: k, alpha: alpha, a: a, lda: k, b: b, ldb: k, beta: 1,
+                                c: &separate, ldc: n, weightSlot: nil)
+            Float.rectify(separate, into: &separateOut, count: m * n, slope: slope)
+            BF16Operands().gemm(transA: false, transB: true, m: m, n: n, k: k, alpha: alpha, a: a, lda: k, b: b, ldb: k, beta: 0,
+                                c: &fused, ldc: n, weightSlot: nil, bias: bias, rectified: &fusedOut, slope: slope)
+            #expect(fused.map(\.bitPattern) == separate.map(\.bitPattern), "\(m)×\(n)×\(k): pre-activations")
+            #expect(fusedOut.map(\.bitPattern) == separateOut.map(\.bitPattern), "\(m)×\(n)×\(k): activations")
+            #expect(separateOut.contains { $0 <= 0 } && separateOut.contains { $0 > 0 })
         }
     }
 

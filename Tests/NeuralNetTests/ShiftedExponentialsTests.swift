@@ -33,7 +33,7 @@ import Testing
     /// The row kernel against the loop it replaced (Swift, Foundation.exp), for Float and Double
     /// logits: random masks (none, one, all valid), a temperature, row lengths off the 8-lane
     /// blocks, logits spread so that some shifted arguments fall below −512 (libm's own path),
-    /// and a NaN logit (ignored by the max, as Swift's max ignores it).
+    /// a NaN logit (ignored by the max, as Swift's max ignores it), and largest logits of ±0.
     @Test func rowMatchesTheSwiftLoop() {
         func reference<T: BLASScalar>(_ x: [T], _ mask: [Bool], _ scale: Double) -> (Double, Double, [Double]) {
             var m = -Double.infinity
@@ -53,6 +53,12 @@ import Testing
             let (rm, rt, rw) = reference(x, mask, scale)
             #expect(m.bitPattern == rm.bitPattern && total.bitPattern == rt.bitPattern, "\(T.self) row of \(x.count), scale \(scale)")
             #expect(w.map(\.bitPattern) == rw.map(\.bitPattern), "\(T.self) row of \(x.count), scale \(scale)")
+        }
+        // A largest logit of ±0, where the sign Swift's max keeps depends on the order.
+        for zeros in [[-0.0, 0.0, -1, -0.0, 0.0, -3, -0.0, -2, -0.0], [0.0, -0.0, -5, -0.0, 0.0, -0.0, -0.0, -0.0, -0.0, -0.0]] {
+            let mask = zeros.indices.map { $0 != 1 }
+            check(zeros.map { Float($0) }, mask, 1)
+            check(zeros, mask, 1)
         }
         let rng = RandomStream(seed: 22)
         for count in [1, 7, 8, 9, 100, 257] {

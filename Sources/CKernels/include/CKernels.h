@@ -48,7 +48,15 @@ long gfn_ising_heat_bath_pass(unsigned char *x, const int *sites, long count, co
    gfn_bf16_panels: column panels of a packed op(B) with n columns.
    gfn_bf16_gemm_packed: the product from packed operands (m x k times k x n), for the columns
    of panels first_panel ..< last_panel (all of them: 0 ..< gfn_bf16_panels(n)); each output is
-   computed the same way whichever call computes it. */
+   computed the same way whichever call computes it. An epilogue (NULL: none) fuses a layer's
+   bias and ReLU-family activation into the product: with beta 0, C = alpha * A'B' + bias[j] (the
+   bits of a beta = 1 product over rows holding the bias), and rectified (ldc too) =
+   C > 0 ? C : slope * C (gfn_rectify_f's bits). */
+typedef struct {
+    const float *bias;      /* n values, or NULL */
+    float *rectified;       /* m x n, or NULL */
+    float slope;
+} gfn_bf16_epilogue;
 int gfn_bf16_supported(void);
 float gfn_bf16_round(float x);
 long gfn_bf16_packed_a_words(long m, long k);
@@ -61,7 +69,7 @@ void gfn_bf16_pack_a_portable(int trans, long m, long k, const float *a, long ld
 void gfn_bf16_pack_b_portable(int trans, long k, long n, const float *b, long ldb, unsigned int *out);
 long gfn_bf16_panels(long n);
 void gfn_bf16_gemm_packed(long m, long n, long k, float alpha, const unsigned int *pa, const unsigned int *pb, float beta, float *c, long ldc,
-                          long first_panel, long last_panel);
+                          const gfn_bf16_epilogue *epilogue, long first_panel, long last_panel);
 
 
 /* Masked softmax exponentials (exp.c): weights[j] = exp(scale * x[j] - m) for mask[j] nonzero, 0
