@@ -156,12 +156,9 @@ public struct MLP<T: BLASScalar>: Sendable {
                 if precision == .bf16 {
                     // The bias (and a ReLU-family activation) applied as the product's tiles are stored.
                     let slope = last ? nil : rectifierSlope
-                    // A bf16 network is a Float network (the initialiser's precondition).
-                    func float(_ p: UnsafePointer<T>) -> UnsafePointer<Float> { UnsafeRawPointer(p).assumingMemoryBound(to: Float.self) }
-                    func mutableFloat(_ p: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<Float> { UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self) }
-                    ws.bf16Operands.gemm(transA: false, transB: true, m: rows, n: w[l + 1], k: w[l], alpha: 1, a: float(a), lda: w[l], b: float(weights),
-                                         ldb: w[l], beta: 0, c: mutableFloat(z), ldc: w[l + 1], weightSlot: slot, bias: float(b),
-                                         rectified: slope == nil ? nil : mutableFloat(out), slope: slope ?? 0)
+                    ws.bf16Operands.gemm(transA: false, transB: true, m: rows, n: w[l + 1], k: w[l], alpha: 1, a: asFloat(a), lda: w[l], b: asFloat(weights),
+                                         ldb: w[l], beta: 0, c: asMutableFloat(z), ldc: w[l + 1], weightSlot: slot, bias: asFloat(b),
+                                         rectified: slope == nil ? nil : asMutableFloat(out), slope: slope ?? 0)
                     activated = activated || slope != nil
                 } else {
                     // z = b (broadcast), then z += a·Wᵀ.
@@ -298,10 +295,14 @@ public struct MLP<T: BLASScalar>: Sendable {
             T.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
             return
         }
-        // A bf16 network is a Float network (the initialiser's precondition).
-        func float(_ p: UnsafePointer<T>) -> UnsafePointer<Float> { UnsafeRawPointer(p).assumingMemoryBound(to: Float.self) }
-        ws.bf16Operands.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1, a: float(a), lda: lda, b: float(b), ldb: ldb,
-                             beta: Float(beta), c: UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), ldc: ldc, weightSlot: weightSlot)
+        ws.bf16Operands.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1, a: asFloat(a), lda: lda, b: asFloat(b), ldb: ldb,
+                             beta: Float(beta), c: asMutableFloat(c), ldc: ldc, weightSlot: weightSlot)
+    }
+
+    // A bf16 network is a Float network (the initialiser's precondition): its buffers, read as Float.
+    @inline(__always) func asFloat(_ p: UnsafePointer<T>) -> UnsafePointer<Float> { UnsafeRawPointer(p).assumingMemoryBound(to: Float.self) }
+    @inline(__always) func asMutableFloat(_ p: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<Float> {
+        UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)
     }
 
     /// Adds `columnGradient` (input × width₁, the layout of ``firstLayerColumns(parameters:into:)``)
