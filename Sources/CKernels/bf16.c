@@ -180,16 +180,21 @@ void gfn_bf16_pack_b(int trans, long k, long n, const float *b, long ldb, unsign
     if (gfn_bf16_supported()) pack_b_vector(trans, k, n, b, ldb, out); else gfn_bf16_pack_b_portable(trans, k, n, b, ldb, out);
 }
 
+/* `wide` is 1 for a full 32-column tile, 0 for a last panel of at most 16 columns, whose right
+   half would be all padding (the output layer's 101 columns: 12% of its product saved). Each
+   output's sum over k is the same sequence either way, so the bits do not depend on it. */
 GFN_BF16_TARGET static inline void tile(const uint32_t *restrict a, long kp, const uint32_t *restrict b, float *restrict c, long ldc,
-                                        long rows, long cols, float alpha, float beta, const float *bias, float *rectified, float slope) {
+                                        long rows, long cols, float alpha, float beta, const float *bias, float *rectified, float slope,
+                                        const int wide) {
     __m512 acc[2 * MR];
     for (int i = 0; i < 2 * MR; i++) acc[i] = _mm512_setzero_ps();
     for (long p = 0; p < kp; p++) {
-        const __m512bh b0 = (__m512bh)_mm512_loadu_si512(b + p * NR), b1 = (__m512bh)_mm512_loadu_si512(b + p * NR + 16);
+        const __m512bh b0 = (__m512bh)_mm512_loadu_si512(b + p * NR);
+        const __m512bh b1 = wide ? (__m512bh)_mm512_loadu_si512(b + p * NR + 16) : b0;
         for (int r = 0; r < MR; r++) {
             const __m512bh x = (__m512bh)_mm512_set1_epi32((int)a[r * kp + p]);
             acc[2 * r] = _mm512_dpbf16_ps(acc[2 * r], x, b0);
-            acc[2 * r + 1] = _mm512_dpbf16_ps(acc[2 * r + 1], x, b1);
+            if (wide) acc[2 * r + 1] = _mm512_dpbf16_ps(acc[2 * r + 1], x, b1);
         }
     }
     const __mmask16 m0 = cols >= 16 ? 0xffff : (__mmask16)((1u << cols) - 1);
@@ -229,9 +234,14 @@ GFN_BF16_TARGET void gfn_bf16_gemm_packed(long m, long n, long k, float alpha, c
     for (long q = first_panel; q < last_panel; q++) {
         const long j = q * NR;
         const uint32_t *panel = pb + q * kp * NR;
-        for (long i = 0; i < m; i += MR)
-            tile(pa + i * kp, kp, panel, c + i * ldc + j, ldc, m - i < MR ? m - i : MR, n - j < NR ? n - j : NR, alpha, beta,
-                 bias ? bias + j : NULL, rectified ? rectified + i * ldc + j : NULL, slope);
+        const long cols = n - j < NR ? n - j : NR;
+        for (long i = 0; i < m; i += MR) {
+            const long rows = m - i < MR ? m - i : MR;
+            const float *tb = bias ? bias + j : NULL;
+            float *tr = rectified ? rectified + i * ldc + j : NULL;
+            if (cols > 16) tile(pa + i * kp, kp, panel, c + i * ldc + j, ldc, rows, cols, alpha, beta, tb, tr, slope, 1);
+            else tile(pa + i * kp, kp, panel, c + i * ldc + j, ldc, rows, cols, alpha, beta, tb, tr, slope, 0);
+        }
     }
 }
 #else

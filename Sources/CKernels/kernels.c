@@ -1,4 +1,5 @@
 #include "CKernels.h"
+#include <math.h>
 
 #define KERNELS(T, S)                                                                              \
     void gfn_rectify_##S(const T *restrict z, T *restrict out, long count, T slope) {             \
@@ -37,6 +38,35 @@
 
 KERNELS(float, f)
 KERNELS(double, d)
+
+/* One Adam step (NeuralNet's Adam.update): each operation rounded in T as Swift's loop rounded it
+   (no fused multiply-adds, a correctly rounded square root), so the bits are the loop's; the
+   loop vectorizes where Swift's stayed scalar (1.2% of a bf16 training step). Returns 1 when
+   every updated parameter is finite, the trainer's divergence check, in the same pass. */
+#if defined(__has_builtin) && __has_builtin(__builtin_elementwise_sqrt)
+#define GFN_SQRT(x) __builtin_elementwise_sqrt(x)   /* no errno path, so the loop vectorizes */
+#else
+#define GFN_SQRT(x) sqrt(x)
+#endif
+#define ADAM(T, S, INF)                                                                                            \
+    __attribute__((target_clones("avx512f", "default")))                                                           \
+    int gfn_adam_##S(T *restrict p, const T *restrict g, T *restrict m, T *restrict v, long count, T b1, T b2,       \
+                     T alpha, T eps) {                                                                              \
+        _Pragma("clang fp contract(off)")                                                                          \
+        const T c1 = 1 - b1, c2 = 1 - b2;                                                                          \
+        int finite = 1;                                                                                            \
+        for (long i = 0; i < count; i++) {                                                                         \
+            const T gi = g[i];                                                                                     \
+            const T mi = b1 * m[i] + c1 * gi, vi = b2 * v[i] + c2 * gi * gi;                                       \
+            m[i] = mi; v[i] = vi;                                                                                  \
+            const T pi = p[i] - alpha * mi / (GFN_SQRT(vi) + eps);                                                 \
+            p[i] = pi;                                                                                             \
+            finite &= (pi < INF) & (pi > -INF);                                                                    \
+        }                                                                                                          \
+        return finite;                                                                                             \
+    }
+ADAM(float, f, __builtin_inff())
+ADAM(double, d, __builtin_inf())
 
 /* The pass, inlined into one loop per (four neighbours each, energy tracked) combination, so
    neither test is made per site; without tracking there is no floating-point add chain. */

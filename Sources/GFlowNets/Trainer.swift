@@ -252,13 +252,14 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
                 format: "training diverged at iteration %d: the %@ is not finite; the learning rate (--lr %g, --lr-logz %g) is the likely cause",
                 iteration, loss.isFinite ? "gradient" : "loss", model.settings.learningRate, model.settings.learningRateLogZ))
         }
-        gradient.withUnsafeBufferPointer { g in
+        // Adam's groups cover every parameter (see init), so its finiteness check covers them all.
+        let finite = gradient.withUnsafeBufferPointer { g in
             model.parameters.withUnsafeMutableBufferPointer { p in
                 adam.update(parameters: p.baseAddress!, gradient: g.baseAddress!, groups: learningRateFactor == 1 ? adamGroups : adamGroups.map { ($0.range, $0.rate * learningRateFactor) })
             }
         }
         if model.settings.objective != .fm && model.settings.objective != .vargrad { updateLogZ(logZGradient) }
-        guard model.logZ.isFinite, model.parameters.allSatisfy({ $0.isFinite }) else {
+        guard model.logZ.isFinite, finite else {
             throw GFNError.runtime("training diverged at iteration \(iteration): the parameters or log Z are not finite; lower --lr (now \(model.settings.learningRate)) or --lr-logz (now \(model.settings.learningRateLogZ))")
         }
         record.trajectories += batch

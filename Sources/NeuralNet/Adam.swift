@@ -16,25 +16,27 @@ public struct Adam<T: BLASScalar>: Sendable {
     }
 
     /// θ ← θ − lr·m̂/(√v̂ + ε) for parameters in `ranges[k]` with learning rate `rates[k]`.
-    public mutating func update(parameters: UnsafeMutablePointer<T>, gradient: UnsafePointer<T>, groups: [(range: Range<Int>, rate: Double)]) {
+    /// Returns whether every updated parameter is finite (the trainer's divergence check, made
+    /// in the same pass).
+    @discardableResult
+    public mutating func update(parameters: UnsafeMutablePointer<T>, gradient: UnsafePointer<T>, groups: [(range: Range<Int>, rate: Double)]) -> Bool {
         step += 1
         let b1 = T(beta1), b2 = T(beta2), eps = T(epsilon)
         let c1 = 1 - Foundation.pow(beta1, Double(step)), c2 = 1 - Foundation.pow(beta2, Double(step))
+        var finite = true
         m.withUnsafeMutableBufferPointer { m in
             v.withUnsafeMutableBufferPointer { v in
-                for (range, rate) in groups {
+                for (range, rate) in groups where !range.isEmpty {
                     // Fold the bias corrections into the step size.
                     let alpha = T(rate * c2.squareRoot() / c1)
                     let epsHat = eps * T(c2.squareRoot())
-                    for i in range {
-                        let g = gradient[i]
-                        m[i] = b1 * m[i] + (1 - b1) * g
-                        v[i] = b2 * v[i] + (1 - b2) * g * g
-                        parameters[i] -= alpha * m[i] / (v[i].squareRoot() + epsHat)
-                    }
+                    let i = range.lowerBound
+                    finite = T.adamStep(parameters: parameters + i, gradient: gradient + i, m: m.baseAddress! + i, v: v.baseAddress! + i,
+                                        count: range.count, beta1: b1, beta2: b2, alpha: alpha, epsilon: epsHat) && finite
                 }
             }
         }
+        return finite
     }
 }
 

@@ -30,6 +30,10 @@ public protocol BLASScalar: BinaryFloatingPoint & Sendable & Codable where Self.
     /// `Foundation.exp` in a loop (eight at a time with AVX-512 where that reproduces libm; exp.c).
     static func shiftedExponentials(_ x: UnsafePointer<Self>, mask: UnsafePointer<Bool>, count: Int, scale: Double,
                                     into weights: UnsafeMutablePointer<Double>) -> (max: Double, total: Double)
+    /// One Adam step over `count` parameters (see ``Adam``): m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g·g,
+    /// θ ← θ − α·m/(√v + ε), each operation rounded in this type. Returns whether every updated θ is finite.
+    static func adamStep(parameters: UnsafeMutablePointer<Self>, gradient: UnsafePointer<Self>, m: UnsafeMutablePointer<Self>,
+                         v: UnsafeMutablePointer<Self>, count: Int, beta1: Self, beta2: Self, alpha: Self, epsilon: Self) -> Bool
 }
 
 extension BLASScalar {
@@ -71,6 +75,10 @@ extension Float: BLASScalar {
         let total = gfn_shifted_exponentials_f(x, maskBytes(mask), count, scale, weights, &m)
         return (m, total)
     }
+    @inlinable public static func adamStep(parameters: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>, m: UnsafeMutablePointer<Float>,
+                                           v: UnsafeMutablePointer<Float>, count: Int, beta1: Float, beta2: Float, alpha: Float, epsilon: Float) -> Bool {
+        gfn_adam_f(parameters, gradient, m, v, count, beta1, beta2, alpha, epsilon) != 0
+    }
 }
 
 extension Double: BLASScalar {
@@ -102,6 +110,10 @@ extension Double: BLASScalar {
         var m = 0.0
         let total = gfn_shifted_exponentials_d(x, maskBytes(mask), count, scale, weights, &m)
         return (m, total)
+    }
+    @inlinable public static func adamStep(parameters: UnsafeMutablePointer<Double>, gradient: UnsafePointer<Double>, m: UnsafeMutablePointer<Double>,
+                                           v: UnsafeMutablePointer<Double>, count: Int, beta1: Double, beta2: Double, alpha: Double, epsilon: Double) -> Bool {
+        gfn_adam_d(parameters, gradient, m, v, count, beta1, beta2, alpha, epsilon) != 0
     }
 }
 

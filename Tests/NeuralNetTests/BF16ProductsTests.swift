@@ -34,7 +34,7 @@ import TestSupport
     }
 
     /// C = α·op(A)·op(B) + β·C for every transposition, odd k, and row and column counts off the
-    /// kernel's 8 × 32 tile, against the same sum in Double of the bf16-rounded operands. The
+    /// kernel's 8 × 32 tile (last column panels of 13, 1 and 18 columns: the half-width tile and the full one), against the same sum in Double of the bf16-rounded operands. The
     /// products of two bf16 values are exact in fp32, so the only error is fp32 accumulation:
     /// |C − C_ref| ≤ (k + 2)·u·(Σ|a·b| + |β·C₀|), u = 2^-24 (the standard bound for a sum of k + 1
     /// terms and the final scaling). The same result is also checked to be *further* than that
@@ -43,7 +43,7 @@ import TestSupport
     func productMatchesTheRoundedOperandsWithinTheAccumulationBound(_ t: (Bool, Bool)) {
         guard BF16Products.isSupported else { Self.expectRefusal(); return }
         let rng = RandomStream(seed: 11)
-        for (m, n, k, beta) in [(13, 45, 37, 0.0), (32, 256, 256, 1.0), (1, 1, 1, 1.0), (70, 33, 64, 0.5)] as [(Int, Int, Int, Float)] {
+        for (m, n, k, beta) in [(13, 45, 37, 0.0), (32, 256, 256, 1.0), (1, 1, 1, 1.0), (70, 33, 64, 0.5), (9, 50, 11, 1.0)] as [(Int, Int, Int, Float)] {
             let (lda, ldb) = (t.0 ? m : k, t.1 ? k : n)
             let a = (0..<(m * k)).map { _ in Float(rng.gaussian()) }, b = (0..<(k * n)).map { _ in Float(rng.gaussian()) }
             let c0 = (0..<(m * n)).map { _ in Float(rng.gaussian()) }

@@ -27,6 +27,12 @@ void gfn_add_d(const double *x, double *y, long count);
 void gfn_sum_f(const float *x, const float *y, float *out, long count);
 void gfn_sum_d(const double *x, const double *y, double *out, long count);
 
+/* One Adam step over count parameters: m = b1*m + (1-b1)*g, v = b2*v + (1-b2)*g*g,
+   p -= alpha*m/(sqrt(v) + eps), every operation rounded in the type (no fused multiply-adds).
+   Returns 1 when every updated p is finite. */
+int gfn_adam_f(float *p, const float *g, float *m, float *v, long count, float b1, float b2, float alpha, float eps);
+int gfn_adam_d(double *p, const double *g, double *m, double *v, long count, double b1, double b2, double alpha, double eps);
+
 /* One heat-bath pass of a two-valued (Ising) model over `count` sites, in the order given:
    site i, with neighbours neighbors[offsets[i] .. offsets[i+1]), has the key
    x_i*(2D+1) + (2*up - degree) + D (up: neighbours with value 1, D: max_degree) and flips when
