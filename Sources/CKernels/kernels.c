@@ -5,6 +5,9 @@
     void gfn_rectify_##S(const T *restrict z, T *restrict out, long count, T slope) {             \
         for (long i = 0; i < count; i++) out[i] = z[i] > 0 ? z[i] : slope * z[i];                  \
     }                                                                                              \
+    void gfn_rectify_in_place_##S(T *restrict x, long count, T slope) {                           \
+        for (long i = 0; i < count; i++) x[i] = x[i] > 0 ? x[i] : slope * x[i];                    \
+    }                                                                                              \
     void gfn_mask_positive_sum_rows_##S(T *restrict g, const T *restrict z, long rows, long width, \
                                         T slope, T *restrict column_sums) {                        \
         for (long r = 0; r < rows; r++) {                                                          \

@@ -69,7 +69,7 @@ public enum GFlowNetSampler {
         let H = model.network.widths[1]
         let columns = UnsafeMutablePointer<Float>.allocate(capacity: incremental ? W * H : 1)
         defer { columns.deallocate() }
-        let z0 = ws.preActivations[0]
+        let z0 = ws.firstPreActivations
         // P_B in its own network (`--backward-network separate`): a pass of it on the batch's rows
         // at every step t ≥ 1, its first layer updated in place like the forward network's.
         let own = model.backwardNetwork
@@ -88,7 +88,7 @@ public enum GFlowNetSampler {
                 for b in 0..<rows {
                     env.writeInitialState(states + b * S); finishedAt[b] = Int.max; pf[b] = 0; pb[b] = 0; pfMirror[b] = 0
                     if incremental { (z0 + b * H).update(from: bias0, count: H) }
-                    if incremental, let own, let ownWS { (ownWS.preActivations[0] + b * H).update(from: ownParams + own.biasOffsets[0], count: H) }
+                    if incremental, let own, let ownWS { (ownWS.firstPreActivations + b * H).update(from: ownParams + own.biasOffsets[0], count: H) }
                 }
                 for b in rows..<networkRows {
                     env.writeInitialState(states + b * S)
@@ -138,7 +138,7 @@ public enum GFlowNetSampler {
                         if incremental {
                             let c = env.addedInput(byAction: a, step: t, from: UnsafePointer(s))
                             Float.add(columns + c * H, to: z0 + b * H, count: H)
-                            if let ownWS { Float.add(ownColumns + c * H, to: ownWS.preActivations[0] + b * H, count: H) }
+                            if let ownWS { Float.add(ownColumns + c * H, to: ownWS.firstPreActivations + b * H, count: H) }
                         }
                         if env.apply(a, to: s, step: t) { finishedAt[b] = t + 1 }
                         if learnedPB == nil { pb[b] += env.uniformBackwardLogProbability(UnsafePointer(s)) }

@@ -23,7 +23,7 @@ extension Trainer {
         for b in 0..<B { env.writeInitialState(states + b * S); lengths[b] = Int.max; partialLogR?[b] = 0 }
         usedRows = 0
         let H = model.network.widths[1]
-        let z0 = workspace.preActivations[0]
+        let z0 = workspace.firstPreActivations
         model.parameters.withUnsafeBufferPointer { params in
             if let columns = firstColumns { model.network.firstLayerColumns(parameters: params.baseAddress!, into: columns) }
             let bias0 = params.baseAddress! + model.network.biasOffsets[0]
@@ -101,7 +101,7 @@ extension Trainer {
             (states + (last * B + b) * S).update(from: states + ((last - 1) * B + b) * S, count: S)
         }
         if let columns = backwardColumns {
-            let H = net.widths[1], z0 = ws.preActivations[0]
+            let H = net.widths[1], z0 = ws.firstPreActivations
             net.firstLayerColumns(parameters: params, into: columns)
             for b in 0..<B { (z0 + b * H).update(from: params + net.biasOffsets[0], count: H) }
             for r in B..<rows { advanceFirstPreActivation(of: r, in: z0, columns: columns, width: H) }

@@ -152,8 +152,10 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
     /// kept row, probabilities, masks), so a run that cannot fit is refused before it starts.
     public static func memoryEstimate(environment env: Env, settings: GFlowNetSettings) -> Double {
         let rows = Double((env.maxSteps + 1) * settings.batch)
-        let ownBackward = settings.backwardInOwnNetwork ? env.encodingWidth + settings.layers * settings.hidden * 3 + 2 * env.backwardActionCount : 0
-        let widths = Double(env.encodingWidth + settings.layers * settings.hidden * 3 + 2 * (env.forwardActionCount + env.backwardActionCount + 1) + ownBackward)
+        // Per row of a network: its input, every layer's activations, z₀ and dL/dz₀, the output gradient.
+        let trunk = env.encodingWidth + settings.layers * settings.hidden + 2 * settings.hidden
+        let ownBackward = settings.backwardInOwnNetwork ? trunk + 2 * env.backwardActionCount : 0
+        let widths = Double(trunk + 2 * (env.forwardActionCount + env.backwardActionCount + 1) + ownBackward)
         let perRow = widths * Double(MemoryLayout<T>.size) + Double(env.forwardActionCount) * Double(MemoryLayout<T>.size + 1)
             + Double(env.stateSize * 4 + 64)
         return rows * perRow

@@ -15,6 +15,8 @@ public protocol BLASScalar: BinaryFloatingPoint & Sendable & Codable where Self.
     // Elementwise kernels (vectorized C, see CKernels.h).
     /// out[i] = z[i] if z[i] > 0, else slope·z[i] (slope 0: ReLU).
     static func rectify(_ z: UnsafePointer<Self>, into out: UnsafeMutablePointer<Self>, count: Int, slope: Self)
+    /// x[i] ← x[i] if x[i] > 0, else slope·x[i].
+    static func rectifyInPlace(_ x: UnsafeMutablePointer<Self>, count: Int, slope: Self)
     /// Per row of `width`: g ← g where z > 0, else slope·g; then the row is added to `columnSums`.
     static func maskByPositiveAndSumRows(_ g: UnsafeMutablePointer<Self>, z: UnsafePointer<Self>, rows: Int, width: Int, slope: Self,
                                          columnSums: UnsafeMutablePointer<Self>)
@@ -57,6 +59,7 @@ extension Float: BLASScalar {
     @inlinable public static func rectify(_ z: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int, slope: Float) {
         gfn_rectify_f(z, out, count, slope)
     }
+    @inlinable public static func rectifyInPlace(_ x: UnsafeMutablePointer<Float>, count: Int, slope: Float) { gfn_rectify_in_place_f(x, count, slope) }
     @inlinable public static func maskByPositiveAndSumRows(_ g: UnsafeMutablePointer<Float>, z: UnsafePointer<Float>, rows: Int, width: Int, slope: Float,
                                                            columnSums: UnsafeMutablePointer<Float>) {
         gfn_mask_positive_sum_rows_f(g, z, rows, width, slope, columnSums)
@@ -93,6 +96,7 @@ extension Double: BLASScalar {
     @inlinable public static func rectify(_ z: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>, count: Int, slope: Double) {
         gfn_rectify_d(z, out, count, slope)
     }
+    @inlinable public static func rectifyInPlace(_ x: UnsafeMutablePointer<Double>, count: Int, slope: Double) { gfn_rectify_in_place_d(x, count, slope) }
     @inlinable public static func maskByPositiveAndSumRows(_ g: UnsafeMutablePointer<Double>, z: UnsafePointer<Double>, rows: Int, width: Int, slope: Double,
                                                            columnSums: UnsafeMutablePointer<Double>) {
         gfn_mask_positive_sum_rows_d(g, z, rows, width, slope, columnSums)

@@ -11,12 +11,23 @@ extension Activation {
         }
     }
 
-    /// For `rows` rows of `width`: g ← g ⊙ σ′(z) (a = σ(z)), and each row added to `columnSums`.
-    @inlinable func multiplyByDerivativeAndSumRows<T: BLASScalar>(_ g: UnsafeMutablePointer<T>, z: UnsafePointer<T>, a: UnsafePointer<T>,
+    /// x[i] = σ(x[i]) (the bits of `apply`).
+    @inlinable func applyInPlace<T: BLASScalar>(_ x: UnsafeMutablePointer<T>, count: Int) {
+        switch self {
+        case .relu: T.rectifyInPlace(x, count: count, slope: 0)
+        case .leakyRelu: T.rectifyInPlace(x, count: count, slope: T(0.01))
+        case .tanh: for i in 0..<count { x[i] = T.tanh(x[i]) }
+        }
+    }
+
+    /// For `rows` rows of `width`: g ← g ⊙ σ′(z), read from the activations a = σ(z), and each
+    /// row added to `columnSums`. The ReLU family's side of 0 is read from a: with a slope ≥ 0,
+    /// a > 0 exactly when z > 0 (−0, NaN and −∞ included), so the forward pass need not keep z.
+    @inlinable func multiplyByDerivativeAndSumRows<T: BLASScalar>(_ g: UnsafeMutablePointer<T>, a: UnsafePointer<T>,
                                                                   rows: Int, width: Int, columnSums: UnsafeMutablePointer<T>) {
         switch self {
-        case .relu: T.maskByPositiveAndSumRows(g, z: z, rows: rows, width: width, slope: 0, columnSums: columnSums)
-        case .leakyRelu: T.maskByPositiveAndSumRows(g, z: z, rows: rows, width: width, slope: T(0.01), columnSums: columnSums)
+        case .relu: T.maskByPositiveAndSumRows(g, z: a, rows: rows, width: width, slope: 0, columnSums: columnSums)
+        case .leakyRelu: T.maskByPositiveAndSumRows(g, z: a, rows: rows, width: width, slope: T(0.01), columnSums: columnSums)
         case .tanh: T.multiplyByTanhDerivativeAndSumRows(g, a: a, rows: rows, width: width, columnSums: columnSums)
         }
     }
@@ -132,7 +143,7 @@ public struct MLP<T: BLASScalar>: Sendable {
     /// to the first output row (row-major, `shape.output` columns).
     ///
     /// With `firstPreActivationsGiven`, the caller has instead written the first layer's
-    /// pre-activations z₀ = a₀·W₀ᵀ + b₀ for these rows into `ws.preActivations[0]` (for sparse
+    /// pre-activations z₀ = a₀·W₀ᵀ + b₀ for these rows into `ws.firstPreActivations` (for sparse
     /// inputs that change by one entry per call, where z₀ is cheaper to update than to
     /// recompute; see ``firstLayerColumns(parameters:into:)``); the input block is not read.
     ///
@@ -143,32 +154,33 @@ public struct MLP<T: BLASScalar>: Sendable {
         let w = widths
         let g = outputBlock(group)
         for l in 0..<layerCount {
-            let a = ws.activations[l] + start * w[l]
-            let last = l == layerCount - 1, given = l == 0 && firstPreActivationsGiven
+            let last = l == layerCount - 1
             let out = ws.activations[l + 1] + start * w[l + 1]
-            // The output layer's pre-activations are its output (nothing else reads them): computed in place.
-            let z = last && !given ? out : ws.preActivations[l] + start * w[l + 1]
-            var activated = last
-            if !given {
-                let block = last ? g : 0
-                let b = parameters + biasOffsets[l] + block * w[l + 1]
-                let slot = weightSlot(layer: l, block: block, transposed: true), weights = parameters + weightOffsets[l] + block * w[l] * w[l + 1]
-                if precision == .bf16 {
-                    // The bias (and a ReLU-family activation) applied as the product's tiles are stored.
-                    let slope = last ? nil : rectifierSlope
-                    ws.bf16Operands.gemm(transA: false, transB: true, m: rows, n: w[l + 1], k: w[l], alpha: 1, a: asFloat(a), lda: w[l], b: asFloat(weights),
-                                         ldb: w[l], beta: 0, c: asMutableFloat(z), ldc: w[l + 1], weightSlot: slot, bias: asFloat(b),
-                                         rectified: slope == nil ? nil : asMutableFloat(out), slope: slope ?? 0)
-                    activated = activated || slope != nil
-                } else {
-                    // z = b (broadcast), then z += a·Wᵀ.
-                    for r in 0..<rows { (z + r * w[l + 1]).update(from: b, count: w[l + 1]) }
-                    product(ws, weightSlot: slot, transA: false, transB: true, m: rows, n: w[l + 1], k: w[l],
-                            a: a, lda: w[l], b: weights, ldb: w[l], beta: 1, c: z, ldc: w[l + 1])
-                }
+            if l == 0 && firstPreActivationsGiven {
+                shape.activation.apply(UnsafePointer(ws.firstPreActivations + start * w[1]), into: out, count: rows * w[1])
+                continue
             }
-            if last && out != z { out.update(from: z, count: rows * w[l + 1]) }
-            if !activated { shape.activation.apply(UnsafePointer(z), into: out, count: rows * w[l + 1]) }
+            // z = a·Wᵀ + b is computed in `out` and activated there: nothing reads a layer's z
+            // once it is activated (the backward pass reads σ(z)), and storing it separately was
+            // 4% of a bf16 training step (write traffic).
+            let a = ws.activations[l] + start * w[l]
+            let block = last ? g : 0
+            let b = parameters + biasOffsets[l] + block * w[l + 1]
+            let slot = weightSlot(layer: l, block: block, transposed: true), weights = parameters + weightOffsets[l] + block * w[l] * w[l + 1]
+            if precision == .bf16 {
+                // The bias (and a ReLU-family activation) applied as the product's tiles are stored.
+                let slope = last ? nil : rectifierSlope
+                ws.bf16Operands.gemm(transA: false, transB: true, m: rows, n: w[l + 1], k: w[l], alpha: 1, a: asFloat(a), lda: w[l], b: asFloat(weights),
+                                     ldb: w[l], beta: 0, c: asMutableFloat(out), ldc: w[l + 1], weightSlot: slot, bias: asFloat(b),
+                                     slope: slope ?? 0, rectifyInPlace: slope != nil)
+                if !last && slope == nil { shape.activation.applyInPlace(out, count: rows * w[l + 1]) }
+            } else {
+                // z = b (broadcast), then z += a·Wᵀ.
+                for r in 0..<rows { (out + r * w[l + 1]).update(from: b, count: w[l + 1]) }
+                product(ws, weightSlot: slot, transA: false, transB: true, m: rows, n: w[l + 1], k: w[l],
+                        a: a, lda: w[l], b: weights, ldb: w[l], beta: 1, c: out, ldc: w[l + 1])
+                if !last { shape.activation.applyInPlace(out, count: rows * w[l + 1]) }
+            }
         }
         return ws.activations[layerCount] + start * shape.output
     }
@@ -257,8 +269,8 @@ public struct MLP<T: BLASScalar>: Sendable {
                     product(ws, weightSlot: weightSlot(layer: l, block: 0, transposed: false), transA: false, transB: false, m: m, n: w[l], k: w[l + 1],
                             a: delta, lda: w[l + 1], b: parameters + weightOffsets[l], ldb: w[l], beta: 0, c: next, ldc: w[l])
                 }
-                shape.activation.multiplyByDerivativeAndSumRows(next, z: ws.preActivations[l - 1] + start * w[l], a: ws.activations[l] + start * w[l],
-                                                               rows: m, width: w[l], columnSums: gradient + biasOffsets[l - 1])
+                shape.activation.multiplyByDerivativeAndSumRows(next, a: ws.activations[l] + start * w[l], rows: m, width: w[l],
+                                                               columnSums: gradient + biasOffsets[l - 1])
                 delta = UnsafePointer(next)
             }
             start += m
@@ -316,13 +328,16 @@ public struct MLP<T: BLASScalar>: Sendable {
     }
 }
 
-/// Activation storage for up to `capacity` rows: inputs, every layer's pre-activations and
+/// Activation storage for up to `capacity` rows: inputs, the first layer's pre-activations, every layer's
 /// activations, the output gradient, and backward scratch. Allocated once, reused every step.
 public final class MLPWorkspace<T: BLASScalar>: @unchecked Sendable {
     public let capacity: Int
     /// activations[0] is the input block (capacity × input); activations[L] is the output.
     public let activations: [UnsafeMutablePointer<T>]
-    public let preActivations: [UnsafeMutablePointer<T>]
+    /// The first layer's pre-activations z₀ (capacity × width₁), which callers with sparse inputs
+    /// update in place and hand to the forward pass (`firstPreActivationsGiven`). No other
+    /// layer's pre-activations are kept: each is activated where it is computed.
+    public let firstPreActivations: UnsafeMutablePointer<T>
     /// dL/d(output), capacity × output, filled by the caller before ``MLP/backward(parameters:workspace:rows:gradient:firstLayerWeights:rowsPerGroup:)``.
     public let outputGradient: UnsafeMutablePointer<T>
     /// Rows per block of the backward pass (256 rows of 256 floats: 256 KB, an L2-sized block).
@@ -342,7 +357,7 @@ public final class MLPWorkspace<T: BLASScalar>: @unchecked Sendable {
         self.capacity = capacity
         let w = shape.widths
         activations = w.map { UnsafeMutablePointer<T>.allocate(capacity: max(1, capacity * $0)) }
-        preActivations = w.dropFirst().map { UnsafeMutablePointer<T>.allocate(capacity: max(1, capacity * $0)) }
+        firstPreActivations = .allocate(capacity: max(1, capacity * w[1]))
         outputGradient = .allocate(capacity: max(1, capacity * shape.output))
         firstLayerDelta = .allocate(capacity: max(1, capacity * w[1]))
         let widest = shape.hidden.max() ?? 1
@@ -356,7 +371,7 @@ public final class MLPWorkspace<T: BLASScalar>: @unchecked Sendable {
 
     deinit {
         activations.forEach { $0.deallocate() }
-        preActivations.forEach { $0.deallocate() }
+        firstPreActivations.deallocate()
         firstLayerDelta.deallocate()
         blockDelta.forEach { $0.deallocate() }
         outputGradient.deallocate()

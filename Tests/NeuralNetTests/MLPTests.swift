@@ -125,7 +125,7 @@ import Testing
             let denseOut = net.forward(parameters: p, workspace: dense, start: 0, rows: rows)
             columns.withUnsafeMutableBufferPointer { net.firstLayerColumns(parameters: p, into: $0.baseAddress!) }
             for r in 0..<rows {
-                let z = byColumns.preActivations[0] + r * 8
+                let z = byColumns.firstPreActivations + r * 8
                 for j in 0..<8 { z[j] = p[net.biasOffsets[0] + j] }
                 for i in 0..<6 where input[r * 6 + i] == 1 { for j in 0..<8 { z[j] += columns[i * 8 + j] } }
             }

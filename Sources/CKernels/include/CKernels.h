@@ -19,6 +19,10 @@ void gfn_mask_positive_sum_rows_d(double *g, const double *z, long rows, long wi
 void gfn_tanh_derivative_sum_rows_f(float *g, const float *a, long rows, long width, float *column_sums);
 void gfn_tanh_derivative_sum_rows_d(double *g, const double *a, long rows, long width, double *column_sums);
 
+/* x[i] = x[i] > 0 ? x[i] : slope * x[i], in place (gfn_rectify's bits) */
+void gfn_rectify_in_place_f(float *x, long count, float slope);
+void gfn_rectify_in_place_d(double *x, long count, double slope);
+
 /* y[i] += x[i] */
 void gfn_add_f(const float *x, float *y, long count);
 void gfn_add_d(const double *x, double *y, long count);
@@ -57,11 +61,13 @@ long gfn_ising_heat_bath_pass(unsigned char *x, const int *sites, long count, co
    computed the same way whichever call computes it. An epilogue (NULL: none) fuses a layer's
    bias and ReLU-family activation into the product: with beta 0, C = alpha * A'B' + bias[j] (the
    bits of a beta = 1 product over rows holding the bias), and rectified (ldc too) =
-   C > 0 ? C : slope * C (gfn_rectify_f's bits). */
+   C > 0 ? C : slope * C (gfn_rectify_f's bits); with rectify_in_place, C itself receives those
+   rectified values instead (a layer activated where its product is stored). */
 typedef struct {
     const float *bias;      /* n values, or NULL */
     float *rectified;       /* m x n, or NULL */
     float slope;
+    int rectify_in_place;   /* nonzero: C = C > 0 ? C : slope * C, stored once */
 } gfn_bf16_epilogue;
 int gfn_bf16_supported(void);
 float gfn_bf16_round(float x);
