@@ -183,7 +183,7 @@ void gfn_bf16_pack_b(int trans, long k, long n, const float *b, long ldb, unsign
 /* `wide` is 1 for a full 32-column tile, 0 for a last panel of at most 16 columns, whose right
    half would be all padding (the output layer's 101 columns: 12% of its product saved). Each
    output's sum over k is the same sequence either way, so the bits do not depend on it. */
-GFN_BF16_TARGET static inline void tile(const uint32_t *restrict a, long kp, const uint32_t *restrict b, float *restrict c, long ldc,
+GFN_BF16_TARGET __attribute__((always_inline)) static inline void tile(const uint32_t *restrict a, long kp, const uint32_t *restrict b, float *restrict c, long ldc,
                                         long rows, long cols, float alpha, float beta, const float *bias, float *rectified, float slope,
                                         int in_place, const int wide) {
     __m512 acc[2 * MR];
