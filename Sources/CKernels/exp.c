@@ -236,6 +236,8 @@ GFN_EXP_TARGET static inline __mmask8 valid_lanes(const unsigned char *mask, lon
    from the last block to the first with zeros in the masked lanes: only valid lanes cost an exp
    and an add of the total's sequential chain (half of them, on average, in an any-order row). */
 #define SHIFTED_EXPONENTIALS_VECTOR(T, S, LOAD8)                                                             \
+    GFN_EXP_TARGET static double exps_vector_##S(const T *x, const unsigned char *mask, long count,         \
+                                                 double scale, double m, double *weights);                  \
     GFN_EXP_TARGET static double shifted_vector_##S(const T *x, const unsigned char *mask, long count,      \
                                                     double scale, double *weights, double *max_out) {       \
         const __m512d vscale = _mm512_set1_pd(scale);                                                        \
@@ -252,7 +254,13 @@ GFN_EXP_TARGET static inline __mmask8 valid_lanes(const unsigned char *mask, lon
             for (long j = 0; j < count; j++)                                                                 \
                 if (mask[j]) { const double v = (double)x[j] * scale; m = v >= m ? v : m; }                  \
         }                                                                                                    \
-        const __m512d vm = _mm512_set1_pd(m);                                                                \
+        *max_out = m;                                                                                        \
+        return exps_vector_##S(x, mask, count, scale, m, weights);                                           \
+    }                                                                                                        \
+    /* weights[j] = exp(scale * x[j] - m) for the valid j (0 elsewhere); their total in index order. */     \
+    GFN_EXP_TARGET static double exps_vector_##S(const T *x, const unsigned char *mask, long count,         \
+                                                 double scale, double m, double *weights) {                 \
+        const __m512d vscale = _mm512_set1_pd(scale), vm = _mm512_set1_pd(m);                                \
         long packed = 0;                                                                                     \
         for (long j = 0; j < count; j += 8) {                                                                \
             const __mmask8 lanes = count - j >= 8 ? 0xff : (__mmask8)((1u << (count - j)) - 1);              \
@@ -271,7 +279,6 @@ GFN_EXP_TARGET static inline __mmask8 valid_lanes(const unsigned char *mask, lon
             const __m512d e = _mm512_maskz_loadu_pd((__mmask8)((1u << n) - 1), weights + packed);            \
             _mm512_mask_storeu_pd(weights + j, lanes, _mm512_maskz_expand_pd(use, e));                       \
         }                                                                                                    \
-        *max_out = m;                                                                                        \
         return total;                                                                                        \
     }
 /* Rows shorter than one vector (the fixed order's two actions) stay scalar: measured, a 2-wide
@@ -298,3 +305,24 @@ double gfn_shifted_exponentials_d(const double *x, const unsigned char *mask, lo
 #endif
     return shifted_scalar_d(x, mask, count, scale, weights, max_out);
 }
+
+/* weights[j] = exp(x[j] - shift) for the valid j, 0 elsewhere, and their total in index order:
+   the bits of that loop in Swift (the importance-sampled P_T's backward draws, normalised by a
+   log-sum-exp already known). */
+#define EXPONENTIALS(T, S)                                                                                   \
+    double gfn_exponentials_##S(const T *x, const unsigned char *mask, long count, double shift, double *weights) { \
+        GFN_EXPONENTIALS_VECTOR(S)                                                                           \
+        double total = 0;                                                                                    \
+        for (long j = 0; j < count; j++) {                                                                   \
+            weights[j] = mask[j] ? exp((double)x[j] - shift) : 0;                                            \
+            total += weights[j];                                                                             \
+        }                                                                                                    \
+        return total;                                                                                        \
+    }
+#if defined(__x86_64__)   /* x * 1.0 is x exactly, so exps_vector's argument is x - shift */
+#define GFN_EXPONENTIALS_VECTOR(S) if (count >= 8 && gfn_vector_exp_active()) return exps_vector_##S(x, mask, count, 1.0, shift, weights);
+#else
+#define GFN_EXPONENTIALS_VECTOR(S)
+#endif
+EXPONENTIALS(float, f)
+EXPONENTIALS(double, d)

@@ -148,12 +148,12 @@ public enum GFlowNetStreams {
     T.shiftedExponentials(x, mask: mask, count: count, scale: scale, into: weights)
 }
 
-/// log Σ_{valid j} exp(x_j), in Double.
+/// log Σ_{valid j} exp(x_j), in Double: m + log Σ exp(x_j − m), m the largest valid x_j (−∞
+/// when there is none), through the softmax row kernel — the bits of the two scalar loops it
+/// replaced (the same max, the same exps summed in index order; tested).
 @inlinable func maskedLogSumExp<T: BLASScalar>(_ x: UnsafePointer<T>, mask: UnsafePointer<Bool>, count: Int) -> Double {
-    var m = -Double.infinity
-    for j in 0..<count where mask[j] { m = max(m, Double(x[j])) }
-    guard m > -.infinity else { return -.infinity }
-    var s = 0.0
-    for j in 0..<count where mask[j] { s += exp(Double(x[j]) - m) }
-    return m + log(s)
+    withUnsafeTemporaryAllocation(of: Double.self, capacity: max(count, 1)) { weights in
+        let (m, total) = T.shiftedExponentials(x, mask: mask, count: count, scale: 1, into: weights.baseAddress!)
+        return m > -.infinity ? m + log(total) : -.infinity
+    }
 }

@@ -240,9 +240,10 @@ public final class BackwardTrajectoryScorer<Env: ConstructionEnvironment> {
                     if let out {
                         // Row r's P_B logits: a row of the forward network's output (the trunk), or of P_B's own.
                         let row = out + r * (model.layout.backwardInOwnNetwork ? Bk : width)
-                        let lse = mask.withUnsafeBufferPointer { maskedLogSumExp(row, mask: $0.baseAddress!, count: Bk) }
-                        var total = 0.0
-                        for j in 0..<Bk { weights[j] = mask[j] ? exp(Double(row[j]) - lse) : 0; total += weights[j] }
+                        let (lse, total) = mask.withUnsafeBufferPointer { m in
+                            let lse = maskedLogSumExp(row, mask: m.baseAddress!, count: Bk)
+                            return (lse, weights.withUnsafeMutableBufferPointer { Float.exponentials(row, mask: m.baseAddress!, count: Bk, shift: lse, into: $0.baseAddress!) })
+                        }
                         let b = weights.withUnsafeBufferPointer { rng.categorical(weights: $0, total: total) }
                         logW[r] -= Double(row[b]) - lse
                         forwardAction[r] = env.undo(b, in: s)

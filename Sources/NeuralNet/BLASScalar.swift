@@ -32,6 +32,10 @@ public protocol BLASScalar: BinaryFloatingPoint & Sendable & Codable where Self.
     /// `Foundation.exp` in a loop (eight at a time with AVX-512 where that reproduces libm; exp.c).
     static func shiftedExponentials(_ x: UnsafePointer<Self>, mask: UnsafePointer<Bool>, count: Int, scale: Double,
                                     into weights: UnsafeMutablePointer<Double>) -> (max: Double, total: Double)
+    /// weights[j] = exp(x_j − shift) for the valid j (0 elsewhere); returns Σ weights in index
+    /// order. The bits of that loop with `Foundation.exp` (exp.c).
+    static func exponentials(_ x: UnsafePointer<Self>, mask: UnsafePointer<Bool>, count: Int, shift: Double,
+                             into weights: UnsafeMutablePointer<Double>) -> Double
     /// One Adam step over `count` parameters (see ``Adam``): m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g·g,
     /// θ ← θ − α·m/(√v + ε), each operation rounded in this type. Returns whether every updated θ is finite.
     static func adamStep(parameters: UnsafeMutablePointer<Self>, gradient: UnsafePointer<Self>, m: UnsafeMutablePointer<Self>,
@@ -78,6 +82,10 @@ extension Float: BLASScalar {
         let total = gfn_shifted_exponentials_f(x, maskBytes(mask), count, scale, weights, &m)
         return (m, total)
     }
+    @inlinable public static func exponentials(_ x: UnsafePointer<Float>, mask: UnsafePointer<Bool>, count: Int, shift: Double,
+                                               into weights: UnsafeMutablePointer<Double>) -> Double {
+        gfn_exponentials_f(x, maskBytes(mask), count, shift, weights)
+    }
     @inlinable public static func adamStep(parameters: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>, m: UnsafeMutablePointer<Float>,
                                            v: UnsafeMutablePointer<Float>, count: Int, beta1: Float, beta2: Float, alpha: Float, epsilon: Float) -> Bool {
         gfn_adam_f(parameters, gradient, m, v, count, beta1, beta2, alpha, epsilon) != 0
@@ -114,6 +122,10 @@ extension Double: BLASScalar {
         var m = 0.0
         let total = gfn_shifted_exponentials_d(x, maskBytes(mask), count, scale, weights, &m)
         return (m, total)
+    }
+    @inlinable public static func exponentials(_ x: UnsafePointer<Double>, mask: UnsafePointer<Bool>, count: Int, shift: Double,
+                                               into weights: UnsafeMutablePointer<Double>) -> Double {
+        gfn_exponentials_d(x, maskBytes(mask), count, shift, weights)
     }
     @inlinable public static func adamStep(parameters: UnsafeMutablePointer<Double>, gradient: UnsafePointer<Double>, m: UnsafeMutablePointer<Double>,
                                            v: UnsafeMutablePointer<Double>, count: Int, beta1: Double, beta2: Double, alpha: Double, epsilon: Double) -> Bool {

@@ -91,6 +91,9 @@ void gfn_bf16_gemm_packed(long m, long n, long k, float alpha, const unsigned in
    gfn_exp_array: out[i] = exp(x[i]), the same way (for the tests). */
 double gfn_shifted_exponentials_f(const float *x, const unsigned char *mask, long count, double scale, double *weights, double *max_out);
 double gfn_shifted_exponentials_d(const double *x, const unsigned char *mask, long count, double scale, double *weights, double *max_out);
+/* weights[j] = exp(x[j] - shift) for the valid j, 0 elsewhere; returns their total (index order). */
+double gfn_exponentials_f(const float *x, const unsigned char *mask, long count, double shift, double *weights);
+double gfn_exponentials_d(const double *x, const unsigned char *mask, long count, double shift, double *weights);
 int gfn_vector_exp_active(void);
 void gfn_exp_array(const double *x, long count, double *out);
 
