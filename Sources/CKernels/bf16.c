@@ -184,8 +184,8 @@ void gfn_bf16_pack_b(int trans, long k, long n, const float *b, long ldb, unsign
    half would be all padding (the output layer's 101 columns: 12% of its product saved). Each
    output's sum over k is the same sequence either way, so the bits do not depend on it. */
 GFN_BF16_TARGET __attribute__((always_inline)) static inline void tile(const uint32_t *restrict a, long kp, const uint32_t *restrict b, float *restrict c, long ldc,
-                                        long rows, long cols, float alpha, float beta, const float *bias, float *rectified, float slope,
-                                        int in_place, const int wide) {
+                                        long rows, long cols, float alpha, float beta, const float *bias, int rectify, float slope,
+                                        const int wide) {
     __m512 acc[2 * MR];
     for (int i = 0; i < 2 * MR; i++) acc[i] = _mm512_setzero_ps();
     for (long p = 0; p < kp; p++) {
@@ -212,18 +212,12 @@ GFN_BF16_TARGET __attribute__((always_inline)) static inline void tile(const uin
             o0 = _mm512_add_ps(o0, b0);
             o1 = _mm512_add_ps(o1, b1);
         }
-        if (rectified || in_place) {    /* gfn_rectify_f's o > 0 ? o : slope * o */
-            float *rr = in_place ? cr : rectified + r * ldc;
-            if (!in_place) {
-                _mm512_mask_storeu_ps(cr, m0, o0);
-                _mm512_mask_storeu_ps(cr + 16, m1, o1);
-            }
-            _mm512_mask_storeu_ps(rr, m0, _mm512_mask_blend_ps(_mm512_cmp_ps_mask(o0, zero, _CMP_GT_OQ), _mm512_mul_ps(vs, o0), o0));
-            _mm512_mask_storeu_ps(rr + 16, m1, _mm512_mask_blend_ps(_mm512_cmp_ps_mask(o1, zero, _CMP_GT_OQ), _mm512_mul_ps(vs, o1), o1));
-        } else {
-            _mm512_mask_storeu_ps(cr, m0, o0);
-            _mm512_mask_storeu_ps(cr + 16, m1, o1);
+        if (rectify) {          /* gfn_rectify_f's o > 0 ? o : slope * o */
+            o0 = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(o0, zero, _CMP_GT_OQ), _mm512_mul_ps(vs, o0), o0);
+            o1 = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(o1, zero, _CMP_GT_OQ), _mm512_mul_ps(vs, o1), o1);
         }
+        _mm512_mask_storeu_ps(cr, m0, o0);
+        _mm512_mask_storeu_ps(cr + 16, m1, o1);
     }
 }
 
@@ -234,9 +228,8 @@ GFN_BF16_TARGET void gfn_bf16_gemm_packed(long m, long n, long k, float alpha, c
                                           long first_panel, long last_panel) {
     const long kp = pairs_of(k);
     const float *bias = epilogue ? epilogue->bias : NULL;
-    float *rectified = epilogue ? epilogue->rectified : NULL;
     const float slope = epilogue ? epilogue->slope : 0;
-    const int in_place = epilogue && epilogue->rectify_in_place;
+    const int rectify = epilogue && epilogue->rectify;
     for (long q = first_panel; q < last_panel; q++) {
         const long j = q * NR;
         const uint32_t *panel = pb + q * kp * NR;
@@ -244,9 +237,8 @@ GFN_BF16_TARGET void gfn_bf16_gemm_packed(long m, long n, long k, float alpha, c
         for (long i = 0; i < m; i += MR) {
             const long rows = m - i < MR ? m - i : MR;
             const float *tb = bias ? bias + j : NULL;
-            float *tr = rectified ? rectified + i * ldc + j : NULL;
-            if (cols > 16) tile(pa + i * kp, kp, panel, c + i * ldc + j, ldc, rows, cols, alpha, beta, tb, tr, slope, in_place, 1);
-            else tile(pa + i * kp, kp, panel, c + i * ldc + j, ldc, rows, cols, alpha, beta, tb, tr, slope, in_place, 0);
+            if (cols > 16) tile(pa + i * kp, kp, panel, c + i * ldc + j, ldc, rows, cols, alpha, beta, tb, rectify, slope, 1);
+            else tile(pa + i * kp, kp, panel, c + i * ldc + j, ldc, rows, cols, alpha, beta, tb, rectify, slope, 0);
         }
     }
 }

@@ -63,13 +63,12 @@ final class BF16Operands: @unchecked Sendable {
 
     /// C ← α·op(A)·op(B) + β·C in bf16 products (row-major). With `weightSlot`, op(B) is a weight
     /// matrix kept packed in that slot (packed again when stale or from another pointer). With
-    /// `bias` (β = 0): C ← α·op(A)·op(B) + bias (broadcast over the rows), and with `rectified`
-    /// also rectified ← C > 0 ? C : slope·C, as each tile is stored (a layer's bias and ReLU
-    /// without their passes through memory; the bits of the separate steps). With `rectifyInPlace`
-    /// C itself receives the rectified values (and the product's are not stored).
+    /// `bias` (β = 0): C ← α·op(A)·op(B) + bias (broadcast over the rows), and with a `rectifier`
+    /// slope C ← C > 0 ? C : slope·C, as each tile is stored (a layer's bias and ReLU without
+    /// their passes through memory; the bits of the separate steps).
     func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
               b: UnsafePointer<Float>, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, weightSlot: Int?,
-              bias: UnsafePointer<Float>? = nil, rectified: UnsafeMutablePointer<Float>? = nil, slope: Float = 0, rectifyInPlace: Bool = false) {
+              bias: UnsafePointer<Float>? = nil, rectifier slope: Float? = nil) {
         precondition(bias == nil || beta == 0, "bf16 products: a bias replaces β·C")
         guard m > 0, n > 0 else { return }
         let pa = scratchA.reserve(gfn_bf16_packed_a_words(m, k))
@@ -81,11 +80,11 @@ final class BF16Operands: @unchecked Sendable {
             pb = scratchB.reserve(gfn_bf16_packed_b_words(k, n))
             gfn_bf16_pack_b(transB ? 1 : 0, k, n, b, ldb, pb)
         }
-        guard bias != nil || rectified != nil || rectifyInPlace else {
+        guard bias != nil || slope != nil else {
             multiply(m: m, n: n, k: k, alpha: alpha, pa: pa, pb: pb, beta: beta, c: c, ldc: ldc, epilogue: nil)
             return
         }
-        withUnsafePointer(to: gfn_bf16_epilogue(bias: bias, rectified: rectified, slope: slope, rectify_in_place: rectifyInPlace ? 1 : 0)) {
+        withUnsafePointer(to: gfn_bf16_epilogue(bias: bias, rectify: slope == nil ? 0 : 1, slope: slope ?? 0)) {
             multiply(m: m, n: n, k: k, alpha: alpha, pa: pa, pb: pb, beta: beta, c: c, ldc: ldc, epilogue: $0)
         }
     }

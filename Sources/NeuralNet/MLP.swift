@@ -2,21 +2,27 @@ import GFNCore
 import Settings
 
 extension Activation {
+    /// The ReLU family's slope below 0, σ(z) = z > 0 ? z : slope·z (nil: tanh). The one place
+    /// the leaky slope is written, so every pass that applies or differentiates σ agrees.
+    @inlinable func rectifierSlope<T: BLASScalar>(_: T.Type) -> T? {
+        switch self {
+        case .relu: 0
+        case .leakyRelu: T(0.01)
+        case .tanh: nil
+        }
+    }
+
     /// out[i] = σ(z[i]).
     @inlinable func apply<T: BLASScalar>(_ z: UnsafePointer<T>, into out: UnsafeMutablePointer<T>, count: Int) {
-        switch self {
-        case .relu: T.rectify(z, into: out, count: count, slope: 0)
-        case .leakyRelu: T.rectify(z, into: out, count: count, slope: T(0.01))
-        case .tanh: for i in 0..<count { out[i] = T.tanh(z[i]) }
+        if let slope = rectifierSlope(T.self) { T.rectify(z, into: out, count: count, slope: slope) } else {
+            for i in 0..<count { out[i] = T.tanh(z[i]) }
         }
     }
 
     /// x[i] = σ(x[i]) (the bits of `apply`).
     @inlinable func applyInPlace<T: BLASScalar>(_ x: UnsafeMutablePointer<T>, count: Int) {
-        switch self {
-        case .relu: T.rectifyInPlace(x, count: count, slope: 0)
-        case .leakyRelu: T.rectifyInPlace(x, count: count, slope: T(0.01))
-        case .tanh: for i in 0..<count { x[i] = T.tanh(x[i]) }
+        if let slope = rectifierSlope(T.self) { T.rectifyInPlace(x, count: count, slope: slope) } else {
+            for i in 0..<count { x[i] = T.tanh(x[i]) }
         }
     }
 
@@ -25,10 +31,10 @@ extension Activation {
     /// a > 0 exactly when z > 0 (−0, NaN and −∞ included), so the forward pass need not keep z.
     @inlinable func multiplyByDerivativeAndSumRows<T: BLASScalar>(_ g: UnsafeMutablePointer<T>, a: UnsafePointer<T>,
                                                                   rows: Int, width: Int, columnSums: UnsafeMutablePointer<T>) {
-        switch self {
-        case .relu: T.maskByPositiveAndSumRows(g, z: a, rows: rows, width: width, slope: 0, columnSums: columnSums)
-        case .leakyRelu: T.maskByPositiveAndSumRows(g, z: a, rows: rows, width: width, slope: T(0.01), columnSums: columnSums)
-        case .tanh: T.multiplyByTanhDerivativeAndSumRows(g, a: a, rows: rows, width: width, columnSums: columnSums)
+        if let slope = rectifierSlope(T.self) {
+            T.maskByPositiveAndSumRows(g, z: a, rows: rows, width: width, slope: slope, columnSums: columnSums)
+        } else {
+            T.multiplyByTanhDerivativeAndSumRows(g, a: a, rows: rows, width: width, columnSums: columnSums)
         }
     }
 }
@@ -172,7 +178,7 @@ public struct MLP<T: BLASScalar>: Sendable {
                 let slope = last ? nil : rectifierSlope
                 ws.bf16Operands.gemm(transA: false, transB: true, m: rows, n: w[l + 1], k: w[l], alpha: 1, a: asFloat(a), lda: w[l], b: asFloat(weights),
                                      ldb: w[l], beta: 0, c: asMutableFloat(out), ldc: w[l + 1], weightSlot: slot, bias: asFloat(b),
-                                     slope: slope ?? 0, rectifyInPlace: slope != nil)
+                                     rectifier: slope)
                 if !last && slope == nil { shape.activation.applyInPlace(out, count: rows * w[l + 1]) }
             } else {
                 // z = b (broadcast), then z += a·Wᵀ.
@@ -185,15 +191,8 @@ public struct MLP<T: BLASScalar>: Sendable {
         return ws.activations[layerCount] + start * shape.output
     }
 
-    /// The negative side's slope of a ReLU-family activation (nil: tanh), which bf16 products
-    /// apply as they store a hidden layer (the `T(0.01)` of `Activation.apply`, in Float).
-    var rectifierSlope: Float? {
-        switch shape.activation {
-        case .relu: 0
-        case .leakyRelu: 0.01
-        case .tanh: nil
-        }
-    }
+    /// The ReLU family's slope below 0 (nil: tanh), which bf16 products apply as they store a hidden layer.
+    var rectifierSlope: Float? { shape.activation.rectifierSlope(Float.self) }
 
     /// The output block of `group` (0 with a single group).
     @inline(__always) func outputBlock(_ group: Int) -> Int {

@@ -114,9 +114,9 @@ import TestSupport
     }
 
     /// The fused epilogue (a layer's bias added and its ReLU-family activation applied as the
-    /// tiles are stored) gives the bits of the separate steps it replaced: the bias copied into
-    /// every row, a β = 1 product, then `Float.rectify` — for shapes off the 8 × 32 tile, α ≠ 1,
-    /// ReLU and leaky ReLU, and a product split between threads.
+    /// tiles are stored; a bias alone gives the pre-activations) gives the bits of the separate
+    /// steps it replaced: the bias copied into every row, a β = 1 product, then `Float.rectify` —
+    /// for shapes off the 8 × 32 tile, α ≠ 1, ReLU and leaky ReLU, and a product split between threads.
     @Test func fusedBiasAndActivationKeepTheBits() {
         guard BF16Products.isSupported else { Self.expectRefusal(); return }
         let rng = RandomStream(seed: 14)
@@ -132,7 +132,9 @@ import TestSupport
                                 c: &separate, ldc: n, weightSlot: nil)
             Float.rectify(separate, into: &separateOut, count: m * n, slope: slope)
             BF16Operands().gemm(transA: false, transB: true, m: m, n: n, k: k, alpha: alpha, a: a, lda: k, b: b, ldb: k, beta: 0,
-                                c: &fused, ldc: n, weightSlot: nil, bias: bias, rectified: &fusedOut, slope: slope)
+                                c: &fused, ldc: n, weightSlot: nil, bias: bias)
+            BF16Operands().gemm(transA: false, transB: true, m: m, n: n, k: k, alpha: alpha, a: a, lda: k, b: b, ldb: k, beta: 0,
+                                c: &fusedOut, ldc: n, weightSlot: nil, bias: bias, rectifier: slope)
             #expect(fused.map(\.bitPattern) == separate.map(\.bitPattern), "\(m)×\(n)×\(k): pre-activations")
             #expect(fusedOut.map(\.bitPattern) == separateOut.map(\.bitPattern), "\(m)×\(n)×\(k): activations")
             #expect(separateOut.contains { $0 <= 0 } && separateOut.contains { $0 > 0 })

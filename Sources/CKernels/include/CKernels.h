@@ -60,14 +60,13 @@ long gfn_ising_heat_bath_pass(unsigned char *x, const int *sites, long count, co
    of panels first_panel ..< last_panel (all of them: 0 ..< gfn_bf16_panels(n)); each output is
    computed the same way whichever call computes it. An epilogue (NULL: none) fuses a layer's
    bias and ReLU-family activation into the product: with beta 0, C = alpha * A'B' + bias[j] (the
-   bits of a beta = 1 product over rows holding the bias), and rectified (ldc too) =
-   C > 0 ? C : slope * C (gfn_rectify_f's bits); with rectify_in_place, C itself receives those
-   rectified values instead (a layer activated where its product is stored). */
+   bits of a beta = 1 product over rows holding the bias), and with rectify, C receives
+   C > 0 ? C : slope * C (gfn_rectify_f's bits) instead: a layer activated where its product is
+   stored. */
 typedef struct {
     const float *bias;      /* n values, or NULL */
-    float *rectified;       /* m x n, or NULL */
+    int rectify;            /* nonzero: C = C > 0 ? C : slope * C, stored once */
     float slope;
-    int rectify_in_place;   /* nonzero: C = C > 0 ? C : slope * C, stored once */
 } gfn_bf16_epilogue;
 int gfn_bf16_supported(void);
 float gfn_bf16_round(float x);
