@@ -381,10 +381,9 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
         scoreRows()
     }
 
-    /// Packed bf16 weights live for one step: the parameters change between steps (the
-    /// optimiser, or a caller perturbing them for finite differences).
+    /// Packed weights live for one step: the parameters change between steps (the optimiser,
+    /// or a caller perturbing them for finite differences).
     func forgetPackedWeights() {
-        guard model.settings.productPrecision == .bf16 else { return }
         workspace.forgetPackedWeights()
         backwardWorkspace?.forgetPackedWeights()
         parentWorkspace?.forgetPackedWeights()

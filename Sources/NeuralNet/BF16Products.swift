@@ -27,12 +27,10 @@ public enum BF16Products {
 /// weight matrix packed once (per layer, output block and orientation) and reused by every
 /// product of a step, since repacking a 256 × 256 matrix costs about as much as a 32-row product.
 ///
-/// Packed weights are valid until ``forget()``: the owner of a workspace that outlives a change
-/// of the parameters (the trainer, between steps) calls it. Debug builds check every reuse
-/// against a fresh packing, so a missed call fails the tests instead of training on stale weights.
+/// Packed weights are valid until ``forget()`` (``PackedWeights``).
 final class BF16Operands: @unchecked Sendable {
     private var scratchA = Scratch(), scratchB = Scratch()
-    private var slots: [Slot] = []
+    private let weights = PackedWeights<UInt32>(owner: "bf16 products")
 
     private struct Scratch {
         var words: UnsafeMutablePointer<UInt32>?
@@ -47,19 +45,10 @@ final class BF16Operands: @unchecked Sendable {
         }
     }
 
-    private struct Slot {
-        var buffer = Scratch()
-        var source: UnsafeRawPointer?
-        var valid = false
-    }
-
-    deinit {
-        scratchA.words?.deallocate(); scratchB.words?.deallocate()
-        for s in slots { s.buffer.words?.deallocate() }
-    }
+    deinit { scratchA.words?.deallocate(); scratchB.words?.deallocate() }
 
     /// Marks every packed weight matrix stale.
-    func forget() { for i in slots.indices { slots[i].valid = false } }
+    func forget() { weights.forget() }
 
     /// C ← α·op(A)·op(B) + β·C in bf16 products (row-major). With `weightSlot`, op(B) is a weight
     /// matrix kept packed in that slot (packed again when stale or from another pointer). With
@@ -110,23 +99,6 @@ final class BF16Operands: @unchecked Sendable {
     }
 
     private func packedWeights(slot: Int, trans: Bool, k: Int, n: Int, b: UnsafePointer<Float>, ldb: Int) -> UnsafeMutablePointer<UInt32> {
-        if slot >= slots.count { slots += Array(repeating: Slot(), count: slot + 1 - slots.count) }
-        let words = gfn_bf16_packed_b_words(k, n)
-        if slots[slot].valid && slots[slot].source == UnsafeRawPointer(b) {
-            let packed = slots[slot].buffer.words!
-            #if DEBUG
-            let fresh = UnsafeMutablePointer<UInt32>.allocate(capacity: words)
-            defer { fresh.deallocate() }
-            gfn_bf16_pack_b(trans ? 1 : 0, k, n, b, ldb, fresh)
-            precondition(memcmp(fresh, packed, words * 4) == 0,
-                          "bf16 products: packed weights are stale (the parameters changed without BF16Operands.forget())")
-            #endif
-            return packed
-        }
-        let packed = slots[slot].buffer.reserve(words)
-        gfn_bf16_pack_b(trans ? 1 : 0, k, n, b, ldb, packed)
-        slots[slot].source = UnsafeRawPointer(b)
-        slots[slot].valid = true
-        return packed
+        weights.packed(slot: slot, count: gfn_bf16_packed_b_words(k, n), source: UnsafeRawPointer(b)) { gfn_bf16_pack_b(trans ? 1 : 0, k, n, b, ldb, $0) }
     }
 }

@@ -292,17 +292,24 @@ public struct MLP<T: BLASScalar>: Sendable {
         }
     }
 
-    /// The workspace slot of a weight matrix packed for bf16 products: layer, output block, and
+    /// The workspace slot of a packed weight matrix (bf16 products; fp32 ones, see ``FP32Products``): layer, output block, and
     /// orientation (transposed: the forward product's Wᵀ; not: the backward pass's W).
     @inline(__always) func weightSlot(layer: Int, block: Int, transposed: Bool) -> Int {
         ((layer * shape.outputGroups + block) << 1) | (transposed ? 1 : 0)
     }
 
     /// C ← op(A)·op(B) + β·C in this network's precision (α = 1). `weightSlot`: op(B) is that
-    /// weight matrix, which bf16 products keep packed in the workspace.
+    /// weight matrix, which the products keep packed in the workspace (bf16 always; fp32 where
+    /// that gives OpenBLAS's bits, ``FP32Products``).
     @inline(__always) func product(_ ws: MLPWorkspace<T>, weightSlot: Int?, transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
                                    a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int, beta: T, c: UnsafeMutablePointer<T>, ldc: Int) {
         guard precision == .bf16 else {
+            // A Float weight product with β 0 or 1 may use the weights packed once per step (FP32Products).
+            if T.self == Float.self, let slot = weightSlot, !transA, beta == 0 || beta == 1,
+               ws.fp32Operands.gemm(transB: transB, m: m, n: n, k: k, a: asFloat(a), lda: lda, b: asFloat(b), ldb: ldb, betaOne: beta == 1,
+                                    c: asMutableFloat(c), ldc: ldc, weightSlot: slot) {
+                return
+            }
             T.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
             return
         }
@@ -347,10 +354,15 @@ public final class MLPWorkspace<T: BLASScalar>: @unchecked Sendable {
     let blockDelta: [UnsafeMutablePointer<T>]
     /// Packed operands of bf16 products (unused by fp32 networks).
     lazy var bf16Operands = BF16Operands()
+    /// Weights packed for fp32 products (unused by bf16 and Double networks).
+    lazy var fp32Operands = FP32Operands()
 
-    /// Drops the weights bf16 products keep packed: call it when the parameters this workspace's
+    /// Drops the weights the products keep packed: call it when the parameters this workspace's
     /// network reads may have changed since its last product (the trainer does, every step).
-    public func forgetPackedWeights() { bf16Operands.forget() }
+    public func forgetPackedWeights() {
+        bf16Operands.forget()
+        fp32Operands.forget()
+    }
 
     public init(shape: MLPShape, capacity: Int) {
         self.capacity = capacity
