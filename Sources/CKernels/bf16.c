@@ -224,7 +224,7 @@ GFN_BF16_TARGET __attribute__((always_inline)) static inline void tile(const uin
 /* Columns of column panels first_panel ..< last_panel of C (m x n, row-major, ldc) =
    alpha * A'B' + beta * C (or + bias, broadcast over the rows) from packed operands. */
 GFN_BF16_TARGET void gfn_bf16_gemm_packed(long m, long n, long k, float alpha, const uint32_t *restrict pa, const uint32_t *restrict pb,
-                                          float beta, float *restrict c, long ldc, const gfn_bf16_epilogue *epilogue,
+                                          float beta, float *restrict c, long ldc, const gfn_product_epilogue *epilogue,
                                           long first_panel, long last_panel) {
     const long kp = pairs_of(k);
     const float *bias = epilogue ? epilogue->bias : NULL;
@@ -249,7 +249,7 @@ int gfn_bf16_supported(void) { return 0; }
 void gfn_bf16_pack_a(int trans, long m, long k, const float *a, long lda, unsigned int *out) { gfn_bf16_pack_a_portable(trans, m, k, a, lda, out); }
 void gfn_bf16_pack_b(int trans, long k, long n, const float *b, long ldb, unsigned int *out) { gfn_bf16_pack_b_portable(trans, k, n, b, ldb, out); }
 void gfn_bf16_gemm_packed(long m, long n, long k, float alpha, const uint32_t *pa, const uint32_t *pb, float beta, float *c, long ldc,
-                          const gfn_bf16_epilogue *epilogue, long first_panel, long last_panel) {
+                          const gfn_product_epilogue *epilogue, long first_panel, long last_panel) {
     (void)m; (void)n; (void)k; (void)alpha; (void)pa; (void)pb; (void)beta; (void)c; (void)ldc; (void)epilogue; (void)first_panel; (void)last_panel;
 }
 #endif

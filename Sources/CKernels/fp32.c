@@ -39,14 +39,17 @@ void gfn_f32_pack_b(int trans, long k, long n, const float *restrict b, long ldb
 
 /* The defining loop, in portable C (the tests hold the vector kernel to it). */
 void gfn_f32_gemm_reference(long m, long n, long k, const float *a, long lda, const float *pb, int beta_one, float *c, long ldc,
-                            long first_panel, long last_panel) {
+                            const gfn_product_epilogue *epilogue, long first_panel, long last_panel) {
     const long last = last_panel * NR < n ? last_panel * NR : n;
+    const float *bias = epilogue ? epilogue->bias : NULL;
     for (long i = 0; i < m; i++)
         for (long j = first_panel * NR; j < last; j++) {
             const float *panel = pb + (j / NR) * k * NR + (j % NR);
             float acc = 0;
             for (long p = 0; p < k; p++) acc = fmaf(a[i * lda + p], panel[p * NR], acc);
-            c[i * ldc + j] = (beta_one ? c[i * ldc + j] : 0.0f) + acc;
+            float o = (bias ? bias[j] : beta_one ? c[i * ldc + j] : 0.0f) + acc;
+            if (epilogue && epilogue->rectify && !(o > 0)) o = epilogue->slope * o;
+            c[i * ldc + j] = o;
         }
 }
 
@@ -62,7 +65,8 @@ int gfn_f32_supported(void) {
 /* An MR x NR tile (rows <= MR valid, cols <= NR valid) in 16 registers; `wide` 0: a last panel of
    at most 16 columns, whose right half would be padding. The sum over k is the same either way. */
 GFN_F32_TARGET __attribute__((always_inline)) static inline void tile(const float *restrict a, long lda, long k, const float *restrict b,
-                                                                    float *restrict c, long ldc, long rows, long cols, int beta_one, const int wide) {
+                                                                    float *restrict c, long ldc, long rows, long cols, int beta_one,
+                                                                    const float *bias, int rectify, float slope, const int wide) {
     __m512 acc[2 * MR];
     for (int i = 0; i < 2 * MR; i++) acc[i] = _mm512_setzero_ps();
     const float *row[MR];
@@ -78,31 +82,41 @@ GFN_F32_TARGET __attribute__((always_inline)) static inline void tile(const floa
     }
     const __mmask16 m0 = cols >= 16 ? 0xffff : (__mmask16)((1u << cols) - 1);
     const __mmask16 m1 = cols >= 32 ? 0xffff : cols <= 16 ? 0 : (__mmask16)((1u << (cols - 16)) - 1);
+    const __m512 zero = _mm512_setzero_ps(), vs = _mm512_set1_ps(slope);
+    const __m512 bias0 = bias ? _mm512_maskz_loadu_ps(m0, bias) : zero, bias1 = bias ? _mm512_maskz_loadu_ps(m1, bias + 16) : zero;
     for (int r = 0; r < MR && r < rows; r++) {
         float *cr = c + r * ldc;
-        const __m512 c0 = beta_one ? _mm512_maskz_loadu_ps(m0, cr) : _mm512_setzero_ps();
-        const __m512 c1 = beta_one ? _mm512_maskz_loadu_ps(m1, cr + 16) : _mm512_setzero_ps();
-        _mm512_mask_storeu_ps(cr, m0, _mm512_add_ps(c0, acc[2 * r]));
-        if (wide) _mm512_mask_storeu_ps(cr + 16, m1, _mm512_add_ps(c1, acc[2 * r + 1]));
+        const __m512 c0 = bias ? bias0 : beta_one ? _mm512_maskz_loadu_ps(m0, cr) : zero;
+        const __m512 c1 = bias ? bias1 : beta_one ? _mm512_maskz_loadu_ps(m1, cr + 16) : zero;
+        __m512 o0 = _mm512_add_ps(c0, acc[2 * r]), o1 = _mm512_add_ps(c1, acc[2 * r + 1]);
+        if (rectify) {          /* gfn_rectify_f's o > 0 ? o : slope * o */
+            o0 = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(o0, zero, _CMP_GT_OQ), _mm512_mul_ps(vs, o0), o0);
+            o1 = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(o1, zero, _CMP_GT_OQ), _mm512_mul_ps(vs, o1), o1);
+        }
+        _mm512_mask_storeu_ps(cr, m0, o0);
+        if (wide) _mm512_mask_storeu_ps(cr + 16, m1, o1);
     }
 }
 
 GFN_F32_TARGET void gfn_f32_gemm_packed(long m, long n, long k, const float *restrict a, long lda, const float *restrict pb, int beta_one,
-                                        float *restrict c, long ldc, long first_panel, long last_panel) {
+                                        float *restrict c, long ldc, const gfn_product_epilogue *epilogue, long first_panel, long last_panel) {
+    const float *bias = epilogue ? epilogue->bias : NULL;
+    const int rectify = epilogue && epilogue->rectify;
+    const float slope = epilogue ? epilogue->slope : 0;
     for (long q = first_panel; q < last_panel; q++) {
         const long j = q * NR, cols = n - j < NR ? n - j : NR;
-        const float *panel = pb + q * k * NR;
+        const float *panel = pb + q * k * NR, *tb = bias ? bias + j : NULL;
         for (long i = 0; i < m; i += MR) {
             const long rows = m - i < MR ? m - i : MR;
-            if (cols > 16) tile(a + i * lda, lda, k, panel, c + i * ldc + j, ldc, rows, cols, beta_one, 1);
-            else tile(a + i * lda, lda, k, panel, c + i * ldc + j, ldc, rows, cols, beta_one, 0);
+            if (cols > 16) tile(a + i * lda, lda, k, panel, c + i * ldc + j, ldc, rows, cols, beta_one, tb, rectify, slope, 1);
+            else tile(a + i * lda, lda, k, panel, c + i * ldc + j, ldc, rows, cols, beta_one, tb, rectify, slope, 0);
         }
     }
 }
 #else
 int gfn_f32_supported(void) { return 0; }
 void gfn_f32_gemm_packed(long m, long n, long k, const float *a, long lda, const float *pb, int beta_one, float *c, long ldc,
-                         long first_panel, long last_panel) {
-    gfn_f32_gemm_reference(m, n, k, a, lda, pb, beta_one, c, ldc, first_panel, last_panel);
+                         const gfn_product_epilogue *epilogue, long first_panel, long last_panel) {
+    gfn_f32_gemm_reference(m, n, k, a, lda, pb, beta_one, c, ldc, epilogue, first_panel, last_panel);
 }
 #endif

@@ -71,7 +71,13 @@ public final class RandomStream {
     /// A categorical draw from unnormalised, non-negative weights (inverse CDF; exact, O(k)).
     /// For a table drawn from many times, use ``DiscreteTable``.
     @inlinable public func categorical(weights: UnsafeBufferPointer<Double>, total: Double) -> Int {
-        let u = uniform() * total
+        Self.categorical(weights: weights, total: total, uniform: uniform())
+    }
+
+    /// The index ``categorical(weights:total:)`` draws when its uniform is `uniform` (for callers
+    /// that draw the uniforms of many rows first, in row order, and choose the rows' indices concurrently).
+    @inlinable public static func categorical(weights: UnsafeBufferPointer<Double>, total: Double, uniform: Double) -> Int {
+        let u = uniform * total
         var acc = 0.0
         for i in 0..<weights.count {
             acc += weights[i]

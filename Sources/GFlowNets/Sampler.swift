@@ -57,12 +57,26 @@ public enum GFlowNetSampler {
         let rowCapacity = mixture ? 2 * B : B  // rows B… hold the mirrors
         let ws = MLPWorkspace<Float>(shape: model.network.shape, capacity: rowCapacity)
         let states = UnsafeMutablePointer<Int32>.allocate(capacity: rowCapacity * S)
-        let mask = UnsafeMutablePointer<Bool>.allocate(capacity: max(A, env.backwardActionCount))
-        let weights = UnsafeMutablePointer<Double>.allocate(capacity: max(A, env.backwardActionCount))
+        // The rows of a step are shared out to `parts` threads (as many as the products use),
+        // each with its own mask and weights scratch, when a step's rows have enough logits to
+        // outweigh the hand-off: 2^15 (512 rows of 10×10's 100 actions and 100 backward ones:
+        // sampling 0.90× the time; 512 rows of 4×4's 17 + 16, or of fixed order's 2, were slower).
+        // The uniforms are drawn first, one per running row in row order, so the draws do not
+        // depend on the split.
+        let logitsPerRow = A + (learnedPB?.count ?? 0)
+        let parts = B * logitsPerRow >= 1 << 15 ? max(1, min(BLASThreads.current, B / 64)) : 1
+        let scratchWidth = max(A, env.backwardActionCount)
+        let masks = UnsafeMutablePointer<Bool>.allocate(capacity: parts * scratchWidth)
+        let weightRows = UnsafeMutablePointer<Double>.allocate(capacity: parts * scratchWidth)
         let finishedAt = UnsafeMutablePointer<Int>.allocate(capacity: B)
         let lastAction = UnsafeMutablePointer<Int>.allocate(capacity: B)
-        defer { states.deallocate(); mask.deallocate(); weights.deallocate(); finishedAt.deallocate(); lastAction.deallocate() }
-        var pf = [Double](repeating: 0, count: B), pb = [Double](repeating: 0, count: B), pfMirror = [Double](repeating: 0, count: B)
+        let uniforms = UnsafeMutablePointer<Double>.allocate(capacity: B)
+        let pf = UnsafeMutablePointer<Double>.allocate(capacity: B), pb = UnsafeMutablePointer<Double>.allocate(capacity: B)
+        let pfMirror = UnsafeMutablePointer<Double>.allocate(capacity: B)
+        defer {
+            states.deallocate(); masks.deallocate(); weightRows.deallocate(); finishedAt.deallocate(); lastAction.deallocate()
+            uniforms.deallocate(); pf.deallocate(); pb.deallocate(); pfMirror.deallocate()
+        }
         // Additive encodings: each row's first-layer pre-activation is updated in place by the
         // weight column of the input its action switches on (see ConstructionEnvironment.hasAdditiveEncoding).
         let incremental = env.hasAdditiveEncoding
@@ -108,7 +122,11 @@ public enum GFlowNetSampler {
                         if !incremental { for b in 0..<rows { env.encode(UnsafePointer(states + b * S), into: ownWS.inputRow(b, width: W)) } }
                         ownOut = own.forward(parameters: ownParams, workspace: ownWS, start: 0, rows: rows, firstPreActivationsGiven: incremental)
                     }
-                    for b in 0..<rows where t <= finishedAt[b] {
+                    for b in 0..<rows where t < finishedAt[b] { uniforms[b] = rng.uniform() }
+                    // Row b at step t, with scratch `part`: its log P_B term, then its action.
+                    func advance(_ b: Int, _ part: Int) {
+                        guard t <= finishedAt[b] else { return }
+                        let mask = masks + part * scratchWidth, weights = weightRows + part * scratchWidth
                         let s = states + b * S
                         let row = out + b * width
                         if t >= 1, let range = learnedPB {
@@ -118,10 +136,10 @@ public enum GFlowNetSampler {
                             let lse = maskedLogSumExp(logits, mask: mask, count: range.count)
                             pb[b] += Double(logits[env.backwardAction(undoing: lastAction[b], in: UnsafePointer(s))]) - lse
                         }
-                        guard t < finishedAt[b] else { continue }
+                        guard t < finishedAt[b] else { return }
                         env.forwardMask(UnsafePointer(s), step: t, into: mask)
                         let (m, total) = shiftedExponentials(row, mask: mask, count: A, into: weights)
-                        let a = rng.categorical(weights: UnsafeBufferPointer(start: weights, count: A), total: total)
+                        let a = RandomStream.categorical(weights: UnsafeBufferPointer(start: weights, count: A), total: total, uniform: uniforms[b])
                         pf[b] += Double(row[a]) - (m + log(total))
                         lastAction[b] = a
                         if mixture {
@@ -142,6 +160,14 @@ public enum GFlowNetSampler {
                         }
                         if env.apply(a, to: s, step: t) { finishedAt[b] = t + 1 }
                         if learnedPB == nil { pb[b] += env.uniformBackwardLogProbability(UnsafePointer(s)) }
+                    }
+                    if parts > 1 && rows * logitsPerRow >= 1 << 15 {
+                        let work = UncheckedShards(advance)
+                        DispatchQueue.concurrentPerform(iterations: parts) { k in
+                            for b in (rows * k / parts)..<(rows * (k + 1) / parts) { work.value(b, k) }
+                        }
+                    } else {
+                        for b in 0..<rows { advance(b, 0) }
                     }
                 }
                 if mixture {

@@ -73,7 +73,7 @@ final class BF16Operands: @unchecked Sendable {
             multiply(m: m, n: n, k: k, alpha: alpha, pa: pa, pb: pb, beta: beta, c: c, ldc: ldc, epilogue: nil)
             return
         }
-        withUnsafePointer(to: gfn_bf16_epilogue(bias: bias, rectify: slope == nil ? 0 : 1, slope: slope ?? 0)) {
+        withUnsafePointer(to: gfn_product_epilogue(bias: bias, rectify: slope == nil ? 0 : 1, slope: slope ?? 0)) {
             multiply(m: m, n: n, k: k, alpha: alpha, pa: pa, pb: pb, beta: beta, c: c, ldc: ldc, epilogue: $0)
         }
     }
@@ -83,7 +83,7 @@ final class BF16Operands: @unchecked Sendable {
     /// between them. Every output is computed by the same code whichever thread runs it, so the
     /// bits do not depend on the split.
     private func multiply(m: Int, n: Int, k: Int, alpha: Float, pa: UnsafePointer<UInt32>, pb: UnsafePointer<UInt32>,
-                          beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, epilogue: UnsafePointer<gfn_bf16_epilogue>?) {
+                          beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, epilogue: UnsafePointer<gfn_product_epilogue>?) {
         let panels = gfn_bf16_panels(n)
         let parts = min(BLASThreads.current, panels)
         // Below ~4 million multiply-adds (a 64-row 256 × 256 product) the hand-off costs more than it saves.

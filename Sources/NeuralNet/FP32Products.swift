@@ -79,7 +79,7 @@ public enum FP32Products {
         let ld = s.transB ? k : n
         Float.gemm(transA: false, transB: s.transB, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: ld, beta: s.betaOne ? 1 : 0, c: c, ldc: n)
         gfn_f32_pack_b(s.transB ? 1 : 0, k, n, b, ld, packed)
-        gfn_f32_gemm_packed(m, n, k, a, k, packed, s.betaOne ? 1 : 0, d, n, 0, gfn_f32_panels(n))
+        gfn_f32_gemm_packed(m, n, k, a, k, packed, s.betaOne ? 1 : 0, d, n, nil, 0, gfn_f32_panels(n))
         return memcmp(c, d, m * n * MemoryLayout<Float>.size) == 0
     }
 
@@ -108,33 +108,52 @@ final class FP32Operands: @unchecked Sendable {
 
     /// C ← op(A)·op(B) + β·C (A not transposed, β 0 or 1) with op(B) the weights of `weightSlot`,
     /// when this shape uses our product (``FP32Products``); returns false, having done nothing,
-    /// when the caller must ask OpenBLAS.
+    /// when the caller must ask OpenBLAS. With `bias` (β 1): C ← bias (broadcast over the rows)
+    /// + op(A)·op(B) without reading C, and with a `rectifier` slope C ← C > 0 ? C : slope·C, as
+    /// each tile is stored: the bits of the bias copied into C, the product, then the activation.
     func gemm(transB: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-              betaOne: Bool, c: UnsafeMutablePointer<Float>, ldc: Int, weightSlot: Int) -> Bool {
+              betaOne: Bool, c: UnsafeMutablePointer<Float>, ldc: Int, weightSlot: Int,
+              bias: UnsafePointer<Float>? = nil, rectifier slope: Float? = nil) -> Bool {
+        precondition(bias == nil || betaOne, "fp32 products: a bias stands for C, so β is 1")
         guard m > 0, n > 0, k > 0,
               FP32Products.uses(.init(transB: transB, m: m, n: n, k: k, betaOne: betaOne, threads: BLASThreads.current)) else { return false }
         let pb = UnsafePointer(packedWeights(slot: weightSlot, trans: transB, k: k, n: n, b: b, ldb: ldb))
+        guard bias != nil || slope != nil else {
+            multiply(m: m, n: n, k: k, a: a, lda: lda, pb: pb, betaOne: betaOne, c: c, ldc: ldc, epilogue: nil)
+            return true
+        }
+        withUnsafePointer(to: gfn_product_epilogue(bias: bias, rectify: slope == nil ? 0 : 1, slope: slope ?? 0)) {
+            multiply(m: m, n: n, k: k, a: a, lda: lda, pb: pb, betaOne: betaOne, c: c, ldc: ldc, epilogue: $0)
+        }
+        return true
+    }
+
+    /// The product on as many threads as OpenBLAS is set to use (1 inside training workers).
+    /// Every output is computed by the same code whichever thread runs it, so the bits do not
+    /// depend on the split.
+    private func multiply(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, pb: UnsafePointer<Float>, betaOne: Bool,
+                          c: UnsafeMutablePointer<Float>, ldc: Int, epilogue: UnsafePointer<gfn_product_epilogue>?) {
         let panels = gfn_f32_panels(n)
         let parts = min(BLASThreads.current, panels)
         // Below ~4 million multiply-adds (a 64-row 256 × 256 product) the hand-off costs more than it saves.
         guard parts > 1, m * n * k >= 1 << 22 else {
-            gfn_f32_gemm_packed(m, n, k, a, lda, pb, betaOne ? 1 : 0, c, ldc, 0, panels)
-            return true
+            gfn_f32_gemm_packed(m, n, k, a, lda, pb, betaOne ? 1 : 0, c, ldc, epilogue, 0, panels)
+            return
         }
         // Each thread takes a block of rows (multiples of 8, the kernel's tile) and every column,
         // which splits the work evenly; with fewer rows than that, a share of the column panels.
-        let (ua, ub, uc) = (UInt(bitPattern: a), UInt(bitPattern: pb), UInt(bitPattern: c))
+        let (ua, ub, uc, ue) = (UInt(bitPattern: a), UInt(bitPattern: pb), UInt(bitPattern: c), UInt(bitPattern: epilogue))
         let rowBlocks = (m + 7) / 8, byRows = rowBlocks >= 2 * parts
         DispatchQueue.concurrentPerform(iterations: parts) { t in
             let a = UnsafePointer<Float>(bitPattern: ua)!, c = UnsafeMutablePointer<Float>(bitPattern: uc)!
+            let pb = UnsafePointer<Float>(bitPattern: ub), e = UnsafePointer<gfn_product_epilogue>(bitPattern: ue)
             if byRows {
                 let first = rowBlocks * t / parts * 8, last = min(m, rowBlocks * (t + 1) / parts * 8)
-                gfn_f32_gemm_packed(last - first, n, k, a + first * lda, lda, UnsafePointer(bitPattern: ub), betaOne ? 1 : 0, c + first * ldc, ldc, 0, panels)
+                gfn_f32_gemm_packed(last - first, n, k, a + first * lda, lda, pb, betaOne ? 1 : 0, c + first * ldc, ldc, e, 0, panels)
             } else {
-                gfn_f32_gemm_packed(m, n, k, a, lda, UnsafePointer(bitPattern: ub), betaOne ? 1 : 0, c, ldc, panels * t / parts, panels * (t + 1) / parts)
+                gfn_f32_gemm_packed(m, n, k, a, lda, pb, betaOne ? 1 : 0, c, ldc, e, panels * t / parts, panels * (t + 1) / parts)
             }
         }
-        return true
     }
 
     private func packedWeights(slot: Int, trans: Bool, k: Int, n: Int, b: UnsafePointer<Float>, ldb: Int) -> UnsafeMutablePointer<Float> {

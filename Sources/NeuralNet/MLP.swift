@@ -181,6 +181,15 @@ public struct MLP<T: BLASScalar>: Sendable {
                                      rectifier: slope)
                 if !last && slope == nil { shape.activation.applyInPlace(out, count: rows * w[l + 1]) }
             } else {
+                // With weights packed for fp32 products, the bias and a ReLU-family activation are
+                // applied as the tiles are stored, as with bf16 (the same bits as the steps below).
+                let slope = last ? nil : rectifierSlope
+                if T.self == Float.self,
+                   ws.fp32Operands.gemm(transB: true, m: rows, n: w[l + 1], k: w[l], a: asFloat(a), lda: w[l], b: asFloat(weights), ldb: w[l],
+                                        betaOne: true, c: asMutableFloat(out), ldc: w[l + 1], weightSlot: slot, bias: asFloat(b), rectifier: slope) {
+                    if !last && slope == nil { shape.activation.applyInPlace(out, count: rows * w[l + 1]) }
+                    continue
+                }
                 // z = b (broadcast), then z += a·Wᵀ.
                 for r in 0..<rows { (out + r * w[l + 1]).update(from: b, count: w[l + 1]) }
                 product(ws, weightSlot: slot, transA: false, transB: true, m: rows, n: w[l + 1], k: w[l],

@@ -38,13 +38,39 @@ import TestSupport
                     gfn_f32_pack_b(transB ? 1 : 0, k, n, b, transB ? k : n, &packed)
                     let panels = gfn_f32_panels(n)
                     var vector = c, reference = c, split = c
-                    gfn_f32_gemm_packed(m, n, k, a, k, packed, betaOne ? 1 : 0, &vector, n, 0, panels)
-                    gfn_f32_gemm_reference(m, n, k, a, k, packed, betaOne ? 1 : 0, &reference, n, 0, panels)
-                    for q in 0..<panels { gfn_f32_gemm_packed(m, n, k, a, k, packed, betaOne ? 1 : 0, &split, n, q, q + 1) }
+                    gfn_f32_gemm_packed(m, n, k, a, k, packed, betaOne ? 1 : 0, &vector, n, nil, 0, panels)
+                    gfn_f32_gemm_reference(m, n, k, a, k, packed, betaOne ? 1 : 0, &reference, n, nil, 0, panels)
+                    for q in 0..<panels { gfn_f32_gemm_packed(m, n, k, a, k, packed, betaOne ? 1 : 0, &split, n, nil, q, q + 1) }
                     #expect(vector.map(\.bitPattern) == expected.map(\.bitPattern), "kernel \(m)x\(n)x\(k) transB \(transB) beta \(betaOne)")
                     #expect(reference.map(\.bitPattern) == expected.map(\.bitPattern), "reference \(m)x\(n)x\(k)")
                     #expect(split.map(\.bitPattern) == expected.map(\.bitPattern), "panel by panel \(m)x\(n)x\(k)")
                 }
+            }
+        }
+    }
+
+    /// The fused epilogue — a layer's bias, and a ReLU-family activation, applied as each tile is
+    /// stored — gives the bits of the separate steps: the bias copied into every row, the β = 1
+    /// product, then gfn_rectify_in_place (slopes 0 and 0.01; no activation: the bias alone).
+    @Test func epilogueGivesTheSeparateStepsBits() {
+        let rng = RandomStream(seed: 6)
+        for (m, n, k) in [(64, 256, 256), (9, 101, 100), (17, 13, 40)] {
+            let a = Self.operands(m * k, rng), w = Self.operands(n * k, rng), bias = Self.operands(n, rng)
+            var packed = [Float](repeating: .nan, count: gfn_f32_packed_b_floats(k, n))
+            gfn_f32_pack_b(1, k, n, w, k, &packed)
+            for slope in [nil, 0, 0.01] as [Float?] {
+                var separate = (0..<m).flatMap { _ in bias }
+                gfn_f32_gemm_packed(m, n, k, a, k, packed, 1, &separate, n, nil, 0, gfn_f32_panels(n))
+                if let slope { gfn_rectify_in_place_f(&separate, m * n, slope) }
+                var fused = [Float](repeating: .nan, count: m * n), reference = fused
+                bias.withUnsafeBufferPointer { bp in
+                    withUnsafePointer(to: gfn_product_epilogue(bias: bp.baseAddress, rectify: slope == nil ? 0 : 1, slope: slope ?? 0)) { e in
+                        gfn_f32_gemm_packed(m, n, k, a, k, packed, 1, &fused, n, e, 0, gfn_f32_panels(n))
+                        gfn_f32_gemm_reference(m, n, k, a, k, packed, 1, &reference, n, e, 0, gfn_f32_panels(n))
+                    }
+                }
+                #expect(fused.map(\.bitPattern) == separate.map(\.bitPattern), "\(m)x\(n)x\(k) slope \(String(describing: slope))")
+                #expect(reference.map(\.bitPattern) == separate.map(\.bitPattern), "reference \(m)x\(n)x\(k)")
             }
         }
     }

@@ -67,7 +67,7 @@ typedef struct {
     const float *bias;      /* n values, or NULL */
     int rectify;            /* nonzero: C = C > 0 ? C : slope * C, stored once */
     float slope;
-} gfn_bf16_epilogue;
+} gfn_product_epilogue;
 int gfn_bf16_supported(void);
 float gfn_bf16_round(float x);
 long gfn_bf16_packed_a_words(long m, long k);
@@ -80,12 +80,14 @@ void gfn_bf16_pack_a_portable(int trans, long m, long k, const float *a, long ld
 void gfn_bf16_pack_b_portable(int trans, long k, long n, const float *b, long ldb, unsigned int *out);
 long gfn_bf16_panels(long n);
 void gfn_bf16_gemm_packed(long m, long n, long k, float alpha, const unsigned int *pa, const unsigned int *pb, float beta, float *c, long ldc,
-                          const gfn_bf16_epilogue *epilogue, long first_panel, long last_panel);
+                          const gfn_product_epilogue *epilogue, long first_panel, long last_panel);
 
 /* fp32 products against a packed weight matrix (fp32.c), row-major: C = (beta_one ? C : 0) + A op(B)
    for the columns of panels first_panel ..< last_panel (all: 0 ..< gfn_f32_panels(n)), A (m x k)
    read as it lies. Each output: acc = 0, acc = fma(a_ip, b_pj, acc) for p = 0 ..< k in order, then
-   C + acc. gfn_f32_supported: 1 when this CPU has AVX-512F (the vector kernel; elsewhere the
+   C + acc. An epilogue (NULL: none; see gfn_bf16_gemm_packed) fuses a layer's bias and
+   ReLU-family activation: bias[j] + acc (the bits of a beta-one product over rows holding the bias),
+   then with rectify C > 0 ? C : slope * C. gfn_f32_supported: 1 when this CPU has AVX-512F (the vector kernel; elsewhere the
    reference loop runs). gfn_f32_pack_b: op(B) (k x n; trans: stored as n x k) into
    gfn_f32_packed_b_floats(k, n) floats. gfn_f32_gemm_reference: the defining loop, portable. */
 int gfn_f32_supported(void);
@@ -93,9 +95,9 @@ long gfn_f32_packed_b_floats(long k, long n);
 long gfn_f32_panels(long n);
 void gfn_f32_pack_b(int trans, long k, long n, const float *b, long ldb, float *out);
 void gfn_f32_gemm_packed(long m, long n, long k, const float *a, long lda, const float *pb, int beta_one, float *c, long ldc,
-                         long first_panel, long last_panel);
+                         const gfn_product_epilogue *epilogue, long first_panel, long last_panel);
 void gfn_f32_gemm_reference(long m, long n, long k, const float *a, long lda, const float *pb, int beta_one, float *c, long ldc,
-                            long first_panel, long last_panel);
+                            const gfn_product_epilogue *epilogue, long first_panel, long last_panel);
 
 /* Masked softmax exponentials (exp.c): weights[j] = exp(scale * x[j] - m) for mask[j] nonzero, 0
    elsewhere, with m (into *max_out) the largest valid scale * x[j]; returns the weights' total.
