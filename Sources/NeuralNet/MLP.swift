@@ -190,10 +190,10 @@ public struct MLP<T: BLASScalar>: Sendable {
                     if !last && slope == nil { shape.activation.applyInPlace(out, count: rows * w[l + 1]) }
                     continue
                 }
-                // z = b (broadcast), then z += a·Wᵀ.
+                // Otherwise OpenBLAS: z = b (broadcast), then z += a·Wᵀ.
                 for r in 0..<rows { (out + r * w[l + 1]).update(from: b, count: w[l + 1]) }
-                product(ws, weightSlot: slot, transA: false, transB: true, m: rows, n: w[l + 1], k: w[l],
-                        a: a, lda: w[l], b: weights, ldb: w[l], beta: 1, c: out, ldc: w[l + 1])
+                T.gemm(transA: false, transB: true, m: rows, n: w[l + 1], k: w[l], alpha: 1, a: a, lda: w[l], b: weights, ldb: w[l],
+                       beta: 1, c: out, ldc: w[l + 1])
                 if !last { shape.activation.applyInPlace(out, count: rows * w[l + 1]) }
             }
         }
