@@ -35,7 +35,8 @@ let package = Package(
         ),
         // A minimal C Metropolis loop: the speed reference the Swift sampler is measured against.
         .target(name: "CReference", dependencies: ["CGSL"], cSettings: [.unsafeFlags(["-O3"])]),
-        // Linux system calls Swift cannot reach directly (renameat2, prctl).
+        // Linux system calls Swift cannot reach directly (renameat2, prctl), and the spinning
+        // helper threads of WorkTeam (pthreads, C11 atomics, futex).
         .target(name: "CSystem"),
         .target(name: "GFNCore", dependencies: ["CGSL", "CSystem"], swiftSettings: optimize),
         // Plain Codable values that describe a run (GFlowNet settings, chain schedule, kernel): one
@@ -74,7 +75,7 @@ let package = Package(
         // Every test target names each module it imports: a module reached only through another
         // target's dependencies may not be built yet when a clean parallel build compiles the test.
         .target(name: "TestSupport", dependencies: ["GFNCore", "Metrics", "CGSL"], path: "Tests/TestSupport"),
-        .testTarget(name: "GFNCoreTests", dependencies: ["GFNCore", "TestSupport"]),
+        .testTarget(name: "GFNCoreTests", dependencies: ["GFNCore", "CSystem", "TestSupport"]),
         .testTarget(name: "EnergiesTests", dependencies: ["Energies", "Exact", "GFNCore", "TestSupport"]),
         .testTarget(name: "ExactTests", dependencies: ["Exact", "Energies", "GFNCore", "TestSupport"]),
         .testTarget(name: "MCMCTests", dependencies: ["MCMC", "Exact", "Energies", "Metrics", "GFNCore", "TestSupport", "Settings"]),

@@ -57,14 +57,14 @@ public enum GFlowNetSampler {
         let rowCapacity = mixture ? 2 * B : B  // rows B… hold the mirrors
         let ws = MLPWorkspace<Float>(shape: model.network.shape, capacity: rowCapacity)
         let states = UnsafeMutablePointer<Int32>.allocate(capacity: rowCapacity * S)
-        // The rows of a step are shared out to `parts` threads (as many as the products use),
-        // each with its own mask and weights scratch, when a step's rows have enough logits to
-        // outweigh the hand-off: 2^15 (512 rows of 10×10's 100 actions and 100 backward ones:
-        // sampling 0.90× the time; 512 rows of 4×4's 17 + 16, or of fixed order's 2, were slower).
+        // The rows of a step are shared out in `parts` (as many as the products' threads), each
+        // with its own mask and weights scratch, when a step's rows have enough logits to outweigh
+        // the hand-off to WorkTeam's spinning helper: 2^13 (512 rows of 10×10's 100 actions and 100
+        // backward ones, 4×4's 17 + 16: sampling 0.95× the time; fixed order's 2 were not faster).
         // The uniforms are drawn first, one per running row in row order, so the draws do not
         // depend on the split.
         let logitsPerRow = A + (learnedPB?.count ?? 0)
-        let parts = B * logitsPerRow >= 1 << 15 ? max(1, min(BLASThreads.current, B / 64)) : 1
+        let parts = B * logitsPerRow >= 1 << 13 ? max(1, min(BLASThreads.current, B / 64)) : 1
         let scratchWidth = max(A, env.backwardActionCount)
         let masks = UnsafeMutablePointer<Bool>.allocate(capacity: parts * scratchWidth)
         let weightRows = UnsafeMutablePointer<Double>.allocate(capacity: parts * scratchWidth)
@@ -161,10 +161,9 @@ public enum GFlowNetSampler {
                         if env.apply(a, to: s, step: t) { finishedAt[b] = t + 1 }
                         if learnedPB == nil { pb[b] += env.uniformBackwardLogProbability(UnsafePointer(s)) }
                     }
-                    if parts > 1 && rows * logitsPerRow >= 1 << 15 {
-                        let work = UncheckedShards(advance)
-                        DispatchQueue.concurrentPerform(iterations: parts) { k in
-                            for b in (rows * k / parts)..<(rows * (k + 1) / parts) { work.value(b, k) }
+                    if parts > 1 && rows * logitsPerRow >= 1 << 13 {
+                        WorkTeam.perform(parts: parts) { k in
+                            for b in (rows * k / parts)..<(rows * (k + 1) / parts) { advance(b, k) }
                         }
                     } else {
                         for b in 0..<rows { advance(b, 0) }

@@ -60,8 +60,7 @@ final class BF16Operands: @unchecked Sendable {
               bias: UnsafePointer<Float>? = nil, rectifier slope: Float? = nil) {
         precondition(bias == nil || beta == 0, "bf16 products: a bias replaces β·C")
         guard m > 0, n > 0 else { return }
-        let pa = scratchA.reserve(gfn_bf16_packed_a_words(m, k))
-        gfn_bf16_pack_a(transA ? 1 : 0, m, k, a, lda, pa)
+        let operandA = OperandA(trans: transA, a: a, lda: lda, packed: scratchA.reserve(gfn_bf16_packed_a_words(m, k)))
         let pb: UnsafeMutablePointer<UInt32>
         if let slot = weightSlot {
             pb = packedWeights(slot: slot, trans: transB, k: k, n: n, b: b, ldb: ldb)
@@ -70,31 +69,62 @@ final class BF16Operands: @unchecked Sendable {
             gfn_bf16_pack_b(transB ? 1 : 0, k, n, b, ldb, pb)
         }
         guard bias != nil || slope != nil else {
-            multiply(m: m, n: n, k: k, alpha: alpha, pa: pa, pb: pb, beta: beta, c: c, ldc: ldc, epilogue: nil)
+            multiply(m: m, n: n, k: k, alpha: alpha, a: operandA, pb: pb, beta: beta, c: c, ldc: ldc, epilogue: nil)
             return
         }
         withUnsafePointer(to: gfn_product_epilogue(bias: bias, rectify: slope == nil ? 0 : 1, slope: slope ?? 0)) {
-            multiply(m: m, n: n, k: k, alpha: alpha, pa: pa, pb: pb, beta: beta, c: c, ldc: ldc, epilogue: $0)
+            multiply(m: m, n: n, k: k, alpha: alpha, a: operandA, pb: pb, beta: beta, c: c, ldc: ldc, epilogue: $0)
         }
     }
 
-    /// The product from packed operands, on as many threads as OpenBLAS is set to use (1 inside
-    /// training workers, which run one product each): a large product's column panels are split
-    /// between them. Every output is computed by the same code whichever thread runs it, so the
-    /// bits do not depend on the split.
-    private func multiply(m: Int, n: Int, k: Int, alpha: Float, pa: UnsafePointer<UInt32>, pb: UnsafePointer<UInt32>,
+    /// op(A) as the caller gave it, and the scratch it is packed into.
+    private struct OperandA {
+        var trans: Bool
+        var a: UnsafePointer<Float>
+        var lda: Int
+        var packed: UnsafeMutablePointer<UInt32>
+
+        /// Packs rows first..<last of op(A) (first a multiple of the kernel's 8-row tile, so the
+        /// zero rows that pad a block to the tile fall after the last block only): the words of
+        /// those rows in the whole operand's packing.
+        func pack(rows first: Int, _ last: Int, k: Int) {
+            if trans {
+                gfn_bf16_pack_a(1, last - first, k, a + first, lda, packed + first * ((k + 1) / 2))
+            } else {
+                gfn_bf16_pack_a(0, last - first, k, a + first * lda, lda, packed + first * ((k + 1) / 2))
+            }
+        }
+    }
+
+    /// The product on as many threads as OpenBLAS is set to use (1 inside training workers,
+    /// which run one product each). A large product is split by blocks of rows, each thread
+    /// packing its rows of A and multiplying them by every column panel (with fewer rows than
+    /// that, A is packed first and the column panels are split). Every output is computed by the
+    /// same code whichever thread runs it, so the bits do not depend on the split.
+    private func multiply(m: Int, n: Int, k: Int, alpha: Float, a: OperandA, pb: UnsafePointer<UInt32>,
                           beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, epilogue: UnsafePointer<gfn_product_epilogue>?) {
         let panels = gfn_bf16_panels(n)
         let parts = min(BLASThreads.current, panels)
+        let pa = UnsafePointer(a.packed), kp = (k + 1) / 2
         // Below ~4 million multiply-adds (a 64-row 256 × 256 product) the hand-off costs more than it saves.
         guard parts > 1, m * n * k >= 1 << 22 else {
+            a.pack(rows: 0, m, k: k)
             gfn_bf16_gemm_packed(m, n, k, alpha, pa, pb, beta, c, ldc, epilogue, 0, panels)
             return
         }
-        let (a, b, out, e) = (UInt(bitPattern: pa), UInt(bitPattern: pb), UInt(bitPattern: c), UInt(bitPattern: epilogue))
-        DispatchQueue.concurrentPerform(iterations: parts) { t in
-            gfn_bf16_gemm_packed(m, n, k, alpha, UnsafePointer(bitPattern: a), UnsafePointer(bitPattern: b), beta, UnsafeMutablePointer(bitPattern: out),
-                                 ldc, UnsafePointer(bitPattern: e), panels * t / parts, panels * (t + 1) / parts)
+        let rowBlocks = (m + 7) / 8
+        if rowBlocks >= 2 * parts {
+            // Packing A on the calling thread alone was 7% of bf16 sampling's time.
+            WorkTeam.perform(parts: parts) { t in
+                let first = rowBlocks * t / parts * 8, last = min(m, rowBlocks * (t + 1) / parts * 8)
+                a.pack(rows: first, last, k: k)
+                gfn_bf16_gemm_packed(last - first, n, k, alpha, UnsafePointer(a.packed) + first * kp, pb, beta, c + first * ldc, ldc, epilogue, 0, panels)
+            }
+        } else {
+            a.pack(rows: 0, m, k: k)
+            WorkTeam.perform(parts: parts) { t in
+                gfn_bf16_gemm_packed(m, n, k, alpha, pa, pb, beta, c, ldc, epilogue, panels * t / parts, panels * (t + 1) / parts)
+            }
         }
     }
 

@@ -142,16 +142,13 @@ final class FP32Operands: @unchecked Sendable {
         }
         // Each thread takes a block of rows (multiples of 8, the kernel's tile) and every column,
         // which splits the work evenly; with fewer rows than that, a share of the column panels.
-        let (ua, ub, uc, ue) = (UInt(bitPattern: a), UInt(bitPattern: pb), UInt(bitPattern: c), UInt(bitPattern: epilogue))
         let rowBlocks = (m + 7) / 8, byRows = rowBlocks >= 2 * parts
-        DispatchQueue.concurrentPerform(iterations: parts) { t in
-            let a = UnsafePointer<Float>(bitPattern: ua)!, c = UnsafeMutablePointer<Float>(bitPattern: uc)!
-            let pb = UnsafePointer<Float>(bitPattern: ub), e = UnsafePointer<gfn_product_epilogue>(bitPattern: ue)
+        WorkTeam.perform(parts: parts) { t in
             if byRows {
                 let first = rowBlocks * t / parts * 8, last = min(m, rowBlocks * (t + 1) / parts * 8)
-                gfn_f32_gemm_packed(last - first, n, k, a + first * lda, lda, pb, betaOne ? 1 : 0, c + first * ldc, ldc, e, 0, panels)
+                gfn_f32_gemm_packed(last - first, n, k, a + first * lda, lda, pb, betaOne ? 1 : 0, c + first * ldc, ldc, epilogue, 0, panels)
             } else {
-                gfn_f32_gemm_packed(m, n, k, a, lda, pb, betaOne ? 1 : 0, c, ldc, e, panels * t / parts, panels * (t + 1) / parts)
+                gfn_f32_gemm_packed(m, n, k, a, lda, pb, betaOne ? 1 : 0, c, ldc, epilogue, panels * t / parts, panels * (t + 1) / parts)
             }
         }
     }

@@ -170,25 +170,29 @@ import TestSupport
         }
     }
 
-    /// A product large enough to be split between OpenBLAS's threads gives the same bits on 1,
-    /// 2 and 3 of them (the split is by column panels; each output is computed the same way).
+    /// A product large enough to be split between threads gives the same bits on 1, 2 and 3 of
+    /// them: split by blocks of rows, each thread packing its own rows of A (300 rows, not a
+    /// multiple of the 8-row tile nor of the thread count; A as given and transposed, as in the
+    /// dW products), and split by column panels when there are too few rows for that (24).
     @Test func splittingBetweenThreadsKeepsTheBits() {
         guard BF16Products.isSupported else { Self.expectRefusal(); return }
-        let (m, n, k) = (300, 200, 130)
-        let rng = RandomStream(seed: 12)
-        let a = (0..<(m * k)).map { _ in Float(rng.gaussian()) }, b = (0..<(n * k)).map { _ in Float(rng.gaussian()) }
         let before = BLASThreads.current
         defer { BLASThreads.set(before) }
-        let results = [1, 2, 3].map { threads -> [UInt32] in
-            BLASThreads.set(threads)
-            var c = [Float](repeating: 0, count: m * n)
-            c.withUnsafeMutableBufferPointer {
-                BF16Operands().gemm(transA: false, transB: true, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: k, beta: 0, c: $0.baseAddress!, ldc: n, weightSlot: nil)
+        for (m, n, k, transA) in [(300, 200, 130, false), (300, 200, 130, true), (24, 520, 400, false)] {
+            let rng = RandomStream(seed: 12)
+            let a = (0..<(m * k)).map { _ in Float(rng.gaussian()) }, b = (0..<(n * k)).map { _ in Float(rng.gaussian()) }
+            let results = [1, 2, 3].map { threads -> [UInt32] in
+                BLASThreads.set(threads)
+                var c = [Float](repeating: 0, count: m * n)
+                c.withUnsafeMutableBufferPointer {
+                    BF16Operands().gemm(transA: transA, transB: true, m: m, n: n, k: k, alpha: 1, a: a, lda: transA ? m : k, b: b, ldb: k, beta: 0,
+                                        c: $0.baseAddress!, ldc: n, weightSlot: nil)
+                }
+                return c.map(\.bitPattern)
             }
-            return c.map(\.bitPattern)
+            #expect(results[0] == results[1] && results[0] == results[2], "\(m)×\(n)×\(k), A transposed: \(transA)")
+            #expect(results[0].contains { $0 != 0 })
         }
-        #expect(results[0] == results[1] && results[0] == results[2])
-        #expect(results[0].contains { $0 != 0 })
     }
 
     /// Packed weights are reused within a step and dropped by ``MLPWorkspace/forgetPackedWeights()``:
