@@ -1,5 +1,4 @@
 import CKernels
-import Dispatch
 import Foundation
 import GFNCore
 import Settings
