@@ -30,7 +30,6 @@ enum { GFN_TEAM_MAX_HELPERS = 63 };
 // atomics: a helper may read them while the caller is already writing the next section's; its
 // claim then fails and it discards what it read.
 struct gfn_team {
-    int helpers;
     long spin_nanoseconds;
     atomic_int busy;                 // the caller holds the team while it runs a section
     _Atomic uint64_t section;
@@ -96,7 +95,6 @@ gfn_team *gfn_team_create(int helpers, long spin_nanoseconds) {
     if (helpers < 1 || helpers > GFN_TEAM_MAX_HELPERS) return NULL;
     struct gfn_team *team = calloc(1, sizeof *team);
     if (!team) return NULL;
-    team->helpers = helpers;
     team->spin_nanoseconds = spin_nanoseconds;
     for (int h = 0; h < helpers; h++) {
         pthread_t thread;
@@ -106,12 +104,10 @@ gfn_team *gfn_team_create(int helpers, long spin_nanoseconds) {
         int failed = pthread_create(&thread, &attributes, helper_main, team);
         pthread_attr_destroy(&attributes);
         // Helpers already started are harmless: the caller runs every part it cannot hand out.
-        if (failed) { team->helpers = h; break; }
+        if (failed) break;
     }
     return team;
 }
-
-int gfn_team_helpers(const gfn_team *team) { return team->helpers; }
 
 int gfn_team_run(gfn_team *team, gfn_team_body body, void *context, long parts) {
     if (parts < 1 || parts > 0xffff) return -1;

@@ -47,8 +47,9 @@ public enum WorkTeam {
     }
 }
 
-/// A value handed to other threads by a caller that guarantees they use it safely.
-struct UncheckedSendable<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
+/// A value handed to other threads (`concurrentPerform`'s workers) by a caller that guarantees
+/// they use it safely: each touches only its own part, shard or slot.
+public struct UncheckedSendable<Value>: @unchecked Sendable {
+    public let value: Value
+    public init(_ value: Value) { self.value = value }
 }

@@ -7,9 +7,9 @@ import NeuralNet
 extension Trainer {
     /// Runs `body` on every shard, concurrently, with single-threaded BLAS in each.
     func onEveryShard(_ body: (Trainer) -> Void) {
-        let shards = UncheckedShards(self.shards)
+        let shards = UncheckedSendable(self.shards)
         withoutActuallyEscaping(body) { body in
-            let work = UncheckedShards(body)
+            let work = UncheckedSendable(body)
             DispatchQueue.concurrentPerform(iterations: shards.value.count) { work.value(shards.value[$0]) }
         }
     }
@@ -64,9 +64,3 @@ extension Trainer {
     var transitionCount: Int { (0..<batch).reduce(0) { $0 + lengths[$1] } }
 }
 
-/// Values handed to `DispatchQueue.concurrentPerform`'s workers, each of which touches only its
-/// own shard (or its own slot).
-struct UncheckedShards<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
-}

@@ -87,11 +87,8 @@ final class BF16Operands: @unchecked Sendable {
         /// zero rows that pad a block to the tile fall after the last block only): the words of
         /// those rows in the whole operand's packing.
         func pack(rows first: Int, _ last: Int, k: Int) {
-            if trans {
-                gfn_bf16_pack_a(1, last - first, k, a + first, lda, packed + first * ((k + 1) / 2))
-            } else {
-                gfn_bf16_pack_a(0, last - first, k, a + first * lda, lda, packed + first * ((k + 1) / 2))
-            }
+            // Row `first` of op(A) is column `first` of a transposed A.
+            gfn_bf16_pack_a(trans ? 1 : 0, last - first, k, a + (trans ? first : first * lda), lda, packed + first * ((k + 1) / 2))
         }
     }
 

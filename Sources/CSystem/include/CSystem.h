@@ -28,9 +28,6 @@ typedef void (*gfn_team_body)(void *context, long part);
 /// Starts `helpers` (1…63) threads; NULL when they cannot be started.
 gfn_team *gfn_team_create(int helpers, long spin_nanoseconds);
 
-/// The team's helper count.
-int gfn_team_helpers(const gfn_team *team);
-
 /// Runs body(context, part) once for every part in 0..<parts (1 ≤ parts ≤ 65535), each on whichever thread claims it
 /// first (the caller or a helper; a helper late to the section leaves its parts to the caller),
 /// and returns 0 once all have finished. Returns −1, having run nothing, when `parts` is out of
