@@ -293,8 +293,8 @@ public struct Bench {
                                        s, s, label, c.settings.workers, c.settings.workers == 1 ? "" : "s", r.trajectoriesPerSecond,
                                        100 * achieved / r.sgemmGFLOPS, achieved, r.sgemmGFLOPS, sgemm))
             }
-            log.rows.append(String(format: "| GFlowNet %d×%d %@: sampling | %.0f samples/s | %.0f%% of sgemm at its forward products |", s, s, label, r.samplesPerSecond,
-                                   100 * r.samplingShareOfSgemm))
+            log.rows.append(String(format: "| GFlowNet %d×%d %@: sampling | %.0f samples/s | %.0f%% of sgemm at its forward products (%@) |", s, s, label, r.samplesPerSecond,
+                                   100 * r.samplingShareOfSgemm, GFNBench.describe(r.samplingRounds)))
             log.rows.append(String(format: "| GFlowNet-in-MH %d×%d %@: independence steps (draw + log P_F + E(x) + test) | %.0f steps/s | %.2f× its sampling; acceptance %.3f (after %d training steps) |",
                                    s, s, label, r.gfnMHStepsPerSecond, r.gfnMHStepsPerSecond / r.samplesPerSecond, r.gfnMHAcceptance, r.trainedSteps))
             measured[c.key] = r

@@ -15,9 +15,10 @@ enum GFNBench {
     struct Result {
         var trajectoriesPerSecond: Double
         var samplesPerSecond: Double
-        /// Sampling's GFLOP/s over what sgemm reaches doing its forward products alone (OpenBLAS's
-        /// threads, sampling's row blocks).
+        /// Sampling's GFLOP/s over what sgemm reaches doing its forward products alone: the median
+        /// of three rounds, each timing sampling and then the reference (``SamplingRound``).
         var samplingShareOfSgemm: Double
+        var samplingRounds: [SamplingRound]
         /// FLOPs of one training step (forward of every kept row, and backward).
         var stepFLOPs: Double
         var stepSeconds: Double
@@ -53,11 +54,6 @@ enum GFNBench {
             try trainer.train(iterations: iterations)
             dt = min(dt, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
         }
-        let sampleBatch = 512
-        // Best of three as well (the same draws each time): one timing of sampling varied by
-        // ±30% between bench runs (thread hand-offs), which a share read from it cannot carry.
-        var s = GFlowNetSampler.sample(model, count: samples, seed: 1, batch: sampleBatch)
-        for _ in 0..<2 { let again = GFlowNetSampler.sample(model, count: samples, seed: 1, batch: sampleBatch); s.seconds = min(s.seconds, again.seconds) }
         // The same trained model as an independence proposal, timed over as many steps as samples.
         let t0 = DispatchTime.now().uptimeNanoseconds
         let chain = try GFlowNetMH.run(gfn: model, kernel: MetropolisKernel(energy: ising, beta: defaultBeta),
@@ -88,13 +84,61 @@ enum GFNBench {
             let macs = Double(n.shape.multiplyAddsPerRow) - (env.hasAdditiveEncoding ? Double(n.shape.input * n.shape.hidden[0]) : 0)
             return total + 2 * Double(n.steps * samples) * macs
         }
-        let samplingSgemm = sgemmAtStepShapes(networks: sampling, batch: min(sampleBatch, samples), skipFirstLayer: env.hasAdditiveEncoding, seconds: sgemmSeconds)
-        return Result(trajectoriesPerSecond: Double(iterations * settings.batch) / dt, samplesPerSecond: Double(samples) / s.seconds,
-                      samplingShareOfSgemm: samplingFLOPs / s.seconds / 1e9 / samplingSgemm,
+        // Sampling and its sgemm reference timed in alternation, three rounds (the same draws each
+        // time), the share being the median of the rounds' ratios. This machine has slow periods
+        // lasting minutes, in which both run slower: a share of two timings taken a minute apart
+        // read 65–122% of one binary's sampling across three bench runs.
+        let sampleBatch = 512, threads = BLASThreads.current
+        var rounds: [SamplingRound] = []
+        for _ in 0..<3 {
+            let s = GFlowNetSampler.sample(model, count: samples, seed: 1, batch: sampleBatch)
+            let threaded = sgemmAtStepShapes(networks: sampling, batch: min(sampleBatch, samples), skipFirstLayer: env.hasAdditiveEncoding,
+                                             seconds: sgemmSeconds, timings: 1)
+            let sharded = threads > 1 ? sgemmAtStepShapes(networks: sampling, batch: min(sampleBatch, samples), skipFirstLayer: env.hasAdditiveEncoding,
+                                                          workers: threads, seconds: sgemmSeconds, timings: 1) : nil
+            rounds.append(SamplingRound(seconds: s.seconds, samplingGFLOPS: samplingFLOPs / s.seconds / 1e9,
+                                        sgemmThreadedGFLOPS: threaded, sgemmShardedGFLOPS: sharded, threads: threads))
+        }
+        let fastest = rounds.map(\.seconds).min()!
+        return Result(trajectoriesPerSecond: Double(iterations * settings.batch) / dt, samplesPerSecond: Double(samples) / fastest,
+                      samplingShareOfSgemm: median(rounds.map(\.share)), samplingRounds: rounds,
                       stepFLOPs: flops, stepSeconds: dt / Double(iterations),
                       sgemmGFLOPS: max(threaded, sharded ?? 0), sgemmThreadedGFLOPS: threaded, sgemmShardedGFLOPS: sharded,
                       gfnMHStepsPerSecond: Double(chain[0].proposals) / chainSeconds,
                       gfnMHAcceptance: Double(chain[0].acceptances) / Double(max(chain[0].proposals, 1)), trainedSteps: trainer.record.steps.count)
+    }
+
+    /// One round of the sampling share: sampling timed, then sgemm alone on its forward products
+    /// in sampling's blocks (up to 512 rows), two ways: OpenBLAS's threads on the whole block,
+    /// and the block's rows split into as many single-threaded shards as sampling has threads,
+    /// side by side (as the sampler splits its products and rows). The reference is the better
+    /// of the two, as for the training step's share.
+    struct SamplingRound {
+        var seconds: Double
+        var samplingGFLOPS: Double
+        var sgemmThreadedGFLOPS: Double
+        var sgemmShardedGFLOPS: Double?
+        /// Sampling's threads, and the shards of the sharded reference.
+        var threads: Int
+        var sgemmGFLOPS: Double { max(sgemmThreadedGFLOPS, sgemmShardedGFLOPS ?? 0) }
+        var share: Double { samplingGFLOPS / sgemmGFLOPS }
+    }
+
+    /// The rounds of a sampling share for the bench's table: each round's share, and the
+    /// references' medians.
+    static func describe(_ rounds: [SamplingRound]) -> String {
+        let shares = rounds.map { String(format: "%.0f", 100 * $0.share) }.joined(separator: "/")
+        let threaded = median(rounds.map(\.sgemmThreadedGFLOPS))
+        let sharded = rounds.compactMap(\.sgemmShardedGFLOPS)
+        let shards = sharded.count == rounds.count ? String(format: ", %.1f as %d shards", median(sharded), rounds[0].threads) : ""
+        return String(format: "median of rounds %@%%; sgemm alone: %.1f GFLOP/s threaded%@", shares, threaded, shards)
+    }
+
+    /// The middle value (the mean of the two middle ones for an even count).
+    static func median(_ values: [Double]) -> Double {
+        let v = values.sorted(), n = v.count
+        precondition(n > 0, "median of no values")
+        return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2
     }
 
     /// The products one network makes in a training step: `steps` rows per trajectory, its
@@ -111,7 +155,9 @@ enum GFNBench {
     /// its backward products over all rows), timed alone on random data. With `workers` W > 1:
     /// the products of W shards (the batch split as the trainer splits it), each set single-threaded
     /// on its own thread, all W concurrently (the rate is their total FLOPs over the wall time).
-    static func sgemmAtStepShapes(networks: [NetworkProducts], batch: Int, skipFirstLayer: Bool, workers: Int = 1, seconds: Double) -> Double {
+    /// The best of `timings` timings of `seconds` each is returned.
+    static func sgemmAtStepShapes(networks: [NetworkProducts], batch: Int, skipFirstLayer: Bool, workers: Int = 1, seconds: Double,
+                                  timings: Int = 3) -> Double {
         let blasThreads = BLASThreads.current
         if workers > 1 { BLASThreads.set(1) }
         defer { BLASThreads.set(blasThreads) }
@@ -129,7 +175,7 @@ enum GFNBench {
         runAll(seconds: 0)
         // Best of three timings, as for the training itself.
         var best = 0.0
-        for _ in 0..<3 {
+        for _ in 0..<timings {
             flops.set(0)
             let t0 = DispatchTime.now().uptimeNanoseconds
             runAll(seconds: seconds)

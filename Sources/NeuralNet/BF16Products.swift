@@ -56,10 +56,11 @@ final class BF16Operands: @unchecked Sendable {
     /// their passes through memory; the bits of the separate steps).
     func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
               b: UnsafePointer<Float>, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, weightSlot: Int?,
-              bias: UnsafePointer<Float>? = nil, rectifier slope: Float? = nil) {
+              bias: UnsafePointer<Float>? = nil, rectifier slope: Float? = nil, pendingA: PendingActivation? = nil) {
         precondition(bias == nil || beta == 0, "bf16 products: a bias replaces β·C")
         guard m > 0, n > 0 else { return }
-        let operandA = OperandA(trans: transA, a: a, lda: lda, packed: scratchA.reserve(gfn_bf16_packed_a_words(m, k)))
+        precondition(pendingA == nil || !transA, "bf16 products: a pending activation is of A's rows")
+        let operandA = OperandA(trans: transA, a: a, lda: lda, packed: scratchA.reserve(gfn_bf16_packed_a_words(m, k)), pending: pendingA)
         let pb: UnsafeMutablePointer<UInt32>
         if let slot = weightSlot {
             pb = packedWeights(slot: slot, trans: transB, k: k, n: n, b: b, ldb: ldb)
@@ -82,11 +83,14 @@ final class BF16Operands: @unchecked Sendable {
         var a: UnsafePointer<Float>
         var lda: Int
         var packed: UnsafeMutablePointer<UInt32>
+        /// A's rows still to be activated (the thread packing them does it first).
+        var pending: PendingActivation?
 
         /// Packs rows first..<last of op(A) (first a multiple of the kernel's 8-row tile, so the
         /// zero rows that pad a block to the tile fall after the last block only): the words of
         /// those rows in the whole operand's packing.
         func pack(rows first: Int, _ last: Int, k: Int) {
+            pending?.apply(rows: first, last)
             // Row `first` of op(A) is column `first` of a transposed A.
             gfn_bf16_pack_a(trans ? 1 : 0, last - first, k, a + (trans ? first : first * lda), lda, packed + first * ((k + 1) / 2))
         }

@@ -112,39 +112,43 @@ final class FP32Operands: @unchecked Sendable {
     /// each tile is stored: the bits of the bias copied into C, the product, then the activation.
     func gemm(transB: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
               betaOne: Bool, c: UnsafeMutablePointer<Float>, ldc: Int, weightSlot: Int,
-              bias: UnsafePointer<Float>? = nil, rectifier slope: Float? = nil) -> Bool {
+              bias: UnsafePointer<Float>? = nil, rectifier slope: Float? = nil, pendingA: PendingActivation? = nil) -> Bool {
         precondition(bias == nil || betaOne, "fp32 products: a bias stands for C, so β is 1")
         guard m > 0, n > 0, k > 0,
               FP32Products.uses(.init(transB: transB, m: m, n: n, k: k, betaOne: betaOne, threads: BLASThreads.current)) else { return false }
         let pb = UnsafePointer(packedWeights(slot: weightSlot, trans: transB, k: k, n: n, b: b, ldb: ldb))
         guard bias != nil || slope != nil else {
-            multiply(m: m, n: n, k: k, a: a, lda: lda, pb: pb, betaOne: betaOne, c: c, ldc: ldc, epilogue: nil)
+            multiply(m: m, n: n, k: k, a: a, lda: lda, pb: pb, betaOne: betaOne, c: c, ldc: ldc, epilogue: nil, pendingA: pendingA)
             return true
         }
         withUnsafePointer(to: gfn_product_epilogue(bias: bias, rectify: slope == nil ? 0 : 1, slope: slope ?? 0)) {
-            multiply(m: m, n: n, k: k, a: a, lda: lda, pb: pb, betaOne: betaOne, c: c, ldc: ldc, epilogue: $0)
+            multiply(m: m, n: n, k: k, a: a, lda: lda, pb: pb, betaOne: betaOne, c: c, ldc: ldc, epilogue: $0, pendingA: pendingA)
         }
         return true
     }
 
     /// The product on as many threads as OpenBLAS is set to use (1 inside training workers).
     /// Every output is computed by the same code whichever thread runs it, so the bits do not
-    /// depend on the split.
+    /// depend on the split. With `pendingA`, A's rows are activated by the thread that multiplies them.
     private func multiply(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, pb: UnsafePointer<Float>, betaOne: Bool,
-                          c: UnsafeMutablePointer<Float>, ldc: Int, epilogue: UnsafePointer<gfn_product_epilogue>?) {
+                          c: UnsafeMutablePointer<Float>, ldc: Int, epilogue: UnsafePointer<gfn_product_epilogue>?,
+                          pendingA: PendingActivation?) {
         let panels = gfn_f32_panels(n)
         let parts = min(BLASThreads.current, panels)
         // Below ~4 million multiply-adds (a 64-row 256 × 256 product) the hand-off costs more than it saves.
         guard parts > 1, m * n * k >= 1 << 22 else {
+            pendingA?.apply(rows: 0, m)
             gfn_f32_gemm_packed(m, n, k, a, lda, pb, betaOne ? 1 : 0, c, ldc, epilogue, 0, panels)
             return
         }
         // Each thread takes a block of rows (multiples of 8, the kernel's tile) and every column,
         // which splits the work evenly; with fewer rows than that, a share of the column panels.
         let rowBlocks = (m + 7) / 8, byRows = rowBlocks >= 2 * parts
+        if !byRows { pendingA?.apply(rows: 0, m) }
         WorkTeam.perform(parts: parts) { t in
             if byRows {
                 let first = rowBlocks * t / parts * 8, last = min(m, rowBlocks * (t + 1) / parts * 8)
+                pendingA?.apply(rows: first, last)
                 gfn_f32_gemm_packed(last - first, n, k, a + first * lda, lda, pb, betaOne ? 1 : 0, c + first * ldc, ldc, epilogue, 0, panels)
             } else {
                 gfn_f32_gemm_packed(m, n, k, a, lda, pb, betaOne ? 1 : 0, c, ldc, epilogue, panels * t / parts, panels * (t + 1) / parts)

@@ -159,13 +159,22 @@ public struct MLP<T: BLASScalar>: Sendable {
                         firstPreActivationsGiven: Bool = false, group: Int = 0) -> UnsafeMutablePointer<T> {
         let w = widths
         let g = outputBlock(group)
+        // Given first-layer pre-activations of a Float network with a hidden layer after them
+        // are activated by the next product, each row by the thread that multiplies it.
+        var pending: PendingActivation?
         for l in 0..<layerCount {
             let last = l == layerCount - 1
             let out = ws.activations[l + 1] + start * w[l + 1]
             if l == 0 && firstPreActivationsGiven {
-                shape.activation.apply(UnsafePointer(ws.firstPreActivations + start * w[1]), into: out, count: rows * w[1])
+                if T.self == Float.self && !last {
+                    pending = PendingActivation(preActivations: asFloat(ws.firstPreActivations + start * w[1]), a: asMutableFloat(out), width: w[1],
+                                                activation: shape.activation)
+                } else {
+                    shape.activation.apply(UnsafePointer(ws.firstPreActivations + start * w[1]), into: out, count: rows * w[1])
+                }
                 continue
             }
+            defer { pending = nil }
             // z = a·Wᵀ + b is computed in `out` and activated there: nothing reads a layer's z
             // once it is activated (the backward pass reads σ(z)), and storing it separately was
             // 4% of a bf16 training step (write traffic).
@@ -178,7 +187,7 @@ public struct MLP<T: BLASScalar>: Sendable {
                 let slope = last ? nil : rectifierSlope
                 ws.bf16Operands.gemm(transA: false, transB: true, m: rows, n: w[l + 1], k: w[l], alpha: 1, a: asFloat(a), lda: w[l], b: asFloat(weights),
                                      ldb: w[l], beta: 0, c: asMutableFloat(out), ldc: w[l + 1], weightSlot: slot, bias: asFloat(b),
-                                     rectifier: slope)
+                                     rectifier: slope, pendingA: pending)
                 if !last && slope == nil { shape.activation.applyInPlace(out, count: rows * w[l + 1]) }
             } else {
                 // With weights packed for fp32 products, the bias and a ReLU-family activation are
@@ -186,11 +195,13 @@ public struct MLP<T: BLASScalar>: Sendable {
                 let slope = last ? nil : rectifierSlope
                 if T.self == Float.self,
                    ws.fp32Operands.gemm(transB: true, m: rows, n: w[l + 1], k: w[l], a: asFloat(a), lda: w[l], b: asFloat(weights), ldb: w[l],
-                                        betaOne: true, c: asMutableFloat(out), ldc: w[l + 1], weightSlot: slot, bias: asFloat(b), rectifier: slope) {
+                                        betaOne: true, c: asMutableFloat(out), ldc: w[l + 1], weightSlot: slot, bias: asFloat(b), rectifier: slope,
+                                        pendingA: pending) {
                     if !last && slope == nil { shape.activation.applyInPlace(out, count: rows * w[l + 1]) }
                     continue
                 }
                 // Otherwise OpenBLAS: z = b (broadcast), then z += a·Wᵀ.
+                pending?.apply(rows: 0, rows)
                 for r in 0..<rows { (out + r * w[l + 1]).update(from: b, count: w[l + 1]) }
                 T.gemm(transA: false, transB: true, m: rows, n: w[l + 1], k: w[l], alpha: 1, a: a, lda: w[l], b: weights, ldb: w[l],
                        beta: 1, c: out, ldc: w[l + 1])

@@ -145,6 +145,38 @@ import Testing
         }
     }
 
+    /// Given first-layer pre-activations are activated by the next product, each block of rows
+    /// by the thread that multiplies it (PendingActivation). On 1–3 threads, fp32 and bf16
+    /// products, 520 rows (a row split with a remainder block; 520 × 256 × 256 multiply-adds is
+    /// over the split's threshold) and 40 rows (a column-panel split): the activations are σ(z₀)
+    /// exactly, rows at the parts' edges included, and the outputs have the same bits on every
+    /// thread count (one thread activates every row before the product, as the separate pass did).
+    @Test(arguments: [ProductPrecision.fp32, .bf16]) func givenPreActivationsAreActivatedByTheProductsThreads(_ precision: ProductPrecision) {
+        if precision == .bf16 && !BF16Products.isSupported { return }
+        let shape = MLPShape(input: 30, hidden: [256, 256], output: 37, activation: .leakyRelu)
+        let net = MLP<Float>(shape: shape, precision: precision)
+        let rng = RandomStream(seed: 21)
+        let params = net.initialParameters(rng: rng)
+        let saved = BLASThreads.current
+        defer { BLASThreads.set(saved) }
+        for rows in [520, 40] {
+            let z0 = (0..<(rows * 256)).map { _ in Float(rng.gaussian()) }
+            var outputs: [[UInt32]] = []
+            for threads in 1...3 {
+                BLASThreads.set(threads)
+                let ws = MLPWorkspace<Float>(shape: shape, capacity: rows)
+                for i in z0.indices { ws.firstPreActivations[i] = z0[i] }
+                let out = params.withUnsafeBufferPointer {
+                    net.forward(parameters: $0.baseAddress!, workspace: ws, start: 0, rows: rows, firstPreActivationsGiven: true)
+                }
+                let activated = (0..<(rows * 256)).filter { ws.activations[1][$0].bitPattern != (z0[$0] > 0 ? z0[$0] : 0.01 * z0[$0]).bitPattern }
+                #expect(activated.isEmpty, "\(rows) rows, \(threads) threads: first differing activation \(activated.first ?? -1)")
+                outputs.append((0..<(rows * 37)).map { out[$0].bitPattern })
+            }
+            #expect(outputs[1] == outputs[0] && outputs[2] == outputs[0], "\(rows) rows, \(precision)")
+        }
+    }
+
     @Test func forwardOfOneRowMatchesAHandComputation() {
         // input 2 → hidden 2 (relu) → output 1, with chosen parameters.
         let shape = MLPShape(input: 2, hidden: [2], output: 1, activation: .relu)
