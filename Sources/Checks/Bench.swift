@@ -28,7 +28,9 @@ public struct BenchResult: Codable {
     public var gfnTrainTrajectoriesPerS: Double
     public var gfnSampleSamplesPerS: Double
     /// Sampling's GFLOP/s over sgemm's on the same forward products (10×10: the torchgfn-like
-    /// configuration, and the fixed-order shared head at batch 128).
+    /// configuration, and the fixed-order shared head at batch 128): the median of three rounds
+    /// alternating the two, against the better of OpenBLAS's threads and single-threaded shards
+    /// side by side (since 2026-12-05; before, against OpenBLAS's threads timed after the sampling).
     public var gfnSampleShareOfSgemm: Double
     public var gfnDefaultSampleShareOfSgemm: Double
     /// GFlowNet-in-MH independence steps per second with the project default on 10×10, and that
