@@ -7,6 +7,7 @@ import NeuralNet
 import Comparison
 import Exact
 import MCMC
+import Metrics
 import NeuralMCMC
 import Settings
 
@@ -101,7 +102,7 @@ enum GFNBench {
         }
         let fastest = rounds.map(\.seconds).min()!
         return Result(trajectoriesPerSecond: Double(iterations * settings.batch) / dt, samplesPerSecond: Double(samples) / fastest,
-                      samplingShareOfSgemm: median(rounds.map(\.share)), samplingRounds: rounds,
+                      samplingShareOfSgemm: MCMCDiagnostics.median(rounds.map(\.share)), samplingRounds: rounds,
                       stepFLOPs: flops, stepSeconds: dt / Double(iterations),
                       sgemmGFLOPS: max(threaded, sharded ?? 0), sgemmThreadedGFLOPS: threaded, sgemmShardedGFLOPS: sharded,
                       gfnMHStepsPerSecond: Double(chain[0].proposals) / chainSeconds,
@@ -128,17 +129,10 @@ enum GFNBench {
     /// references' medians.
     static func describe(_ rounds: [SamplingRound]) -> String {
         let shares = rounds.map { String(format: "%.0f", 100 * $0.share) }.joined(separator: "/")
-        let threaded = median(rounds.map(\.sgemmThreadedGFLOPS))
+        let threaded = MCMCDiagnostics.median(rounds.map(\.sgemmThreadedGFLOPS))
         let sharded = rounds.compactMap(\.sgemmShardedGFLOPS)
-        let shards = sharded.count == rounds.count ? String(format: ", %.1f as %d shards", median(sharded), rounds[0].threads) : ""
+        let shards = sharded.count == rounds.count ? String(format: ", %.1f as %d shards", MCMCDiagnostics.median(sharded), rounds[0].threads) : ""
         return String(format: "median of rounds %@%%; sgemm alone: %.1f GFLOP/s threaded%@", shares, threaded, shards)
-    }
-
-    /// The middle value (the mean of the two middle ones for an even count).
-    static func median(_ values: [Double]) -> Double {
-        let v = values.sorted(), n = v.count
-        precondition(n > 0, "median of no values")
-        return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2
     }
 
     /// The products one network makes in a training step: `steps` rows per trajectory, its
