@@ -16,10 +16,11 @@ enum GFNBench {
     struct Result {
         var trajectoriesPerSecond: Double
         var samplesPerSecond: Double
-        /// Sampling's GFLOP/s over what sgemm reaches doing its forward products alone: the median
-        /// of three rounds, each timing sampling and then the reference (``SamplingRound``).
-        var samplingShareOfSgemm: Double
+        /// Three rounds, each timing sampling and then its sgemm reference (``SamplingRound``).
         var samplingRounds: [SamplingRound]
+        /// Sampling's GFLOP/s over what sgemm reaches doing its forward products alone: the
+        /// median of the rounds' ratios.
+        var samplingShareOfSgemm: Double { MCMCDiagnostics.median(samplingRounds.map(\.share)) }
         /// FLOPs of one training step (forward of every kept row, and backward).
         var stepFLOPs: Double
         var stepSeconds: Double
@@ -92,7 +93,10 @@ enum GFNBench {
         let sampleBatch = 512, threads = BLASThreads.current
         var rounds: [SamplingRound] = []
         for _ in 0..<3 {
+            // A round takes about a second; a sampling cut short by Ctrl-C is not timed.
+            try Interruption.check()
             let s = GFlowNetSampler.sample(model, count: samples, seed: 1, batch: sampleBatch)
+            try Interruption.check()
             let threaded = sgemmAtStepShapes(networks: sampling, batch: min(sampleBatch, samples), skipFirstLayer: env.hasAdditiveEncoding,
                                              seconds: sgemmSeconds, timings: 1)
             let sharded = threads > 1 ? sgemmAtStepShapes(networks: sampling, batch: min(sampleBatch, samples), skipFirstLayer: env.hasAdditiveEncoding,
@@ -102,7 +106,7 @@ enum GFNBench {
         }
         let fastest = rounds.map(\.seconds).min()!
         return Result(trajectoriesPerSecond: Double(iterations * settings.batch) / dt, samplesPerSecond: Double(samples) / fastest,
-                      samplingShareOfSgemm: MCMCDiagnostics.median(rounds.map(\.share)), samplingRounds: rounds,
+                      samplingRounds: rounds,
                       stepFLOPs: flops, stepSeconds: dt / Double(iterations),
                       sgemmGFLOPS: max(threaded, sharded ?? 0), sgemmThreadedGFLOPS: threaded, sgemmShardedGFLOPS: sharded,
                       gfnMHStepsPerSecond: Double(chain[0].proposals) / chainSeconds,
