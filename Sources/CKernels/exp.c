@@ -100,9 +100,21 @@ GFN_EXP_TARGET static inline __m512d exp8(__m512d x, __mmask8 *off_path) {
     const __m512d kd = _mm512_sub_pd(kd0, _mm512_set1_pd(shift));
     __m512d r = _mm512_fmadd_pd(kd, _mm512_set1_pd(neg_ln2_hi_n), x);
     r = _mm512_fmadd_pd(kd, _mm512_set1_pd(neg_ln2_lo_n), r);
+    /* Each lane's two table words (tail, scale bits) are adjacent: eight 16-byte loads and two
+       permutes fetch them (two 8-lane gathers took about half of the row kernel's time on Zen 4). */
     const __m512i idx = _mm512_slli_epi64(_mm512_and_si512(ki, _mm512_set1_epi64(127)), 1);
-    const __m512d tail = _mm512_i64gather_pd(idx, (const void *)exp_table, 8);
-    const __m512i sbits = _mm512_add_epi64(_mm512_i64gather_epi64(_mm512_add_epi64(idx, _mm512_set1_epi64(1)), (const void *)exp_table, 8),
+    uint64_t at[8];
+    _mm512_storeu_si512(at, idx);
+    const double *words = (const double *)exp_table;
+    __m512d lo = _mm512_castpd128_pd512(_mm_loadu_pd(words + at[0])), hi = _mm512_castpd128_pd512(_mm_loadu_pd(words + at[4]));
+    lo = _mm512_insertf64x2(lo, _mm_loadu_pd(words + at[1]), 1);
+    hi = _mm512_insertf64x2(hi, _mm_loadu_pd(words + at[5]), 1);
+    lo = _mm512_insertf64x2(lo, _mm_loadu_pd(words + at[2]), 2);
+    hi = _mm512_insertf64x2(hi, _mm_loadu_pd(words + at[6]), 2);
+    lo = _mm512_insertf64x2(lo, _mm_loadu_pd(words + at[3]), 3);
+    hi = _mm512_insertf64x2(hi, _mm_loadu_pd(words + at[7]), 3);
+    const __m512d tail = _mm512_permutex2var_pd(lo, _mm512_set_epi64(14, 12, 10, 8, 6, 4, 2, 0), hi);
+    const __m512i sbits = _mm512_add_epi64(_mm512_castpd_si512(_mm512_permutex2var_pd(lo, _mm512_set_epi64(15, 13, 11, 9, 7, 5, 3, 1), hi)),
                                            _mm512_slli_epi64(ki, 45));
     const __m512d p23 = _mm512_fmadd_pd(r, _mm512_set1_pd(c3), _mm512_set1_pd(c2));
     const __m512d head = _mm512_add_pd(r, tail);
@@ -114,15 +126,17 @@ GFN_EXP_TARGET static inline __m512d exp8(__m512d x, __mmask8 *off_path) {
     return _mm512_fmadd_pd(scale, tmp, scale);
 }
 
-/* args[i] <- exp(args[i]) for i < count, returning their total in index order: the vector path,
-   libm for the lanes off its main path except an argument of zero (the largest logit's), whose exp
-   is exactly 1. Each block's adds follow its exps, so the total's chain overlaps the next block. */
-GFN_EXP_TARGET static double exp_in_place_total(double *args, long count) {
+/* args[i] <- exp(args[i] - shift) for i < count, returning their total in index order (and, with
+   `prefix`, the running total after each: prefix[i]): the vector path, libm for the lanes off its
+   main path except an argument of zero (the largest logit's), whose exp is exactly 1. Each block's
+   adds follow its exps, so the total's chain overlaps the next block. */
+GFN_EXP_TARGET static inline double exp_shifted_total(double *args, long count, double shift, double *prefix) {
     double total = 0;
+    const __m512d vshift = _mm512_set1_pd(shift);
     for (long j = 0; j < count; j += 8) {
         const __mmask8 lanes = count - j >= 8 ? 0xff : (__mmask8)((1u << (count - j)) - 1);
         __mmask8 off;
-        const __m512d a = _mm512_maskz_loadu_pd(lanes, args + j);
+        const __m512d a = _mm512_sub_pd(_mm512_maskz_loadu_pd(lanes, args + j), vshift);
         __m512d e = exp8(a, &off);
         off &= lanes;
         if (off) {
@@ -131,28 +145,36 @@ GFN_EXP_TARGET static double exp_in_place_total(double *args, long count) {
             off &= (__mmask8)~zero;
         }
         if (off) {
-            double lane_exps[8];
+            double lane_args[8], lane_exps[8];
+            _mm512_storeu_pd(lane_args, a);
             _mm512_storeu_pd(lane_exps, e);
-            for (; off; off &= (__mmask8)(off - 1)) { const int l = __builtin_ctz(off); lane_exps[l] = exp(args[j + l]); }
+            for (; off; off &= (__mmask8)(off - 1)) { const int l = __builtin_ctz(off); lane_exps[l] = exp(lane_args[l]); }
             e = _mm512_loadu_pd(lane_exps);
         }
         e = _mm512_maskz_mov_pd(lanes, e);      /* past the end: +0, which leaves the total unchanged */
         _mm512_mask_storeu_pd(args + j, lanes, e);
-        const __m128d q0 = _mm512_castpd512_pd128(e), q1 = _mm512_extractf64x2_pd(e, 1), q2 = _mm512_extractf64x2_pd(e, 2),
-                      q3 = _mm512_extractf64x2_pd(e, 3);
-        total += _mm_cvtsd_f64(q0); total += _mm_cvtsd_f64(_mm_unpackhi_pd(q0, q0));
-        total += _mm_cvtsd_f64(q1); total += _mm_cvtsd_f64(_mm_unpackhi_pd(q1, q1));
-        total += _mm_cvtsd_f64(q2); total += _mm_cvtsd_f64(_mm_unpackhi_pd(q2, q2));
-        total += _mm_cvtsd_f64(q3); total += _mm_cvtsd_f64(_mm_unpackhi_pd(q3, q3));
+        if (prefix) {
+            double lane_exps[8], running[8];
+            _mm512_storeu_pd(lane_exps, e);
+            for (int l = 0; l < 8; l++) { total += lane_exps[l]; running[l] = total; }
+            _mm512_mask_storeu_pd(prefix + j, lanes, _mm512_loadu_pd(running));
+        } else {
+            const __m128d q0 = _mm512_castpd512_pd128(e), q1 = _mm512_extractf64x2_pd(e, 1), q2 = _mm512_extractf64x2_pd(e, 2),
+                          q3 = _mm512_extractf64x2_pd(e, 3);
+            total += _mm_cvtsd_f64(q0); total += _mm_cvtsd_f64(_mm_unpackhi_pd(q0, q0));
+            total += _mm_cvtsd_f64(q1); total += _mm_cvtsd_f64(_mm_unpackhi_pd(q1, q1));
+            total += _mm_cvtsd_f64(q2); total += _mm_cvtsd_f64(_mm_unpackhi_pd(q2, q2));
+            total += _mm_cvtsd_f64(q3); total += _mm_cvtsd_f64(_mm_unpackhi_pd(q3, q3));
+        }
     }
     return total;
 }
 
 /* exp(args[i]) for i < count into out (args may be out), through the row kernel's own code, so
-   the first-use check below tests the code that runs. */
+   the first-use check below tests the code that runs (x - 0 is x, for -0, infinities and NaN too). */
 GFN_EXP_TARGET static void exp_vector(const double *args, long count, double *out) {
     if (out != args) memcpy(out, args, sizeof(double) * (size_t)count);
-    (void)exp_in_place_total(out, count);
+    (void)exp_shifted_total(out, count, 0.0, NULL);
 }
 
 static int vector_exp_state;   /* 0: not yet checked, 1: reproduces libm's exp, -1: does not (or no AVX-512) */
@@ -221,6 +243,21 @@ void gfn_exp_array(const double *x, long count, double *out) { for (long i = 0; 
 SHIFTED_EXPONENTIALS_SCALAR(float, f)
 SHIFTED_EXPONENTIALS_SCALAR(double, d)
 
+/* RandomStream.categorical's draw from weights[0 ..< count] (total their sum): the first index
+   whose running total passes uniform * total; when rounding leaves none, the last index with
+   positive weight (0 if none). */
+static long categorical_scan(const double *weights, long count, double total, double uniform) {
+    const double u = uniform * total;
+    double running = 0;
+    for (long i = 0; i < count; i++) {
+        running += weights[i];
+        if (u < running) return i;
+    }
+    long i = count - 1;
+    while (i > 0 && weights[i] <= 0) i--;
+    return i;
+}
+
 #if defined(__x86_64__)
 /* The valid lanes of mask[j ..< j + 8] (the first `lanes`). */
 GFN_EXP_TARGET static inline __mmask8 valid_lanes(const unsigned char *mask, long j, long count) {
@@ -228,58 +265,93 @@ GFN_EXP_TARGET static inline __mmask8 valid_lanes(const unsigned char *mask, lon
     return (__mmask8)_mm_test_epi8_mask(bytes, bytes);
 }
 
-/* The row eight lanes at a time, the same bits as shifted_scalar. The largest valid scale*x is one
-   value whichever order finds it (NaN never counts, as with v >= m), except that among zeros the
-   sequential rule picks a sign, so a largest value of 0 is found again sequentially. The valid
-   lanes' arguments are then packed to the front of `weights` (a packed index never passes the
-   lane it comes from), their exps computed in place and totalled in index order, and spread back
-   from the last block to the first with zeros in the masked lanes: only valid lanes cost an exp
-   and an add of the total's sequential chain (half of them, on average, in an any-order row). */
+static inline __mmask8 first_lanes(long count) { return count >= 8 ? (__mmask8)0xff : (__mmask8)((1u << count) - 1); }
+
+/* weights[0 ..< packed] (the valid lanes' values, packed to the front) spread back to their lanes,
+   from the last block to the first (a packed index never passes its lane), zeros in the masked lanes. */
+GFN_EXP_TARGET static void spread_back(const unsigned char *mask, long count, long packed, double *weights) {
+    for (long j = (count - 1) / 8 * 8; j >= 0; j -= 8) {
+        const __mmask8 lanes = first_lanes(count - j), use = valid_lanes(mask, j, count) & lanes;
+        const int n = __builtin_popcount(use);
+        packed -= n;
+        const __m512d e = _mm512_maskz_loadu_pd(first_lanes(n), weights + packed);
+        _mm512_mask_storeu_pd(weights + j, lanes, _mm512_maskz_expand_pd(use, e));
+    }
+}
+
+/* categorical_scan from the valid lanes packed: their exps e[p], running totals prefix[p] and
+   indices at[p] (the masked lanes' zero weights move no running total and are never drawn). */
+GFN_EXP_TARGET static long first_passing(const double *e, const double *prefix, const int32_t *at, long packed, double total, double uniform) {
+    const __m512d u = _mm512_set1_pd(uniform * total);
+    for (long p = 0; p < packed; p += 8) {
+        const __mmask8 passed = _mm512_mask_cmp_pd_mask(first_lanes(packed - p), u, _mm512_loadu_pd(prefix + p), _CMP_LT_OQ);
+        if (passed) return at[p + __builtin_ctz(passed)];
+    }
+    for (long p = packed - 1; p >= 0 && at[p] > 0; p--)
+        if (!(e[p] <= 0)) return at[p];
+    return 0;
+}
+
+/* The rows eight lanes at a time, the same bits as the scalar loops. In one pass the valid lanes'
+   scale*x are packed to the front of the scratch (a packed index never passes the lane it comes
+   from) and the largest found: one value whichever order finds it (NaN never counts, as with
+   v >= m), except that among zeros the sequential rule picks a sign, so a largest value of 0 is
+   found again sequentially. Their exps are then computed in place and totalled in index order, so
+   only valid lanes cost an exp and an add of the total's sequential chain (half of them, on
+   average, in an any-order row), and spread back when the caller wants the weights. A draw needs
+   no spreading (unless the caller keeps the weights): the running totals and the lanes' indices find the drawn action (the scan over
+   the whole row was 2-4% of sampling's time). */
 #define SHIFTED_EXPONENTIALS_VECTOR(T, S, LOAD8)                                                             \
-    GFN_EXP_TARGET static double exps_vector_##S(const T *x, const unsigned char *mask, long count,         \
-                                                 double scale, double m, double *weights);                  \
-    GFN_EXP_TARGET static double shifted_vector_##S(const T *x, const unsigned char *mask, long count,      \
-                                                    double scale, double *weights, double *max_out) {       \
+    GFN_EXP_TARGET static long valid_scaled_##S(const T *x, const unsigned char *mask, long count, double scale, \
+                                                double *v, int32_t *at, double *max_out) {                  \
         const __m512d vscale = _mm512_set1_pd(scale);                                                        \
+        const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);                                     \
         __m512d best = _mm512_set1_pd(-INFINITY);                                                            \
-        for (long j = 0; j < count; j += 8) {                                                                \
-            const __mmask8 lanes = count - j >= 8 ? 0xff : (__mmask8)((1u << (count - j)) - 1);              \
-            const __m512d v = _mm512_mul_pd(LOAD8(lanes, x + j), vscale);                                    \
-            const __mmask8 use = valid_lanes(mask, j, count) & lanes & _mm512_cmp_pd_mask(v, v, _CMP_ORD_Q); \
-            best = _mm512_mask_max_pd(best, use, best, v);                                                   \
-        }                                                                                                    \
-        double m = _mm512_reduce_max_pd(best);                                                               \
-        if (m == 0) {                                                                                        \
-            m = -INFINITY;                                                                                   \
-            for (long j = 0; j < count; j++)                                                                 \
-                if (mask[j]) { const double v = (double)x[j] * scale; m = v >= m ? v : m; }                  \
-        }                                                                                                    \
-        *max_out = m;                                                                                        \
-        return exps_vector_##S(x, mask, count, scale, m, weights);                                           \
-    }                                                                                                        \
-    /* weights[j] = exp(scale * x[j] - m) for the valid j (0 elsewhere); their total in index order. */     \
-    GFN_EXP_TARGET static double exps_vector_##S(const T *x, const unsigned char *mask, long count,         \
-                                                 double scale, double m, double *weights) {                 \
-        const __m512d vscale = _mm512_set1_pd(scale), vm = _mm512_set1_pd(m);                                \
         long packed = 0;                                                                                     \
         for (long j = 0; j < count; j += 8) {                                                                \
-            const __mmask8 lanes = count - j >= 8 ? 0xff : (__mmask8)((1u << (count - j)) - 1);              \
-            const __mmask8 use = valid_lanes(mask, j, count) & lanes;                                        \
-            const __m512d a = _mm512_sub_pd(_mm512_mul_pd(LOAD8(use, x + j), vscale), vm);                   \
+            const __mmask8 use = valid_lanes(mask, j, count) & first_lanes(count - j);                       \
+            const __m512d a = _mm512_mul_pd(LOAD8(use, x + j), vscale);                                      \
+            best = _mm512_mask_max_pd(best, use & _mm512_cmp_pd_mask(a, a, _CMP_ORD_Q), best, a);            \
             const int n = __builtin_popcount(use);                                                           \
-            _mm512_mask_storeu_pd(weights + packed, (__mmask8)((1u << n) - 1), _mm512_maskz_compress_pd(use, a)); \
+            _mm512_mask_storeu_pd(v + packed, first_lanes(n), _mm512_maskz_compress_pd(use, a));             \
+            if (at) _mm256_mask_storeu_epi32(at + packed, first_lanes(n),                                    \
+                                             _mm256_maskz_compress_epi32(use, _mm256_add_epi32(iota, _mm256_set1_epi32((int)j)))); \
             packed += n;                                                                                     \
         }                                                                                                    \
-        const double total = exp_in_place_total(weights, packed);                                            \
-        for (long j = (count - 1) / 8 * 8; j >= 0; j -= 8) {                                                 \
-            const __mmask8 lanes = count - j >= 8 ? 0xff : (__mmask8)((1u << (count - j)) - 1);              \
-            const __mmask8 use = valid_lanes(mask, j, count) & lanes;                                        \
-            const int n = __builtin_popcount(use);                                                           \
-            packed -= n;                                                                                     \
-            const __m512d e = _mm512_maskz_loadu_pd((__mmask8)((1u << n) - 1), weights + packed);            \
-            _mm512_mask_storeu_pd(weights + j, lanes, _mm512_maskz_expand_pd(use, e));                       \
+        if (max_out) {                                                                                       \
+            double m = _mm512_reduce_max_pd(best);                                                           \
+            if (m == 0) {                                                                                    \
+                m = -INFINITY;                                                                               \
+                for (long j = 0; j < count; j++)                                                             \
+                    if (mask[j]) { const double w = (double)x[j] * scale; m = w >= m ? w : m; }              \
+            }                                                                                                \
+            *max_out = m;                                                                                    \
         }                                                                                                    \
+        return packed;                                                                                       \
+    }                                                                                                        \
+    /* weights[j] = exp(scale * x[j] - shift) for the valid j (0 elsewhere), the shift being the    \
+       largest valid scale * x[j] (into *max_out) when max_out is given; their total in index order. */ \
+    GFN_EXP_TARGET static double weights_vector_##S(const T *x, const unsigned char *mask, long count,      \
+                                                    double scale, double shift, double *weights, double *max_out) { \
+        const long packed = valid_scaled_##S(x, mask, count, scale, weights, NULL, max_out);                 \
+        const double total = exp_shifted_total(weights, packed, max_out ? *max_out : shift, NULL);           \
+        spread_back(mask, count, packed, weights);                                                           \
         return total;                                                                                        \
+    }                                                                                                        \
+    GFN_EXP_TARGET static double total_vector_##S(const T *x, const unsigned char *mask, long count,        \
+                                                  double scale, double *scratch, double *max_out) {         \
+        const long packed = valid_scaled_##S(x, mask, count, scale, scratch, NULL, max_out);                 \
+        return exp_shifted_total(scratch, packed, *max_out, NULL);                                           \
+    }                                                                                                        \
+    GFN_EXP_TARGET static long draw_vector_##S(const T *x, const unsigned char *mask, long count, double scale, \
+                                               double uniform, double *scratch, double *max_out, double *total_out, int spread) { \
+        double *e = scratch, *prefix = scratch + count;                                                      \
+        int32_t *at = (int32_t *)(scratch + 2 * count);                                                      \
+        const long packed = valid_scaled_##S(x, mask, count, scale, e, at, max_out);                         \
+        *total_out = exp_shifted_total(e, packed, *max_out, prefix);                                         \
+        const long drawn = first_passing(e, prefix, at, packed, *total_out, uniform);                        \
+        if (spread) spread_back(mask, count, packed, e);                                                     \
+        return drawn;                                                                                        \
     }
 /* Rows shorter than one vector (the fixed order's two actions) stay scalar: measured, a 2-wide
    row took 137 ns on the vector path against 12 in the loop; from 8 entries on, with random
@@ -290,28 +362,33 @@ GFN_EXP_TARGET static inline __mmask8 valid_lanes(const unsigned char *mask, lon
 #define LOAD8_DOUBLE(k, p) _mm512_maskz_loadu_pd((k), (p))
 SHIFTED_EXPONENTIALS_VECTOR(float, f, LOAD8_FLOAT)
 SHIFTED_EXPONENTIALS_VECTOR(double, d, LOAD8_DOUBLE)
+#define GFN_ROW_VECTOR(call) if (count >= 8 && gfn_vector_exp_active()) return call;
+#else
+#define GFN_ROW_VECTOR(call)
 #endif
 
-double gfn_shifted_exponentials_f(const float *x, const unsigned char *mask, long count, double scale, double *weights, double *max_out) {
-#if defined(__x86_64__)
-    if (count >= 8 && gfn_vector_exp_active()) return shifted_vector_f(x, mask, count, scale, weights, max_out);
-#endif
-    return shifted_scalar_f(x, mask, count, scale, weights, max_out);
-}
-
-double gfn_shifted_exponentials_d(const double *x, const unsigned char *mask, long count, double scale, double *weights, double *max_out) {
-#if defined(__x86_64__)
-    if (count >= 8 && gfn_vector_exp_active()) return shifted_vector_d(x, mask, count, scale, weights, max_out);
-#endif
-    return shifted_scalar_d(x, mask, count, scale, weights, max_out);
-}
-
-/* weights[j] = exp(x[j] - shift) for the valid j, 0 elsewhere, and their total in index order:
-   the bits of that loop in Swift (the importance-sampled P_T's backward draws, normalised by a
-   log-sum-exp already known). */
-#define EXPONENTIALS(T, S)                                                                                   \
+/* The public row functions: the vector path from 8 entries (when it reproduces libm), else the
+   scalar loops. gfn_exponentials is the Swift loop weights[j] = exp(x[j] - shift) (the
+   importance-sampled P_T's backward draws, normalised by a log-sum-exp already known; x * 1.0 is x). */
+#define ROW_FUNCTIONS(T, S)                                                                                  \
+    double gfn_shifted_exponentials_##S(const T *x, const unsigned char *mask, long count, double scale,    \
+                                        double *weights, double *max_out) {                                 \
+        GFN_ROW_VECTOR(weights_vector_##S(x, mask, count, scale, 0, weights, max_out))                          \
+        return shifted_scalar_##S(x, mask, count, scale, weights, max_out);                                  \
+    }                                                                                                        \
+    double gfn_softmax_total_##S(const T *x, const unsigned char *mask, long count, double scale,           \
+                                 double *scratch, double *max_out) {                                        \
+        GFN_ROW_VECTOR(total_vector_##S(x, mask, count, scale, scratch, max_out))                            \
+        return shifted_scalar_##S(x, mask, count, scale, scratch, max_out);                                  \
+    }                                                                                                        \
+    long gfn_softmax_draw_##S(const T *x, const unsigned char *mask, long count, double scale, double uniform, \
+                              double *scratch, double *max_out, double *total_out, int spread) {            \
+        GFN_ROW_VECTOR(draw_vector_##S(x, mask, count, scale, uniform, scratch, max_out, total_out, spread)) \
+        *total_out = shifted_scalar_##S(x, mask, count, scale, scratch, max_out);                            \
+        return categorical_scan(scratch, count, *total_out, uniform);                                        \
+    }                                                                                                        \
     double gfn_exponentials_##S(const T *x, const unsigned char *mask, long count, double shift, double *weights) { \
-        GFN_EXPONENTIALS_VECTOR(S)                                                                           \
+        GFN_ROW_VECTOR(weights_vector_##S(x, mask, count, 1.0, shift, weights, NULL))                                 \
         double total = 0;                                                                                    \
         for (long j = 0; j < count; j++) {                                                                   \
             weights[j] = mask[j] ? exp((double)x[j] - shift) : 0;                                            \
@@ -319,10 +396,5 @@ double gfn_shifted_exponentials_d(const double *x, const unsigned char *mask, lo
         }                                                                                                    \
         return total;                                                                                        \
     }
-#if defined(__x86_64__)   /* x * 1.0 is x exactly, so exps_vector's argument is x - shift */
-#define GFN_EXPONENTIALS_VECTOR(S) if (count >= 8 && gfn_vector_exp_active()) return exps_vector_##S(x, mask, count, 1.0, shift, weights);
-#else
-#define GFN_EXPONENTIALS_VECTOR(S)
-#endif
-EXPONENTIALS(float, f)
-EXPONENTIALS(double, d)
+ROW_FUNCTIONS(float, f)
+ROW_FUNCTIONS(double, d)

@@ -152,8 +152,18 @@ public enum GFlowNetStreams {
 /// when there is none), through the softmax row kernel — the bits of the two scalar loops it
 /// replaced (the same max, the same exps summed in index order; tested).
 @inlinable func maskedLogSumExp<T: BLASScalar>(_ x: UnsafePointer<T>, mask: UnsafePointer<Bool>, count: Int) -> Double {
-    withUnsafeTemporaryAllocation(of: Double.self, capacity: max(count, 1)) { weights in
-        let (m, total) = T.shiftedExponentials(x, mask: mask, count: count, scale: 1, into: weights.baseAddress!)
+    withUnsafeTemporaryAllocation(of: Double.self, capacity: max(count, 1)) { scratch in
+        let (m, total) = T.softmaxTotal(x, mask: mask, count: count, scale: 1, scratch: scratch.baseAddress!)
         return m > -.infinity ? m + log(total) : -.infinity
     }
+}
+
+/// The action `RandomStream.categorical(weights:total:uniform:)` draws with `uniform` from the
+/// weights ``shiftedExponentials(_:mask:count:scale:into:)`` computes, and their m and total,
+/// bit for bit (`scratch`: 3·`count` Doubles, whose first `count` hold the weights afterwards
+/// when `spreadWeights`).
+@inlinable func softmaxDraw<T: BLASScalar>(_ x: UnsafePointer<T>, mask: UnsafePointer<Bool>, count: Int, scale: Double = 1, uniform: Double,
+                                          scratch: UnsafeMutablePointer<Double>, spreadWeights: Bool = false) -> (action: Int, max: Double, total: Double) {
+    let (a, m, total) = T.softmaxDraw(x, mask: mask, count: count, scale: scale, uniform: uniform, scratch: scratch, spreadWeights: spreadWeights)
+    return (a, m, total)
 }

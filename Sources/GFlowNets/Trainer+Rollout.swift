@@ -58,9 +58,14 @@ extension Trainer {
                     let a: Int
                     if scoreHere {
                         let logits = out + b * width
-                        let (m, total) = shiftedExponentials(logits, mask: mask, count: A, into: behaviour)
-                        a = eps > 0 && rng.uniform() < eps ? uniformValidAction(mask: mask, count: A)
-                                                           : rng.categorical(weights: UnsafeBufferPointer(start: behaviour, count: A), total: total)
+                        let (m, total): (Double, Double)
+                        if eps > 0 && rng.uniform() < eps {
+                            (m, total) = shiftedExponentials(logits, mask: mask, count: A, into: behaviour)
+                            a = uniformValidAction(mask: mask, count: A)
+                        } else {
+                            // The policy's draw from the weights it keeps (`behaviour`), as rng.categorical draws.
+                            (a, m, total) = softmaxDraw(logits, mask: mask, count: A, uniform: rng.uniform(), scratch: behaviour, spreadWeights: true)
+                        }
                         logPF[r] = normalise(behaviour, max: m, total: total, logits: logits, count: A, probs: forwardProbs + r * A, pick: a)
                     } else {
                         a = sampleBehaviour(out + b * width, mask: mask, count: A, epsilon: eps, inverseTemperature: invT)
@@ -189,8 +194,7 @@ extension Trainer {
     @inline(__always)
     func sampleBehaviour(_ logits: UnsafePointer<T>, mask: UnsafePointer<Bool>, count: Int, epsilon: Double, inverseTemperature: Double) -> Int {
         if epsilon > 0 && rng.uniform() < epsilon { return uniformValidAction(mask: mask, count: count) }
-        let total = shiftedExponentials(logits, mask: mask, count: count, scale: inverseTemperature, into: behaviour).total
-        return rng.categorical(weights: UnsafeBufferPointer(start: behaviour, count: count), total: total)
+        return softmaxDraw(logits, mask: mask, count: count, scale: inverseTemperature, uniform: rng.uniform(), scratch: behaviour).action
     }
 
     /// A uniformly drawn valid action (the ε part of the behaviour policy).

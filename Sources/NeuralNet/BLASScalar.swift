@@ -32,6 +32,15 @@ public protocol BLASScalar: BinaryFloatingPoint & Sendable & Codable where Self.
     /// `Foundation.exp` in a loop (eight at a time with AVX-512 where that reproduces libm; exp.c).
     static func shiftedExponentials(_ x: UnsafePointer<Self>, mask: UnsafePointer<Bool>, count: Int, scale: Double,
                                     into weights: UnsafeMutablePointer<Double>) -> (max: Double, total: Double)
+    /// The same row's m and Σ weights alone (a log-sum-exp's), with `count` Doubles of scratch.
+    static func softmaxTotal(_ x: UnsafePointer<Self>, mask: UnsafePointer<Bool>, count: Int, scale: Double,
+                             scratch: UnsafeMutablePointer<Double>) -> (max: Double, total: Double)
+    /// The same row's m and Σ weights, and the index `RandomStream.categorical(weights:total:uniform:)`
+    /// draws from its weights with `uniform` (bit for bit), with 3·`count` Doubles of scratch:
+    /// without a second pass over the row, and without spreading the weights over it unless
+    /// `spreadWeights` (then the scratch's first `count` hold them, as `shiftedExponentials` writes them).
+    static func softmaxDraw(_ x: UnsafePointer<Self>, mask: UnsafePointer<Bool>, count: Int, scale: Double, uniform: Double,
+                            scratch: UnsafeMutablePointer<Double>, spreadWeights: Bool) -> (index: Int, max: Double, total: Double)
     /// weights[j] = exp(x_j − shift) for the valid j (0 elsewhere); returns Σ weights in index
     /// order. The bits of that loop with `Foundation.exp` (exp.c).
     static func exponentials(_ x: UnsafePointer<Self>, mask: UnsafePointer<Bool>, count: Int, shift: Double,
@@ -82,6 +91,18 @@ extension Float: BLASScalar {
         let total = gfn_shifted_exponentials_f(x, maskBytes(mask), count, scale, weights, &m)
         return (m, total)
     }
+    @inlinable public static func softmaxTotal(_ x: UnsafePointer<Float>, mask: UnsafePointer<Bool>, count: Int, scale: Double,
+                                               scratch: UnsafeMutablePointer<Double>) -> (max: Double, total: Double) {
+        var m = 0.0
+        let total = gfn_softmax_total_f(x, maskBytes(mask), count, scale, scratch, &m)
+        return (m, total)
+    }
+    @inlinable public static func softmaxDraw(_ x: UnsafePointer<Float>, mask: UnsafePointer<Bool>, count: Int, scale: Double, uniform: Double,
+                                              scratch: UnsafeMutablePointer<Double>, spreadWeights: Bool) -> (index: Int, max: Double, total: Double) {
+        var m = 0.0, total = 0.0
+        let index = gfn_softmax_draw_f(x, maskBytes(mask), count, scale, uniform, scratch, &m, &total, spreadWeights ? 1 : 0)
+        return (index, m, total)
+    }
     @inlinable public static func exponentials(_ x: UnsafePointer<Float>, mask: UnsafePointer<Bool>, count: Int, shift: Double,
                                                into weights: UnsafeMutablePointer<Double>) -> Double {
         gfn_exponentials_f(x, maskBytes(mask), count, shift, weights)
@@ -122,6 +143,18 @@ extension Double: BLASScalar {
         var m = 0.0
         let total = gfn_shifted_exponentials_d(x, maskBytes(mask), count, scale, weights, &m)
         return (m, total)
+    }
+    @inlinable public static func softmaxTotal(_ x: UnsafePointer<Double>, mask: UnsafePointer<Bool>, count: Int, scale: Double,
+                                               scratch: UnsafeMutablePointer<Double>) -> (max: Double, total: Double) {
+        var m = 0.0
+        let total = gfn_softmax_total_d(x, maskBytes(mask), count, scale, scratch, &m)
+        return (m, total)
+    }
+    @inlinable public static func softmaxDraw(_ x: UnsafePointer<Double>, mask: UnsafePointer<Bool>, count: Int, scale: Double, uniform: Double,
+                                              scratch: UnsafeMutablePointer<Double>, spreadWeights: Bool) -> (index: Int, max: Double, total: Double) {
+        var m = 0.0, total = 0.0
+        let index = gfn_softmax_draw_d(x, maskBytes(mask), count, scale, uniform, scratch, &m, &total, spreadWeights ? 1 : 0)
+        return (index, m, total)
     }
     @inlinable public static func exponentials(_ x: UnsafePointer<Double>, mask: UnsafePointer<Bool>, count: Int, shift: Double,
                                                into weights: UnsafeMutablePointer<Double>) -> Double {

@@ -103,4 +103,51 @@ import Testing
         check(Float.self)
         check(Double.self)
     }
+    /// The one-pass draw and total against the path they replace in sampling and training: the
+    /// row's weights (`shiftedExponentials`) and `RandomStream.categorical` over them, Float and
+    /// Double, bit for bit. Rows on and off the 8-lane blocks and below them (the scalar path),
+    /// every mask density, a temperature, NaN logits, and valid logits whose exps underflow to 0
+    /// at the row's end; uniforms of 0, random, and the largest below 1. Rows with no valid logit
+    /// (total 0) or a valid NaN (total NaN) leave u = uniform·total below no running total, so
+    /// the draw falls back to the last index with a weight not ≤ 0, passing over the underflowed ones.
+    @Test func drawAndTotalMatchTheWeightsAndCategorical() {
+        func check<T: BLASScalar>(_: T.Type) {
+            let rng = RandomStream(seed: 43)
+            var drawsOffTheScan = 0
+            for count in [1, 2, 7, 8, 9, 16, 100, 101, 200, 300] {
+                for trial in 0..<60 {
+                    let spread = [1.0, 30, 900][trial % 3]
+                    var x = (0..<count).map { _ in T((2 * rng.uniform() - 1) * spread) }
+                    if trial % 7 == 0 { x[rng.integer(below: count)] = .nan }
+                    if trial % 5 == 1, count > 3 { x[count - 1] = T(-2000); x[count - 2] = T(-2000); x[1] = .nan }
+                    let density = [0.0, 0.1, 0.5, 1.0][trial % 4]
+                    let mask = (0..<count).map { j in (trial % 5 == 1 && (j >= count - 2 || j == 1)) || rng.uniform() < density }
+                    let scale = trial % 2 == 0 ? 1.0 : 1 / 0.7
+                    var weights = [Double](repeating: -1, count: count)
+                    let (m, total) = T.shiftedExponentials(x, mask: mask, count: count, scale: scale, into: &weights)
+                    var scratch = [Double](repeating: -1, count: 3 * count)
+                    let (tm, tt) = T.softmaxTotal(x, mask: mask, count: count, scale: scale, scratch: &scratch)
+                    #expect(tm.bitPattern == m.bitPattern && tt.bitPattern == total.bitPattern, "\(T.self) total, count \(count) trial \(trial)")
+                    for uniform in [0, rng.uniform(), rng.uniform(), 1.0.nextDown] {
+                        let want = weights.withUnsafeBufferPointer { RandomStream.categorical(weights: $0, total: total, uniform: uniform) }
+                        if !(uniform * total < total) { drawsOffTheScan += 1 }
+                        for spreadWeights in [false, true] {
+                            scratch.withUnsafeMutableBufferPointer { $0.update(repeating: -1) }
+                            let (a, dm, dt) = T.softmaxDraw(x, mask: mask, count: count, scale: scale, uniform: uniform, scratch: &scratch,
+                                                            spreadWeights: spreadWeights)
+                            #expect(a == want && dm.bitPattern == m.bitPattern && dt.bitPattern == total.bitPattern,
+                                    "\(T.self) draw, count \(count) trial \(trial) uniform \(uniform): \(a), want \(want)")
+                            if spreadWeights {
+                                #expect(scratch[0..<count].map(\.bitPattern) == weights.map(\.bitPattern), "\(T.self) weights, count \(count) trial \(trial)")
+                            }
+                        }
+                    }
+                }
+            }
+            // The fallback was exercised, not only the scan.
+            #expect(drawsOffTheScan > 50, "\(T.self): \(drawsOffTheScan) draws reached the fallback")
+        }
+        check(Float.self)
+        check(Double.self)
+    }
 }

@@ -106,6 +106,16 @@ void gfn_f32_gemm_reference(long m, long n, long k, const float *a, long lda, co
    gfn_exp_array: out[i] = exp(x[i]), the same way (for the tests). */
 double gfn_shifted_exponentials_f(const float *x, const unsigned char *mask, long count, double scale, double *weights, double *max_out);
 double gfn_shifted_exponentials_d(const double *x, const unsigned char *mask, long count, double scale, double *weights, double *max_out);
+/* The same row's total alone (scratch: count doubles), for a log-sum-exp. */
+double gfn_softmax_total_f(const float *x, const unsigned char *mask, long count, double scale, double *scratch, double *max_out);
+double gfn_softmax_total_d(const double *x, const unsigned char *mask, long count, double scale, double *scratch, double *max_out);
+/* The same row's m and total (into *max_out, *total_out), and the index RandomStream.categorical
+   draws from its weights with `uniform` (scratch: 3 * count doubles; with `spread`, its first
+   count hold the weights afterwards). */
+long gfn_softmax_draw_f(const float *x, const unsigned char *mask, long count, double scale, double uniform, double *scratch,
+                        double *max_out, double *total_out, int spread);
+long gfn_softmax_draw_d(const double *x, const unsigned char *mask, long count, double scale, double uniform, double *scratch,
+                        double *max_out, double *total_out, int spread);
 /* weights[j] = exp(x[j] - shift) for the valid j, 0 elsewhere; returns their total (index order). */
 double gfn_exponentials_f(const float *x, const unsigned char *mask, long count, double shift, double *weights);
 double gfn_exponentials_d(const double *x, const unsigned char *mask, long count, double shift, double *weights);
