@@ -153,11 +153,11 @@ GFN_EXP_TARGET static inline double exp_shifted_total(double *args, long count, 
         }
         e = _mm512_maskz_mov_pd(lanes, e);      /* past the end: +0, which leaves the total unchanged */
         _mm512_mask_storeu_pd(args + j, lanes, e);
-        if (prefix) {
-            double lane_exps[8], running[8];
+        if (prefix) {           /* the lanes past the end are +0: leaving them out leaves the total */
+            double lane_exps[8];
             _mm512_storeu_pd(lane_exps, e);
-            for (int l = 0; l < 8; l++) { total += lane_exps[l]; running[l] = total; }
-            _mm512_mask_storeu_pd(prefix + j, lanes, _mm512_loadu_pd(running));
+            const long valid = count - j < 8 ? count - j : 8;
+            for (long l = 0; l < valid; l++) { total += lane_exps[l]; prefix[j + l] = total; }
         } else {
             const __m128d q0 = _mm512_castpd512_pd128(e), q1 = _mm512_extractf64x2_pd(e, 1), q2 = _mm512_extractf64x2_pd(e, 2),
                           q3 = _mm512_extractf64x2_pd(e, 3);
@@ -184,7 +184,7 @@ static int vector_exp_state;   /* 0: not yet checked, 1: reproduces libm's exp, 
 static int vector_exp_matches_libm(void) {
     __builtin_cpu_init();
     if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512vl") || !__builtin_cpu_supports("avx512dq") ||
-        !__builtin_cpu_supports("avx512bw") || !__builtin_cpu_supports("fma")) return 0;
+        !__builtin_cpu_supports("avx512bw") || !__builtin_cpu_supports("fma") || !__builtin_cpu_supports("bmi2")) return 0;
     enum { N = 1 << 16 };   /* about 0.4 ms, once */
     double *args = malloc(2 * N * sizeof(double)), *mine = args + N;
     if (!args) return 0;
@@ -279,16 +279,33 @@ GFN_EXP_TARGET static void spread_back(const unsigned char *mask, long count, lo
     }
 }
 
-/* categorical_scan from the valid lanes packed: their exps e[p], running totals prefix[p] and
-   indices at[p] (the masked lanes' zero weights move no running total and are never drawn). */
-GFN_EXP_TARGET static long first_passing(const double *e, const double *prefix, const int32_t *at, long packed, double total, double uniform) {
+/* The index of the valid lane packed at position p (the (p+1)-th nonzero mask byte), 64 bytes a step. */
+__attribute__((target("avx512f,avx512bw,bmi2"))) static long valid_index(const unsigned char *mask, long count, long p) {
+    for (long j = 0; j < count; j += 64) {
+        const __mmask64 lanes = count - j >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << (count - j)) - 1);
+        const __m512i bytes = _mm512_maskz_loadu_epi8(lanes, mask + j);
+        const uint64_t valid = (uint64_t)_mm512_test_epi8_mask(bytes, bytes);
+        const long n = __builtin_popcountll(valid);
+        if (p < n) return j + __builtin_ctzll(_pdep_u64((uint64_t)1 << p, valid));
+        p -= n;
+    }
+    return -1;
+}
+
+/* categorical_scan from the valid lanes packed: their exps e[p] and running totals prefix[p] (the
+   masked lanes' zero weights move no running total and are never drawn). */
+GFN_EXP_TARGET static long first_passing(const double *e, const double *prefix, const unsigned char *mask, long count, long packed,
+                                         double total, double uniform) {
     const __m512d u = _mm512_set1_pd(uniform * total);
     for (long p = 0; p < packed; p += 8) {
         const __mmask8 passed = _mm512_mask_cmp_pd_mask(first_lanes(packed - p), u, _mm512_loadu_pd(prefix + p), _CMP_LT_OQ);
-        if (passed) return at[p + __builtin_ctz(passed)];
+        if (passed) return valid_index(mask, count, p + __builtin_ctz(passed));
     }
-    for (long p = packed - 1; p >= 0 && at[p] > 0; p--)
-        if (!(e[p] <= 0)) return at[p];
+    for (long p = packed - 1; p >= 0; p--) {
+        const long i = valid_index(mask, count, p);
+        if (i == 0) return 0;
+        if (!(e[p] <= 0)) return i;
+    }
     return 0;
 }
 
@@ -299,13 +316,13 @@ GFN_EXP_TARGET static long first_passing(const double *e, const double *prefix, 
    found again sequentially. Their exps are then computed in place and totalled in index order, so
    only valid lanes cost an exp and an add of the total's sequential chain (half of them, on
    average, in an any-order row), and spread back when the caller wants the weights. A draw needs
-   no spreading (unless the caller keeps the weights): the running totals and the lanes' indices find the drawn action (the scan over
-   the whole row was 2-4% of sampling's time). */
+   no spreading (unless the caller keeps the weights): the running totals find the packed position
+   drawn, and the mask its index (the scan over the whole row was 2-4% of sampling's time; packing
+   the indices beside the values cost more than finding the one drawn). */
 #define SHIFTED_EXPONENTIALS_VECTOR(T, S, LOAD8)                                                             \
     GFN_EXP_TARGET static long valid_scaled_##S(const T *x, const unsigned char *mask, long count, double scale, \
-                                                double *v, int32_t *at, double *max_out) {                  \
+                                                double *v, double *max_out) {                               \
         const __m512d vscale = _mm512_set1_pd(scale);                                                        \
-        const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);                                     \
         __m512d best = _mm512_set1_pd(-INFINITY);                                                            \
         long packed = 0;                                                                                     \
         for (long j = 0; j < count; j += 8) {                                                                \
@@ -314,8 +331,6 @@ GFN_EXP_TARGET static long first_passing(const double *e, const double *prefix, 
             best = _mm512_mask_max_pd(best, use & _mm512_cmp_pd_mask(a, a, _CMP_ORD_Q), best, a);            \
             const int n = __builtin_popcount(use);                                                           \
             _mm512_mask_storeu_pd(v + packed, first_lanes(n), _mm512_maskz_compress_pd(use, a));             \
-            if (at) _mm256_mask_storeu_epi32(at + packed, first_lanes(n),                                    \
-                                             _mm256_maskz_compress_epi32(use, _mm256_add_epi32(iota, _mm256_set1_epi32((int)j)))); \
             packed += n;                                                                                     \
         }                                                                                                    \
         if (max_out) {                                                                                       \
@@ -333,23 +348,22 @@ GFN_EXP_TARGET static long first_passing(const double *e, const double *prefix, 
        largest valid scale * x[j] (into *max_out) when max_out is given; their total in index order. */ \
     GFN_EXP_TARGET static double weights_vector_##S(const T *x, const unsigned char *mask, long count,      \
                                                     double scale, double shift, double *weights, double *max_out) { \
-        const long packed = valid_scaled_##S(x, mask, count, scale, weights, NULL, max_out);                 \
+        const long packed = valid_scaled_##S(x, mask, count, scale, weights, max_out);                 \
         const double total = exp_shifted_total(weights, packed, max_out ? *max_out : shift, NULL);           \
         spread_back(mask, count, packed, weights);                                                           \
         return total;                                                                                        \
     }                                                                                                        \
     GFN_EXP_TARGET static double total_vector_##S(const T *x, const unsigned char *mask, long count,        \
                                                   double scale, double *scratch, double *max_out) {         \
-        const long packed = valid_scaled_##S(x, mask, count, scale, scratch, NULL, max_out);                 \
+        const long packed = valid_scaled_##S(x, mask, count, scale, scratch, max_out);                 \
         return exp_shifted_total(scratch, packed, *max_out, NULL);                                           \
     }                                                                                                        \
     GFN_EXP_TARGET static long draw_vector_##S(const T *x, const unsigned char *mask, long count, double scale, \
                                                double uniform, double *scratch, double *max_out, double *total_out, int spread) { \
         double *e = scratch, *prefix = scratch + count;                                                      \
-        int32_t *at = (int32_t *)(scratch + 2 * count);                                                      \
-        const long packed = valid_scaled_##S(x, mask, count, scale, e, at, max_out);                         \
+        const long packed = valid_scaled_##S(x, mask, count, scale, e, max_out);                             \
         *total_out = exp_shifted_total(e, packed, *max_out, prefix);                                         \
-        const long drawn = first_passing(e, prefix, at, packed, *total_out, uniform);                        \
+        const long drawn = first_passing(e, prefix, mask, count, packed, *total_out, uniform);               \
         if (spread) spread_back(mask, count, packed, e);                                                     \
         return drawn;                                                                                        \
     }

@@ -146,6 +146,11 @@ public struct SetVariableEnvironment<Energy: EnergyModel>: ConstructionEnvironme
     @inlinable public func forwardMask(_ s: UnsafePointer<Int32>, step: Int, into mask: UnsafeMutablePointer<Bool>) {
         if order == .fixed {
             mask.update(repeating: true, count: q)
+        } else if q == 2 {
+            // Both of a site's actions in one 2-byte store (a Bool is the byte 0 or 1): the loop
+            // over q was 2.6% of 10×10 any-order sampling's CPU time.
+            let pairs = UnsafeMutableRawPointer(mask)
+            for i in 0..<n { pairs.storeBytes(of: s[i] < 0 ? 0x0101 : 0, toByteOffset: 2 * i, as: UInt16.self) }
         } else {
             for i in 0..<n {
                 let free = s[i] < 0

@@ -160,7 +160,7 @@ public enum GFlowNetStreams {
 
 /// The action `RandomStream.categorical(weights:total:uniform:)` draws with `uniform` from the
 /// weights ``shiftedExponentials(_:mask:count:scale:into:)`` computes, and their m and total,
-/// bit for bit (`scratch`: 3·`count` Doubles, whose first `count` hold the weights afterwards
+/// bit for bit (`scratch`: 2·`count` Doubles, whose first `count` hold the weights afterwards
 /// when `spreadWeights`).
 @inlinable func softmaxDraw<T: BLASScalar>(_ x: UnsafePointer<T>, mask: UnsafePointer<Bool>, count: Int, scale: Double = 1, uniform: Double,
                                           scratch: UnsafeMutablePointer<Double>, spreadWeights: Bool = false) -> (action: Int, max: Double, total: Double) {

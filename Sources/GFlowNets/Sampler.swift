@@ -67,7 +67,7 @@ public enum GFlowNetSampler {
         let parts = B * logitsPerRow >= 1 << 13 ? max(1, min(BLASThreads.current, B / 64)) : 1
         let scratchWidth = max(A, env.backwardActionCount)
         let masks = UnsafeMutablePointer<Bool>.allocate(capacity: parts * scratchWidth)
-        let weightRows = UnsafeMutablePointer<Double>.allocate(capacity: parts * 3 * scratchWidth)
+        let weightRows = UnsafeMutablePointer<Double>.allocate(capacity: parts * 2 * scratchWidth)
         let finishedAt = UnsafeMutablePointer<Int>.allocate(capacity: B)
         let lastAction = UnsafeMutablePointer<Int>.allocate(capacity: B)
         let uniforms = UnsafeMutablePointer<Double>.allocate(capacity: B)
@@ -137,7 +137,7 @@ public enum GFlowNetSampler {
                     // Row b at step t, with scratch `part`: its log P_B term, then its action.
                     func advance(_ b: Int, _ part: Int) {
                         guard t <= finishedAt[b] else { return }
-                        let mask = masks + part * scratchWidth, weights = weightRows + part * 3 * scratchWidth
+                        let mask = masks + part * scratchWidth, weights = weightRows + part * 2 * scratchWidth
                         let s = states + b * S
                         let row = out + b * width
                         if t >= 1, let range = learnedPB {

@@ -201,7 +201,7 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
         gPF = .allocate(capacity: rows)
         gPB = .allocate(capacity: rows)
         gF = .allocate(capacity: rows)
-        behaviour = .allocate(capacity: 3 * max(A, Bk))  // softmaxDraw's scratch
+        behaviour = .allocate(capacity: 2 * max(A, Bk))  // softmaxDraw's scratch
         partialLogR = model.settings.forwardLooking == true ? .allocate(capacity: rows) : nil
         incremental = env.hasAdditiveEncoding && model.settings.objective != .fm
         addedInputs = .allocate(capacity: rows)

@@ -36,7 +36,7 @@ public protocol BLASScalar: BinaryFloatingPoint & Sendable & Codable where Self.
     static func softmaxTotal(_ x: UnsafePointer<Self>, mask: UnsafePointer<Bool>, count: Int, scale: Double,
                              scratch: UnsafeMutablePointer<Double>) -> (max: Double, total: Double)
     /// The same row's m and Σ weights, and the index `RandomStream.categorical(weights:total:uniform:)`
-    /// draws from its weights with `uniform` (bit for bit), with 3·`count` Doubles of scratch:
+    /// draws from its weights with `uniform` (bit for bit), with 2·`count` Doubles of scratch:
     /// without a second pass over the row, and without spreading the weights over it unless
     /// `spreadWeights` (then the scratch's first `count` hold them, as `shiftedExponentials` writes them).
     static func softmaxDraw(_ x: UnsafePointer<Self>, mask: UnsafePointer<Bool>, count: Int, scale: Double, uniform: Double,

@@ -110,7 +110,7 @@ double gfn_shifted_exponentials_d(const double *x, const unsigned char *mask, lo
 double gfn_softmax_total_f(const float *x, const unsigned char *mask, long count, double scale, double *scratch, double *max_out);
 double gfn_softmax_total_d(const double *x, const unsigned char *mask, long count, double scale, double *scratch, double *max_out);
 /* The same row's m and total (into *max_out, *total_out), and the index RandomStream.categorical
-   draws from its weights with `uniform` (scratch: 3 * count doubles; with `spread`, its first
+   draws from its weights with `uniform` (scratch: 2 * count doubles; with `spread`, its first
    count hold the weights afterwards). */
 long gfn_softmax_draw_f(const float *x, const unsigned char *mask, long count, double scale, double uniform, double *scratch,
                         double *max_out, double *total_out, int spread);
