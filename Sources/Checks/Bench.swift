@@ -262,8 +262,11 @@ public struct Bench {
         for c in Self.gflowNetCases {
             let s = c.side, label = c.label
             let r = try log.tracking(c.key, "GFlowNet \(s)×\(s) \(label)") {
+                // Samples in inverse proportion to the trajectory's length, so each timed sampling
+                // round lasts about as long on 4×4 as on 10×10 (≥ 0.5 s): at 20,000 a 4×4 round
+                // took 0.2-0.5 s, and its three rounds' shares spread over 67-97%.
                 try GFNBench.measure(side: s, settings: c.settings, iterations: quick ? 3 : (s == 10 ? 30 : 300),
-                                     warmup: quick ? 1 : 5, samples: quick ? 500 : 20_000, sgemmSeconds: quick ? 0.02 : 0.3)
+                                     warmup: quick ? 1 : 5, samples: quick ? 500 : 2_000_000 / (s * s), sgemmSeconds: quick ? 0.02 : 0.3)
             }
             let achieved = r.stepFLOPs / r.stepSeconds / 1e9
             if let key = c.oneWorkerBaselineOf, let sharded = measured[key] {
