@@ -21,6 +21,7 @@ static inline uint32_t bf16_bits(float f) {
     return (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
 }
 float gfn_bf16_round(float f) { uint32_t u = bf16_bits(f) << 16; float r; memcpy(&r, &u, 4); return r; }
+void gfn_bf16_round_array(float *x, long count) { for (long i = 0; i < count; i++) x[i] = gfn_bf16_round(x[i]); }
 
 static inline long pairs_of(long k) { return (k + 1) / 2; }
 static inline long round_up(long x, long m) { return (x + m - 1) / m * m; }

@@ -1,3 +1,4 @@
+import CKernels
 import GFNCore
 import Settings
 
@@ -303,12 +304,14 @@ public struct MLP<T: BLASScalar>: Sendable {
     public func firstLayerColumns(parameters: UnsafePointer<T>, into columns: UnsafeMutablePointer<T>) {
         let inputs = shape.input, outputs = widths[1]
         let w0 = parameters + weightOffsets[0]
-        for j in 0..<outputs {
-            for i in 0..<inputs { columns[i * outputs + j] = w0[j * inputs + i] }
+        // Written in order, read with a stride (the other way round, each store missed: with the
+        // rounding called per weight, 1.2% of a bf16 10×10 training step).
+        for i in 0..<inputs {
+            let column = columns + i * outputs
+            for j in 0..<outputs { column[j] = w0[j * inputs + i] }
         }
         if precision == .bf16 {
-            let c = UnsafeMutableRawPointer(columns).assumingMemoryBound(to: Float.self)
-            for i in 0..<(inputs * outputs) { c[i] = BF16Products.round(c[i]) }
+            gfn_bf16_round_array(UnsafeMutableRawPointer(columns).assumingMemoryBound(to: Float.self), inputs * outputs)
         }
     }
 

@@ -70,6 +70,7 @@ typedef struct {
 } gfn_product_epilogue;
 int gfn_bf16_supported(void);
 float gfn_bf16_round(float x);
+void gfn_bf16_round_array(float *x, long count);   /* x[i] = gfn_bf16_round(x[i]) */
 long gfn_bf16_packed_a_words(long m, long k);
 long gfn_bf16_packed_b_words(long k, long n);
 void gfn_bf16_pack_a(int trans, long m, long k, const float *a, long lda, unsigned int *out);
