@@ -76,6 +76,8 @@ public final class RandomStream {
 
     /// The index ``categorical(weights:total:)`` draws when its uniform is `uniform` (for callers
     /// that draw the uniforms of many rows first, in row order, and choose the rows' indices concurrently).
+    /// The GFlowNet's softmax draw (exp.c, `gfn_softmax_draw_f`) reproduces this rule from running
+    /// totals without the weights, and is tested against it: a change here is a change there.
     @inlinable public static func categorical(weights: UnsafeBufferPointer<Double>, total: Double, uniform: Double) -> Int {
         let u = uniform * total
         var acc = 0.0
