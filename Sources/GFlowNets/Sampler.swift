@@ -58,7 +58,7 @@ public enum GFlowNetSampler {
         let ws = MLPWorkspace<Float>(shape: model.network.shape, capacity: rowCapacity)
         let states = UnsafeMutablePointer<Int32>.allocate(capacity: rowCapacity * S)
         // The rows of a step are shared out in `parts` (as many as the products' threads), each
-        // with its own mask and weights scratch, when a step's rows have enough logits to outweigh
+        // with its own mask and draw scratch, when a step's rows have enough logits to outweigh
         // the hand-off to WorkTeam's spinning helper: 2^13 (512 rows of 10×10's 100 actions and 100
         // backward ones, 4×4's 17 + 16: sampling 0.95× the time; fixed order's 2 were not faster).
         // The uniforms are drawn first, one per running row in row order, so the draws do not
@@ -67,14 +67,14 @@ public enum GFlowNetSampler {
         let parts = B * logitsPerRow >= 1 << 13 ? max(1, min(BLASThreads.current, B / 64)) : 1
         let scratchWidth = max(A, env.backwardActionCount)
         let masks = UnsafeMutablePointer<Bool>.allocate(capacity: parts * scratchWidth)
-        let weightRows = UnsafeMutablePointer<Double>.allocate(capacity: parts * 2 * scratchWidth)
+        let drawScratch = UnsafeMutablePointer<Double>.allocate(capacity: parts * 2 * scratchWidth)  // softmaxDraw's, per part
         let finishedAt = UnsafeMutablePointer<Int>.allocate(capacity: B)
         let lastAction = UnsafeMutablePointer<Int>.allocate(capacity: B)
         let uniforms = UnsafeMutablePointer<Double>.allocate(capacity: B)
         let pf = UnsafeMutablePointer<Double>.allocate(capacity: B), pb = UnsafeMutablePointer<Double>.allocate(capacity: B)
         let pfMirror = UnsafeMutablePointer<Double>.allocate(capacity: B)
         defer {
-            states.deallocate(); masks.deallocate(); weightRows.deallocate(); finishedAt.deallocate(); lastAction.deallocate()
+            states.deallocate(); masks.deallocate(); drawScratch.deallocate(); finishedAt.deallocate(); lastAction.deallocate()
             uniforms.deallocate(); pf.deallocate(); pb.deallocate(); pfMirror.deallocate()
         }
         // Additive encodings: each row's first-layer pre-activation is updated in place by the
@@ -137,7 +137,7 @@ public enum GFlowNetSampler {
                     // Row b at step t, with scratch `part`: its log P_B term, then its action.
                     func advance(_ b: Int, _ part: Int) {
                         guard t <= finishedAt[b] else { return }
-                        let mask = masks + part * scratchWidth, weights = weightRows + part * 2 * scratchWidth
+                        let mask = masks + part * scratchWidth, scratch = drawScratch + part * 2 * scratchWidth
                         let s = states + b * S
                         let row = out + b * width
                         if t >= 1, let range = learnedPB {
@@ -149,7 +149,7 @@ public enum GFlowNetSampler {
                         }
                         guard t < finishedAt[b] else { return }
                         env.forwardMask(UnsafePointer(s), step: t, into: mask)
-                        let (a, m, total) = softmaxDraw(row, mask: mask, count: A, uniform: uniforms[b], scratch: weights)
+                        let (a, m, total) = softmaxDraw(row, mask: mask, count: A, uniform: uniforms[b], scratch: scratch)
                         pf[b] += Double(row[a]) - (m + log(total))
                         lastAction[b] = a
                         if mixture {
