@@ -90,9 +90,16 @@ final class BF16Operands: @unchecked Sendable {
         /// zero rows that pad a block to the tile fall after the last block only): the words of
         /// those rows in the whole operand's packing.
         func pack(rows first: Int, _ last: Int, k: Int) {
+            let rows = packed + first * ((k + 1) / 2)
+            if let pending, !trans, pending.a == UnsafeMutablePointer(mutating: a), pending.width == lda,
+               let slope = pending.activation.rectifierSlope(Float.self) {
+                // Activated and packed in one pass.
+                gfn_bf16_pack_a_rectified(last - first, k, pending.preActivations + first * lda, pending.a + first * lda, lda, slope, rows)
+                return
+            }
             pending?.apply(rows: first, last)
             // Row `first` of op(A) is column `first` of a transposed A.
-            gfn_bf16_pack_a(trans ? 1 : 0, last - first, k, a + (trans ? first : first * lda), lda, packed + first * ((k + 1) / 2))
+            gfn_bf16_pack_a(trans ? 1 : 0, last - first, k, a + (trans ? first : first * lda), lda, rows)
         }
     }
 

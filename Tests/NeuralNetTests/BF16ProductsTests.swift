@@ -170,6 +170,33 @@ import TestSupport
         }
     }
 
+    /// The first layer activated and packed in one pass (`gfn_bf16_pack_a_rectified`) writes
+    /// exactly what `gfn_rectify_f` and then the packing write: the activations and the words, for
+    /// plain and leaky ReLU, odd and even widths off the 32-float runs, a leading dimension wider
+    /// than the rows, and the values the activation or the rounding treat specially (±0, NaN,
+    /// ±∞, subnormals, ties).
+    @Test func activatingWhilePackingGivesTheSeparatePassesBits() {
+        let rng = RandomStream(seed: 14)
+        let special: [Float] = [0, -0.0, .nan, -.nan, .infinity, -.infinity, Float(bitPattern: 0x0000_8000), -0x1p-140, 1 + 0x1p-8, -(1 + 0x1p-7 + 0x1p-8)]
+        for (rows, width) in [(1, 1), (9, 31), (16, 256), (13, 33), (40, 100)] {
+            for slope: Float in [0, 0.01] {
+                let ld = width + 5
+                var z = (0..<(rows * ld)).map { _ in Float(rng.gaussian()) }
+                for (i, v) in special.enumerated() where i * 5 < z.count { z[i * 5] = v }
+                let words = gfn_bf16_packed_a_words(rows, width)
+                var separateA = [Float](repeating: 7, count: rows * ld), fusedA = separateA
+                var separate = [UInt32](repeating: 0xdead_beef, count: words), fused = separate
+                for r in 0..<rows {
+                    z.withUnsafeBufferPointer { zp in separateA.withUnsafeMutableBufferPointer { gfn_rectify_f(zp.baseAddress! + r * ld, $0.baseAddress! + r * ld, width, slope) } }
+                }
+                gfn_bf16_pack_a(0, rows, width, separateA, ld, &separate)
+                gfn_bf16_pack_a_rectified(rows, width, z, &fusedA, ld, slope, &fused)
+                #expect(fusedA.map(\.bitPattern) == separateA.map(\.bitPattern), "activations \(rows)×\(width), slope \(slope)")
+                #expect(fused == separate, "words \(rows)×\(width), slope \(slope)")
+            }
+        }
+    }
+
     /// A product large enough to be split between threads gives the same bits on 1, 2 and 3 of
     /// them: split by blocks of rows, each thread packing its own rows of A (300 rows, not a
     /// multiple of the 8-row tile nor of the thread count; A as given and transposed, as in the

@@ -74,6 +74,9 @@ void gfn_bf16_round_array(float *x, long count);   /* x[i] = gfn_bf16_round(x[i]
 long gfn_bf16_packed_a_words(long m, long k);
 long gfn_bf16_packed_b_words(long k, long n);
 void gfn_bf16_pack_a(int trans, long m, long k, const float *a, long lda, unsigned int *out);
+/* a = σ(z) for a ReLU-family σ (gfn_rectify_f's bits, rows of k with stride ld) and a packed as
+   gfn_bf16_pack_a packs it (not transposed), in one pass. */
+void gfn_bf16_pack_a_rectified(long m, long k, const float *z, float *a, long ld, float slope, unsigned int *out);
 void gfn_bf16_pack_b(int trans, long k, long n, const float *b, long ldb, unsigned int *out);
 /* The same packing in portable scalar C (what gfn_bf16_pack_a / _b run on CPUs without AVX-512):
    the vector packing must give the same words (tested). */
