@@ -78,6 +78,7 @@ long gfn_bf16_panels(long n) { return (n + NR - 1) / NR; }
 
 #if defined(__x86_64__)
 #include <immintrin.h>
+#include "rectify16.h"
 #define GFN_BF16_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512bf16")))
 
 int gfn_bf16_supported(void) {
@@ -181,15 +182,15 @@ GFN_PACK_TARGET static void pack_b_vector(int trans, long k, long n, const float
 GFN_PACK_TARGET static void pack_a_rectified_vector(long m, long k, const float *restrict z, float *restrict a, long ld, float slope,
                                                     uint32_t *restrict out) {
     const long kp = pairs_of(k), mp = round_up(m, MR);
-    const __m512 vslope = _mm512_set1_ps(slope), zero = _mm512_setzero_ps();
+    const __m512 vslope = _mm512_set1_ps(slope);
     for (long i = 0; i < m; i++) {
         const float *zr = z + i * ld;
         float *ar = a + i * ld;
         for (long p = 0; p < kp; p += 16) {
             const __mmask16 m0 = lanes(k - 2 * p), m1 = lanes(k - 2 * p - 16);
             __m512 lo = _mm512_maskz_loadu_ps(m0, zr + 2 * p), hi = _mm512_maskz_loadu_ps(m1, zr + 2 * p + 16);
-            lo = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(lo, zero, _CMP_GT_OQ), _mm512_mul_ps(vslope, lo), lo);
-            hi = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(hi, zero, _CMP_GT_OQ), _mm512_mul_ps(vslope, hi), hi);
+            lo = gfn_rectified16(lo, vslope);
+            hi = gfn_rectified16(hi, vslope);
             _mm512_mask_storeu_ps(ar + 2 * p, m0, lo);
             _mm512_mask_storeu_ps(ar + 2 * p + 16, m1, hi);
             _mm512_mask_storeu_epi32(out + i * kp + p, lanes(kp - p), (__m512i)_mm512_cvtne2ps_pbh(hi, lo));
@@ -243,8 +244,8 @@ GFN_BF16_TARGET __attribute__((always_inline)) static inline void tile(const uin
             o1 = _mm512_add_ps(o1, b1);
         }
         if (rectify) {          /* gfn_rectify_f's o > 0 ? o : slope * o */
-            o0 = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(o0, zero, _CMP_GT_OQ), _mm512_mul_ps(vs, o0), o0);
-            o1 = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(o1, zero, _CMP_GT_OQ), _mm512_mul_ps(vs, o1), o1);
+            o0 = gfn_rectified16(o0, vs);
+            o1 = gfn_rectified16(o1, vs);
         }
         _mm512_mask_storeu_ps(cr, m0, o0);
         _mm512_mask_storeu_ps(cr + 16, m1, o1);

@@ -55,6 +55,7 @@ void gfn_f32_gemm_reference(long m, long n, long k, const float *a, long lda, co
 
 #if defined(__x86_64__)
 #include <immintrin.h>
+#include "rectify16.h"
 #define GFN_F32_TARGET __attribute__((target("avx512f")))
 
 int gfn_f32_supported(void) {
@@ -90,8 +91,8 @@ GFN_F32_TARGET __attribute__((always_inline)) static inline void tile(const floa
         const __m512 c1 = bias ? bias1 : beta_one ? _mm512_maskz_loadu_ps(m1, cr + 16) : zero;
         __m512 o0 = _mm512_add_ps(c0, acc[2 * r]), o1 = _mm512_add_ps(c1, acc[2 * r + 1]);
         if (rectify) {          /* gfn_rectify_f's o > 0 ? o : slope * o */
-            o0 = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(o0, zero, _CMP_GT_OQ), _mm512_mul_ps(vs, o0), o0);
-            o1 = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(o1, zero, _CMP_GT_OQ), _mm512_mul_ps(vs, o1), o1);
+            o0 = gfn_rectified16(o0, vs);
+            o1 = gfn_rectified16(o1, vs);
         }
         _mm512_mask_storeu_ps(cr, m0, o0);
         if (wide) _mm512_mask_storeu_ps(cr + 16, m1, o1);

@@ -91,8 +91,7 @@ final class BF16Operands: @unchecked Sendable {
         /// those rows in the whole operand's packing.
         func pack(rows first: Int, _ last: Int, k: Int) {
             let rows = packed + first * ((k + 1) / 2)
-            if let pending, !trans, pending.a == UnsafeMutablePointer(mutating: a), pending.width == lda,
-               let slope = pending.activation.rectifierSlope(Float.self) {
+            if let pending, !trans, pending.a == UnsafeMutablePointer(mutating: a), pending.width == lda, let slope = pending.rectifierSlope {
                 // Activated and packed in one pass.
                 gfn_bf16_pack_a_rectified(last - first, k, pending.preActivations + first * lda, pending.a + first * lda, lda, slope, rows)
                 return

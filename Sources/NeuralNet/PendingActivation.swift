@@ -13,6 +13,9 @@ struct PendingActivation {
     var width: Int
     var activation: Activation
 
+    /// The slope below 0 of a ReLU-family activation (nil: tanh), which bf16 packing applies as it packs.
+    var rectifierSlope: Float? { activation.rectifierSlope(Float.self) }
+
     /// A's rows first..<last ← σ(pre-activation rows first..<last).
     @inline(__always) func apply(rows first: Int, _ last: Int) {
         guard last > first else { return }
