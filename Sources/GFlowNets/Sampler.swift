@@ -127,11 +127,12 @@ public enum GFlowNetSampler {
                     if !needed { break }
                     if !incremental { encode(rows: networkRows, into: ws) }
                     let out = model.network.forward(parameters: params.baseAddress!, workspace: ws, start: 0, rows: networkRows,
-                                                    firstPreActivationsGiven: incremental, group: t)
+                                                    firstPreActivations: incremental ? UnsafePointer(z0) : nil, group: t)
                     var ownOut: UnsafeMutablePointer<Float>?
                     if t >= 1, let own, let ownWS {
                         if !incremental { encode(rows: rows, into: ownWS) }
-                        ownOut = own.forward(parameters: ownParams, workspace: ownWS, start: 0, rows: rows, firstPreActivationsGiven: incremental)
+                        ownOut = own.forward(parameters: ownParams, workspace: ownWS, start: 0, rows: rows,
+                                             firstPreActivations: incremental ? UnsafePointer(ownWS.firstPreActivations) : nil)
                     }
                     for b in 0..<rows where t < finishedAt[b] { uniforms[b] = rng.uniform() }
                     // Row b at step t, with scratch `part`: its log P_B term, then its action.

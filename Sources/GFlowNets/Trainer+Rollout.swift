@@ -36,11 +36,15 @@ extension Trainer {
                     // A finished trajectory's state is carried forward, so every row holds a valid state.
                     if t > lengths[b] { (states + (t * B + b) * S).update(from: states + ((t - 1) * B + b) * S, count: S) }
                     if let columns = firstColumns {
-                        let z = z0 + (t * B + b) * H
+                        // z₀ of step t's rows in half (t mod 2) of a two-step ring: only the next
+                        // step reads them, and the ring stays in cache where rows for every step
+                        // were written to memory and read back.
+                        let z = z0 + ((t & 1) * B + b) * H
                         if t == 0 {
                             z.update(from: bias0, count: H)
                         } else {
-                            advanceFirstPreActivation(of: t * B + b, in: z0, columns: columns, width: H)
+                            advanceFirstPreActivation(from: z0 + (((t - 1) & 1) * B + b) * H, input: addedInputs[(t - 1) * B + b], columns: columns,
+                                                      into: z, width: H)
                         }
                     } else {
                         env.encode(UnsafePointer(states + (t * B + b) * S), into: workspace.inputRow(t * B + b, width: W))
@@ -48,7 +52,7 @@ extension Trainer {
                     addedInputs[t * B + b] = -1
                 }
                 let out = model.network.forward(parameters: params.baseAddress!, workspace: workspace, start: t * B, rows: B,
-                                                firstPreActivationsGiven: incremental, group: t)
+                                                firstPreActivations: incremental ? UnsafePointer(z0 + (t & 1) * B * H) : nil, group: t)
                 usedRows = (t + 1) * B
                 for b in 0..<B where t < lengths[b] {
                     let r = t * B + b
@@ -109,24 +113,27 @@ extension Trainer {
             let H = net.widths[1], z0 = ws.firstPreActivations
             net.firstLayerColumns(parameters: params, into: columns)
             for b in 0..<B { (z0 + b * H).update(from: params + net.biasOffsets[0], count: H) }
-            for r in B..<rows { advanceFirstPreActivation(of: r, in: z0, columns: columns, width: H) }
+            for r in B..<rows {
+                advanceFirstPreActivation(from: z0 + (r - B) * H, input: addedInputs[r - B], columns: columns, into: z0 + r * H, width: H)
+            }
         } else {
             let W = env.encodingWidth
             for r in 0..<rows { env.encode(UnsafePointer(states + r * S), into: ws.inputRow(r, width: W)) }
         }
-        net.forward(parameters: params, workspace: ws, start: 0, rows: rows, firstPreActivationsGiven: backwardColumns != nil)
+        net.forward(parameters: params, workspace: ws, start: 0, rows: rows,
+                    firstPreActivations: backwardColumns != nil ? UnsafePointer(ws.firstPreActivations) : nil)
     }
 
-    /// Row r's first-layer pre-activation (additive encodings) in `z0`: row (r − B)'s — the same
-    /// trajectory's previous state — plus the weight column (of `columns`, W₀ transposed) of the
-    /// input the action from row r − B switched on, or a copy when no action was taken there.
+    /// A row's first-layer pre-activation (additive encodings) into `z`: the same trajectory's
+    /// previous row's, `previous`, plus the weight column (of `columns`, W₀ transposed) of the
+    /// input the previous row's action switched on (`input`), or a copy when no action was taken there (−1).
     @inline(__always)
-    func advanceFirstPreActivation(of r: Int, in z0: UnsafeMutablePointer<T>, columns: UnsafePointer<T>, width H: Int) {
-        let c = Int(addedInputs[r - batch])
+    func advanceFirstPreActivation(from previous: UnsafePointer<T>, input: Int32, columns: UnsafePointer<T>, into z: UnsafeMutablePointer<T>, width H: Int) {
+        let c = Int(input)
         if c >= 0 {
-            T.sum(z0 + (r - batch) * H, columns + c * H, into: z0 + r * H, count: H)
+            T.sum(previous, columns + c * H, into: z, count: H)
         } else {
-            (z0 + r * H).update(from: z0 + (r - batch) * H, count: H)
+            z.update(from: previous, count: H)
         }
     }
 

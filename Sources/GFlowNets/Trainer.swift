@@ -327,6 +327,9 @@ public final class Trainer<Env: ConstructionEnvironment, T: BLASScalar> {
         later.update(repeating: 0, count: B * H)
         var t = rows / B - 1
         while t >= 1 {
+            // Step t's rows read into cache first: the passes below, whose loads are interleaved
+            // with stores and run backwards through dL/dz₀, stream it from memory slower.
+            T.streamIn(dz0 + t * B * H, count: B * H)
             for b in 0..<B {
                 let sum = later + b * H
                 T.add(dz0 + (t * B + b) * H, to: sum, count: H)

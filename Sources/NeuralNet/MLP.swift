@@ -149,15 +149,16 @@ public struct MLP<T: BLASScalar>: Sendable {
     /// block (which the caller filled), writes every layer's activations, and returns a pointer
     /// to the first output row (row-major, `shape.output` columns).
     ///
-    /// With `firstPreActivationsGiven`, the caller has instead written the first layer's
-    /// pre-activations z₀ = a₀·W₀ᵀ + b₀ for these rows into `ws.firstPreActivations` (for sparse
+    /// With `firstPreActivations`, the caller has instead written the first layer's
+    /// pre-activations z₀ = a₀·W₀ᵀ + b₀ of these rows there (`rows` × width₁, row-major; for sparse
     /// inputs that change by one entry per call, where z₀ is cheaper to update than to
     /// recompute; see ``firstLayerColumns(parameters:into:)``); the input block is not read.
+    /// `ws.firstPreActivations` holds room for every row of the workspace.
     ///
     /// With output groups every row of the call uses output block `group` (ignored with one group).
     @discardableResult
     public func forward(parameters: UnsafePointer<T>, workspace ws: MLPWorkspace<T>, start: Int, rows: Int,
-                        firstPreActivationsGiven: Bool = false, group: Int = 0) -> UnsafeMutablePointer<T> {
+                        firstPreActivations z0: UnsafePointer<T>? = nil, group: Int = 0) -> UnsafeMutablePointer<T> {
         let w = widths
         let g = outputBlock(group)
         // Given first-layer pre-activations of a Float network with a hidden layer after them
@@ -166,12 +167,11 @@ public struct MLP<T: BLASScalar>: Sendable {
         for l in 0..<layerCount {
             let last = l == layerCount - 1
             let out = ws.activations[l + 1] + start * w[l + 1]
-            if l == 0 && firstPreActivationsGiven {
+            if l == 0, let z0 {
                 if T.self == Float.self && !last {
-                    pending = PendingActivation(preActivations: asFloat(ws.firstPreActivations + start * w[1]), a: asMutableFloat(out), width: w[1],
-                                                activation: shape.activation)
+                    pending = PendingActivation(preActivations: asFloat(z0), a: asMutableFloat(out), width: w[1], activation: shape.activation)
                 } else {
-                    shape.activation.apply(UnsafePointer(ws.firstPreActivations + start * w[1]), into: out, count: rows * w[1])
+                    shape.activation.apply(z0, into: out, count: rows * w[1])
                 }
                 continue
             }
@@ -239,7 +239,7 @@ public struct MLP<T: BLASScalar>: Sendable {
     /// `ws.outputGradient`: adds dL/dθ into `gradient` (which the caller zeroes per step).
     ///
     /// Without `firstLayerWeights`, dL/dW₀ is left to the caller (whose inputs are structured,
-    /// see ``forward(parameters:workspace:start:rows:firstPreActivationsGiven:group:)``); every other
+    /// see ``forward(parameters:workspace:start:rows:firstPreActivations:group:)``); every other
     /// gradient, dL/db₀ included, is added. Returns dL/dz₀ of every row (rows × width₁), valid
     /// until the next call.
     ///
@@ -264,14 +264,19 @@ public struct MLP<T: BLASScalar>: Sendable {
                 for r in first..<(first + count) { T.add(ws.outputGradient + r * w[last + 1], to: bias, count: w[last + 1]) }
             }
             for l in stride(from: last, through: 0, by: -1) {
-                // dW_l += deltaᵀ·a_l   (out × in), per output block on the output layer.
+                // dW_l += deltaᵀ·a_l   (out × in), per output block on the output layer. The block's
+                // a_l, written by the forward pass long before, is read into cache first (gfn_stream_in:
+                // a plain read streams from memory about twice as fast as the product's packing).
                 if l == last {
+                    T.streamIn(ws.outputGradient + start * w[l + 1], count: m * w[l + 1])
+                    T.streamIn(ws.activations[l] + start * w[l], count: m * w[l])
                     forEachOutputRun(start: start, rows: m, rowsPerGroup: rowsPerGroup) { first, count, block in
                         product(ws, weightSlot: nil, transA: true, transB: false, m: w[l + 1], n: w[l], k: count,
                                 a: ws.outputGradient + first * w[l + 1], lda: w[l + 1], b: ws.activations[l] + first * w[l], ldb: w[l], beta: 1,
                                 c: gradient + weightOffsets[l] + block * w[l] * w[l + 1], ldc: w[l])
                     }
                 } else if l > 0 || firstLayerWeights {
+                    T.streamIn(ws.activations[l] + start * w[l], count: m * w[l])
                     product(ws, weightSlot: nil, transA: true, transB: false, m: w[l + 1], n: w[l], k: m,
                             a: delta, lda: w[l + 1], b: ws.activations[l] + start * w[l], ldb: w[l], beta: 1, c: gradient + weightOffsets[l], ldc: w[l])
                 }
@@ -364,7 +369,7 @@ public final class MLPWorkspace<T: BLASScalar>: @unchecked Sendable {
     /// activations[0] is the input block (capacity × input); activations[L] is the output.
     public let activations: [UnsafeMutablePointer<T>]
     /// The first layer's pre-activations z₀ (capacity × width₁), which callers with sparse inputs
-    /// update in place and hand to the forward pass (`firstPreActivationsGiven`). No other
+    /// update in place and hand to the forward pass (its `firstPreActivations`). No other
     /// layer's pre-activations are kept: each is activated where it is computed.
     public let firstPreActivations: UnsafeMutablePointer<T>
     /// dL/d(output), capacity × output, filled by the caller before ``MLP/backward(parameters:workspace:rows:gradient:firstLayerWeights:rowsPerGroup:)``.

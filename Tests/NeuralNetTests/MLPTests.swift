@@ -129,7 +129,7 @@ import Testing
                 for j in 0..<8 { z[j] = p[net.biasOffsets[0] + j] }
                 for i in 0..<6 where input[r * 6 + i] == 1 { for j in 0..<8 { z[j] += columns[i * 8 + j] } }
             }
-            let columnOut = net.forward(parameters: p, workspace: byColumns, start: 0, rows: rows, firstPreActivationsGiven: true)
+            let columnOut = net.forward(parameters: p, workspace: byColumns, start: 0, rows: rows, firstPreActivations: byColumns.firstPreActivations)
             for i in 0..<(rows * 3) { #expect(abs(denseOut[i] - columnOut[i]) <= 1e-5 * max(1, abs(denseOut[i]))) }
             for i in outputGradient.indices { dense.outputGradient[i] = outputGradient[i]; byColumns.outputGradient[i] = outputGradient[i] }
             denseGradient.withUnsafeMutableBufferPointer { _ = net.backward(parameters: p, workspace: dense, rows: rows, gradient: $0.baseAddress!) }
@@ -167,7 +167,7 @@ import Testing
                 let ws = MLPWorkspace<Float>(shape: shape, capacity: rows)
                 for i in z0.indices { ws.firstPreActivations[i] = z0[i] }
                 let out = params.withUnsafeBufferPointer {
-                    net.forward(parameters: $0.baseAddress!, workspace: ws, start: 0, rows: rows, firstPreActivationsGiven: true)
+                    net.forward(parameters: $0.baseAddress!, workspace: ws, start: 0, rows: rows, firstPreActivations: ws.firstPreActivations)
                 }
                 let activated = (0..<(rows * 256)).filter { ws.activations[1][$0].bitPattern != (z0[$0] > 0 ? z0[$0] : 0.01 * z0[$0]).bitPattern }
                 #expect(activated.isEmpty, "\(rows) rows, \(threads) threads: first differing activation \(activated.first ?? -1)")

@@ -27,6 +27,9 @@ void gfn_rectify_in_place_d(double *x, long count, double slope);
 void gfn_add_f(const float *x, float *y, long count);
 void gfn_add_d(const double *x, double *y, long count);
 
+/* Reads x[0 ..< bytes] into cache ahead of a pass over it (one byte per 64-byte line). */
+void gfn_stream_in(const void *x, long bytes);
+
 /* out[i] = x[i] + y[i] */
 void gfn_sum_f(const float *x, const float *y, float *out, long count);
 void gfn_sum_d(const double *x, const double *y, double *out, long count);
