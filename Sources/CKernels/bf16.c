@@ -219,6 +219,10 @@ GFN_BF16_TARGET __attribute__((always_inline)) static inline void tile(const uin
                                         const int wide) {
     __m512 acc[2 * MR];
     for (int i = 0; i < 2 * MR; i++) acc[i] = _mm512_setzero_ps();
+    for (int r = 0; r < MR && r < rows; r++) {   /* C's tile, stored (and read, β ≠ 0) after the k loop, on its way meanwhile */
+        _mm_prefetch((const char *)(c + r * ldc), _MM_HINT_T0);
+        if (wide) _mm_prefetch((const char *)(c + r * ldc + 16), _MM_HINT_T0);
+    }
     for (long p = 0; p < kp; p++) {
         const __m512bh b0 = (__m512bh)_mm512_loadu_si512(b + p * NR);
         const __m512bh b1 = wide ? (__m512bh)_mm512_loadu_si512(b + p * NR + 16) : b0;
