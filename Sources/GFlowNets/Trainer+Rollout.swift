@@ -97,8 +97,9 @@ extension Trainer {
     var backwardRows: Int { usedRows + batch }
 
     /// The learned P_B's own network on rows 0..<``backwardRows`` (row 0, the initial states, has no
-    /// parent and is not scored), in one pass: products B·(steps+1) rows tall instead of the
-    /// rollout's B. No-op when P_B is on the trunk or uniform.
+    /// parent and is not scored), after the rollout: products B·(steps+1) rows tall (with bf16
+    /// products and additive encodings, 8·B) instead of the rollout's B. No-op when P_B is on
+    /// the trunk or uniform.
     func evaluateBackwardNetwork(parameters p: UnsafePointer<T>) {
         guard let net = model.backwardNetwork, let ws = backwardWorkspace else { return }
         let B = batch, S = env.stateSize, rows = backwardRows
@@ -112,16 +113,29 @@ extension Trainer {
         if let columns = backwardColumns {
             let H = net.widths[1], z0 = ws.firstPreActivations
             net.firstLayerColumns(parameters: params, into: columns)
-            for b in 0..<B { (z0 + b * H).update(from: params + net.biasOffsets[0], count: H) }
-            for r in B..<rows {
-                advanceFirstPreActivation(from: z0 + (r - B) * H, input: addedInputs[r - B], columns: columns, into: z0 + r * H, width: H)
+            // bf16 products give each row the same bits whatever the product's height, so the rows
+            // go through in chunks of 8 steps, their z₀ in a two-chunk ring that stays in cache
+            // (z₀ of every row written to memory and read back was ~1% of a bf16 10×10 step).
+            // OpenBLAS's bits depend on the height: fp32 keeps one pass.
+            let chunk = net.precision == .bf16 && rows > 16 * B ? 8 * B : rows
+            for start in stride(from: 0, to: rows, by: chunk) {
+                let ring = z0 + (start / chunk & 1) * chunk * H
+                for r in start..<min(rows, start + chunk) {
+                    let z = ring + (r - start) * H
+                    if r < B {
+                        z.update(from: params + net.biasOffsets[0], count: H)
+                    } else {
+                        let q = r - B, previous = z0 + ((q / chunk & 1) * chunk + q % chunk) * H
+                        advanceFirstPreActivation(from: previous, input: addedInputs[q], columns: columns, into: z, width: H)
+                    }
+                }
+                net.forward(parameters: params, workspace: ws, start: start, rows: min(rows, start + chunk) - start, firstPreActivations: ring)
             }
         } else {
             let W = env.encodingWidth
             for r in 0..<rows { env.encode(UnsafePointer(states + r * S), into: ws.inputRow(r, width: W)) }
+            net.forward(parameters: params, workspace: ws, start: 0, rows: rows)
         }
-        net.forward(parameters: params, workspace: ws, start: 0, rows: rows,
-                    firstPreActivations: backwardColumns != nil ? UnsafePointer(ws.firstPreActivations) : nil)
     }
 
     /// A row's first-layer pre-activation (additive encodings) into `z`: the same trajectory's
