@@ -99,8 +99,9 @@ extension Trainer {
     /// The learned P_B's own network on rows 0..<``backwardRows`` (row 0, the initial states, has no
     /// parent and is not scored), after the rollout: products B·(steps+1) rows tall (with bf16
     /// products and additive encodings, 8·B) instead of the rollout's B. No-op when P_B is on
-    /// the trunk or uniform.
-    func evaluateBackwardNetwork(parameters p: UnsafePointer<T>) {
+    /// the trunk or uniform. `chunked: false` makes bf16 take one pass too (for the test that the
+    /// chunks give its bits).
+    func evaluateBackwardNetwork(parameters p: UnsafePointer<T>, chunked: Bool = true) {
         guard let net = model.backwardNetwork, let ws = backwardWorkspace else { return }
         let B = batch, S = env.stateSize, rows = backwardRows
         let params = p + model.backwardParameterOffset
@@ -117,7 +118,7 @@ extension Trainer {
             // go through in chunks of 8 steps, their z₀ in a two-chunk ring that stays in cache
             // (z₀ of every row written to memory and read back was ~1% of a bf16 10×10 step).
             // OpenBLAS's bits depend on the height: fp32 keeps one pass.
-            let chunk = net.precision == .bf16 && rows > 16 * B ? 8 * B : rows
+            let chunk = chunked && net.precision == .bf16 && rows > 16 * B ? 8 * B : rows
             for start in stride(from: 0, to: rows, by: chunk) {
                 let ring = z0 + (start / chunk & 1) * chunk * H
                 for r in start..<min(rows, start + chunk) {

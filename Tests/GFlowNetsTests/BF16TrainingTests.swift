@@ -51,6 +51,29 @@ import TestSupport
         #expect(abs(model.learnedLogZ() - exact.logZ) < 0.05, "\(c): log Z \(model.learnedLogZ()) vs \(exact.logZ)")
     }
 
+    /// P_B's own network after the rollout goes through 8 steps of rows at a time with bf16
+    /// products, z₀ in a two-chunk ring: every output bit for bit what one pass over all the rows
+    /// gives (each row of a bf16 product is computed by the same code whatever the product's
+    /// height). 4×4 has 18 steps of rows, so the third chunk reuses the ring's first half and reads
+    /// its previous rows from the second.
+    @Test func chunkedBackwardNetworkGivesOnePassBits() throws {
+        var settings = Self.settings(order: .any, separateBackward: true)
+        settings.batch = 8
+        guard BF16Products.isSupported else { Self.expectRefusal(settings); return }
+        let ising = try IsingModel(lattice: SquareLattice(rows: 4, cols: 4, boundary: .periodic))
+        let model = try GFlowNet(environment: SetVariableEnvironment(energy: ising, beta: 0.44, order: .any), settings: settings, seed: 4)
+        let trainer = Trainer(model: model, seed: 5)
+        trainer.rollout()
+        let net = try #require(model.backwardNetwork), ws = try #require(trainer.backwardWorkspace)
+        #expect(trainer.backwardRows > 16 * trainer.batch)
+        let count = trainer.backwardRows * net.shape.output
+        let chunked = Array(UnsafeBufferPointer(start: ws.activations[net.layerCount], count: count))
+        model.parameters.withUnsafeBufferPointer { trainer.evaluateBackwardNetwork(parameters: $0.baseAddress!, chunked: false) }
+        let onePass = Array(UnsafeBufferPointer(start: ws.activations[net.layerCount], count: count))
+        #expect(chunked.map(\.bitPattern) == onePass.map(\.bitPattern))
+        #expect(Set(chunked.map(\.bitPattern)).count > count / 2, "the outputs are not a constant")
+    }
+
     /// The exact P_T is the sampler's law: in the fixed order each x has one trajectory, so the
     /// sampler's log P_F of every draw must equal the exact table's log P_T(x). Both pass through
     /// bf16 products (the sampler's incremental first layer reads bf16-rounded columns, the
